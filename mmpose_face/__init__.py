@@ -1,0 +1,2 @@
+"""mmpose_face: WFLW face landmark regression on mmengine."""
+__version__ = "0.1.0"
