@@ -1,0 +1,81 @@
+"""Turning command-line choices into the runner config (what tools/train.py and
+tools/test.py do, callable from Python)."""
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+
+from mmpose_face import compat
+
+
+def _work_dir(cfg: Config, config_path: str, work_dir: str = None) -> str:
+    if work_dir:
+        return work_dir
+    if cfg.get('work_dir'):
+        return cfg.work_dir
+    return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def _distributed_on_cpu(cfg: Config, launcher: str) -> None:
+    cfg.launcher = launcher
+    if launcher != 'none' and not torch.cuda.is_available():
+        cfg.model_wrapper_cfg = compat.cpu_model_wrapper_cfg()
+        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+
+
+def prepare_train_config(config_path: str, work_dir: str = None, resume=None, amp: bool = False,
+                         no_validate: bool = False, auto_scale_lr: bool = False,
+                         launcher: str = 'none', cfg_options: dict = None) -> Config:
+    """Load a config and apply ``tools/train.py``'s options.
+
+    ``resume``: ``None`` (no), ``'auto'`` (latest checkpoint in the work dir)
+    or a checkpoint path.
+    """
+    cfg = Config.fromfile(config_path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.work_dir = _work_dir(cfg, config_path, work_dir)
+    if resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif resume:
+        cfg.resume, cfg.load_from = True, resume
+    if amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        if cfg.default_hooks.get('checkpoint', {}).get('save_best'):
+            cfg.default_hooks.checkpoint.save_best = None
+    if auto_scale_lr:
+        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
+            raise KeyError(f'{config_path}: --auto-scale-lr needs auto_scale_lr.base_batch_size in the config')
+        cfg.auto_scale_lr.enable = True
+    _distributed_on_cpu(cfg, launcher)
+    return cfg
+
+
+def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None,
+                        show_dir: str = None, launcher: str = 'none',
+                        cfg_options: dict = None) -> Config:
+    """Load a config and apply ``tools/test.py``'s options: the evaluator writes
+    the error curves into the work dir and, with ``dump``, per-face predictions."""
+    cfg = Config.fromfile(config_path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.work_dir = _work_dir(cfg, config_path, work_dir)
+    cfg.load_from = None  # the tool loads the checkpoint itself, strictly
+    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    for evaluator in evaluators:
+        if evaluator.get('type') == 'NME':
+            evaluator.setdefault('output_dir', cfg.work_dir)
+            if dump:
+                evaluator.dump_file = dump
+    if show_dir:
+        visualization = cfg.default_hooks.setdefault('visualization', dict(type='PoseVisualizationHook'))
+        visualization.enable = True
+        visualization.out_dir = show_dir
+        visualization.interval = 1
+    _distributed_on_cpu(cfg, launcher)
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    return cfg

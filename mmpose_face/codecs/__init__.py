@@ -1,0 +1,3 @@
+from .regression_label import RegressionLabel
+
+__all__ = ['RegressionLabel']

@@ -1,0 +1,37 @@
+"""Targets and predictions of coordinate regression (DeepPose)."""
+import numpy as np
+
+from mmpose_face.registry import KEYPOINT_CODECS
+
+
+@KEYPOINT_CODECS.register_module()
+class RegressionLabel:
+    """Crop-pixel keypoints <-> coordinates normalised by the input size.
+
+    Args:
+        input_size: (w, h) of the network input, pixels.
+    """
+
+    def __init__(self, input_size):
+        self.input_size = tuple(input_size)
+
+    def encode(self, keypoints: np.ndarray, keypoints_visible: np.ndarray = None) -> dict:
+        """Keypoints (N, K, 2) in crop pixels -> ``keypoint_labels`` (N, K, 2) in
+        [0, 1] and ``keypoint_weights`` (N, K): 0 for a point that is not
+        visible or has left the crop, so the loss ignores it."""
+        if keypoints_visible is None:
+            keypoints_visible = np.ones(keypoints.shape[:2], dtype=np.float32)
+        w, h = self.input_size
+        inside = ((keypoints >= 0) & (keypoints <= [w - 1, h - 1])).all(axis=-1)
+        valid = inside & (keypoints_visible > 0.5)
+        return dict(
+            keypoint_labels=(keypoints / np.array([w, h])).astype(np.float32),
+            keypoint_weights=valid.astype(np.float32))
+
+    def decode(self, encoded: np.ndarray):
+        """Normalised coordinates (N, K, 2) -> crop-pixel keypoints (N, K, 2)
+        and scores (N, K) (all 1: regression gives no confidence)."""
+        w, h = self.input_size
+        keypoints = encoded * np.array([w, h], dtype=encoded.dtype)
+        scores = np.ones(encoded.shape[:2], dtype=np.float32)
+        return keypoints, scores

@@ -1,0 +1,26 @@
+"""Crop box of a face: centre and size, with margin."""
+import numpy as np
+
+from mmpose_face.registry import TRANSFORMS
+from mmpose_face.structures import bbox_xyxy2cs
+
+
+@TRANSFORMS.register_module()
+class GetBBoxCenterScale:
+    """Set ``bbox_center`` (1, 2) and ``bbox_scale`` (1, 2) pixels.
+
+    From the dataset's centre/scale when present, else from ``bbox`` (1, 4)
+    xyxy; either way the size is multiplied by ``padding`` (context around
+    the face).
+    """
+
+    def __init__(self, padding: float = 1.25):
+        self.padding = padding
+
+    def __call__(self, results: dict) -> dict:
+        if 'bbox_center' in results and 'bbox_scale' in results:
+            results['bbox_scale'] = np.asarray(results['bbox_scale'], dtype=np.float32) * self.padding
+        else:
+            center, scale = bbox_xyxy2cs(np.asarray(results['bbox'], dtype=np.float32), self.padding)
+            results['bbox_center'], results['bbox_scale'] = center, scale
+        return results

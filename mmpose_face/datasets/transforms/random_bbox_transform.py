@@ -1,0 +1,50 @@
+"""Random shift, scale and rotation of the crop box (not of the image)."""
+import numpy as np
+
+from mmpose_face.registry import TRANSFORMS
+
+
+def truncated_standard_normal(size) -> np.ndarray:
+    """Standard normal samples truncated to [-1, 1] (rejection sampling)."""
+    samples = np.random.randn(*size)
+    outside = np.abs(samples) > 1
+    while outside.any():
+        samples[outside] = np.random.randn(int(outside.sum()))
+        outside = np.abs(samples) > 1
+    return samples.astype(np.float32)
+
+
+@TRANSFORMS.register_module()
+class RandomBBoxTransform:
+    """Jitter ``bbox_center``/``bbox_scale`` and draw ``bbox_rotation`` (degrees).
+
+    Each factor is a truncated normal in [-1, 1] times its range, applied
+    with its probability: centre shift ``shift_factor`` x box size, scale
+    in ``scale_factor`` (low, high), rotation up to ``rotate_factor``.
+    """
+
+    def __init__(self, shift_factor: float = 0.16, shift_prob: float = 0.3,
+                 scale_factor=(0.5, 1.5), scale_prob: float = 1.0,
+                 rotate_factor: float = 80.0, rotate_prob: float = 0.6):
+        self.shift_factor, self.shift_prob = shift_factor, shift_prob
+        self.scale_factor, self.scale_prob = tuple(scale_factor), scale_prob
+        self.rotate_factor, self.rotate_prob = rotate_factor, rotate_prob
+
+    def sample_parameters(self, num_boxes: int):
+        """Shift (N, 2) in box sizes, scale (N, 1) factor, rotation (N,) degrees."""
+        shift = truncated_standard_normal((num_boxes, 2)) * self.shift_factor
+        shift = np.where(np.random.rand(num_boxes, 1) < self.shift_prob, shift, 0.)
+        low, high = self.scale_factor
+        scale = truncated_standard_normal((num_boxes, 1)) * (high - low) * 0.5 + (high + low) * 0.5
+        scale = np.where(np.random.rand(num_boxes, 1) < self.scale_prob, scale, 1.)
+        rotation = truncated_standard_normal((num_boxes, )) * self.rotate_factor
+        rotation = np.where(np.random.rand(num_boxes) < self.rotate_prob, rotation, 0.)
+        return shift.astype(np.float32), scale.astype(np.float32), rotation.astype(np.float32)
+
+    def __call__(self, results: dict) -> dict:
+        bbox_scale = results['bbox_scale']
+        shift, scale, rotation = self.sample_parameters(bbox_scale.shape[0])
+        results['bbox_center'] = results['bbox_center'] + shift * bbox_scale
+        results['bbox_scale'] = bbox_scale * scale
+        results['bbox_rotation'] = rotation
+        return results

@@ -1,0 +1,37 @@
+"""Cutting the face crop out of the photograph."""
+import cv2
+import numpy as np
+
+from mmpose_face.registry import TRANSFORMS
+from mmpose_face.structures import fix_aspect_ratio, get_warp_matrix
+
+
+@TRANSFORMS.register_module()
+class TopdownAffine:
+    """Warp the box (centre, scale, rotation) to an ``input_size`` (w, h) crop.
+
+    Sets ``img`` (h, w, 3), ``transformed_keypoints`` (1, K, 2) crop pixels,
+    and ``input_size``, ``input_center``, ``input_scale`` (the box after
+    widening to the crop's aspect ratio), which decoding needs to map
+    predictions back to the image.
+    """
+
+    def __init__(self, input_size, use_udp: bool = False):
+        if use_udp:
+            raise NotImplementedError('TopdownAffine: use_udp is not supported by DeepPose regression')
+        self.input_size = tuple(int(v) for v in input_size)
+
+    def __call__(self, results: dict) -> dict:
+        w, h = self.input_size
+        results['bbox_scale'] = fix_aspect_ratio(np.asarray(results['bbox_scale'], dtype=np.float32), w / h)
+        center, scale = results['bbox_center'][0], results['bbox_scale'][0]
+        rotation = float(results['bbox_rotation'][0]) if 'bbox_rotation' in results else 0.
+        warp = get_warp_matrix(center, scale, rotation, (w, h))
+        results['img'] = cv2.warpAffine(results['img'], warp, (w, h), flags=cv2.INTER_LINEAR)
+        if results.get('keypoints') is not None:
+            keypoints = results['keypoints']
+            results['transformed_keypoints'] = (keypoints @ warp[:, :2].T + warp[:, 2]).astype(np.float32)
+        results['input_size'] = (w, h)
+        results['input_center'] = center
+        results['input_scale'] = scale
+        return results

@@ -1,0 +1,534 @@
+"""Convert the official WFLW release into mmpose's COCO-style annotation files.
+
+Input (the release as distributed by the WFLW authors)::
+
+    ROOT/WFLW_images/<event dir>/<file>.jpg
+    ROOT/WFLW_annotations/list_98pt_rect_attr_train_test/
+        list_98pt_rect_attr_{train,test}.txt
+
+One face per line, whitespace separated: 196 numbers (x, y of the 98
+landmarks, pixels), the face rectangle ``x_min y_min x_max y_max`` (pixels),
+six 0/1 flags (pose, expression, illumination, make-up, occlusion, blur) and
+the image path relative to ``WFLW_images/``.
+
+Output (the layout mmpose 1.x configs read)::
+
+    OUT/annotations/face_landmarks_wflw_{train,test}.json
+    OUT/images -> ROOT/WFLW_images            (symlink, or a copy)
+
+Each annotation carries mmpose's fields (``keypoints``, ``center``,
+``scale``, ``bbox``, ...) plus ``attributes`` and ``face_rectangle`` from
+the release. Users who already hold mmpose's pre-converted files can add
+``attributes`` to the test file from mmpose's per-subset files instead, see
+:func:`add_attributes_from_subset_files`.
+
+Bad input stops the run with :class:`WFLWFormatError` naming
+``file:line: reason``; JSON files are replaced atomically, so a failed run
+leaves any previous output untouched.
+"""
+import contextlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+from tqdm import tqdm
+
+NUM_KEYPOINTS = 98
+# Order of the six flags in the release's list files.
+ATTRIBUTE_NAMES = ('pose', 'expression', 'illumination', 'makeup',
+                   'occlusion', 'blur')
+RECTANGLE_NAMES = ('x_min', 'y_min', 'x_max', 'y_max')
+FIELDS_PER_LINE = 2 * NUM_KEYPOINTS + len(RECTANGLE_NAMES) + len(
+    ATTRIBUTE_NAMES) + 1
+SPLITS = ('train', 'test')
+
+RELEASE_IMAGE_DIR = 'WFLW_images'
+RELEASE_LIST_DIR = 'WFLW_annotations/list_98pt_rect_attr_train_test'
+OUT_IMAGE_DIR = 'images'
+OUT_ANNOTATION_DIR = 'annotations'
+
+# mmpose's crop convention: the landmark box enlarged by this factor about
+# its centre gives `bbox`; `scale` is the box side in units of 200 pixels.
+BBOX_ENLARGE = 1.2
+PIXEL_STD = 200.0
+
+FACE_CATEGORY = {
+    'supercategory': 'person',
+    'id': 1,
+    'name': 'face',
+    'keypoints': [],
+    'skeleton': [],
+}
+
+
+def release_list_file(release_root, split):
+    """Path of the official list file of ``split`` ('train' or 'test')."""
+    return Path(release_root) / RELEASE_LIST_DIR / (
+        f'list_98pt_rect_attr_{split}.txt')
+
+
+def annotation_file(annotation_dir, split, subset=None):
+    """Path of mmpose's ``face_landmarks_wflw_{split}[_{subset}].json``."""
+    suffix = f'_{subset}' if subset else ''
+    return Path(annotation_dir) / f'face_landmarks_wflw_{split}{suffix}.json'
+
+
+class WFLWFormatError(ValueError):
+    """Bad WFLW input; the message reads ``<path>:<line>: <reason>``.
+
+    ``line`` is 1-based, or None where the problem is not on one line.
+    """
+
+    def __init__(self, path, line, reason):
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        where = self.path if line is None else f'{self.path}:{line}'
+        super().__init__(f'{where}: {reason}')
+
+    def __reduce__(self):
+        return type(self), (self.path, self.line, self.reason)
+
+
+@dataclass(frozen=True)
+class WFLWFace:
+    """One line of an official list file.
+
+    Attributes:
+        keypoints: (98, 2) landmark x, y in pixels, as tuples.
+        face_rectangle: [x_min, y_min, x_max, y_max] in pixels, the
+            detector-style box shipped with the release.
+        attributes: {name: 0 or 1} for the six ATTRIBUTE_NAMES.
+        image_path: posix path relative to ``WFLW_images/``.
+    """
+    keypoints: tuple
+    face_rectangle: list
+    attributes: dict
+    image_path: str
+
+
+def _field_name(index):
+    """Human name of the 0-based field ``index`` of a list-file line."""
+    if index < 2 * NUM_KEYPOINTS:
+        return f'landmark {index // 2} {"xy"[index % 2]}'
+    index -= 2 * NUM_KEYPOINTS
+    if index < len(RECTANGLE_NAMES):
+        return f'face rectangle {RECTANGLE_NAMES[index]}'
+    index -= len(RECTANGLE_NAMES)
+    if index < len(ATTRIBUTE_NAMES):
+        return f'{ATTRIBUTE_NAMES[index]} flag'
+    return 'image path'
+
+
+def parse_wflw_line(line, source='<string>', line_number=None):
+    """Parse one line of ``list_98pt_rect_attr_{train,test}.txt``.
+
+    Args:
+        line (str): the line, with or without its newline.
+        source (str | Path): file the line came from, for error messages.
+        line_number (int | None): 1-based line number, for error messages.
+
+    Returns:
+        WFLWFace
+
+    Raises:
+        WFLWFormatError: wrong number of fields, a value that is not a
+            finite number, a flag other than 0/1, an inverted rectangle or
+            an image path that leaves ``WFLW_images/``.
+    """
+    fields = line.split()
+    if len(fields) != FIELDS_PER_LINE:
+        raise WFLWFormatError(
+            source, line_number,
+            f'expected {FIELDS_PER_LINE} whitespace-separated fields '
+            f'({2 * NUM_KEYPOINTS} landmark coordinates, 4 face rectangle '
+            f'values, {len(ATTRIBUTE_NAMES)} attribute flags, image path), '
+            f'got {len(fields)}')
+
+    num_numbers = 2 * NUM_KEYPOINTS + len(RECTANGLE_NAMES)
+    numbers = []
+    for index, text in enumerate(fields[:num_numbers]):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise WFLWFormatError(
+                source, line_number,
+                f'field {index + 1} ({_field_name(index)}) is not a finite '
+                f'number: {text!r}')
+        numbers.append(value)
+
+    attributes = {}
+    for offset, name in enumerate(ATTRIBUTE_NAMES):
+        text = fields[num_numbers + offset]
+        if text not in ('0', '1'):
+            raise WFLWFormatError(
+                source, line_number,
+                f'field {num_numbers + offset + 1} ({name} flag) must be 0 '
+                f'or 1, got {text!r}')
+        attributes[name] = int(text)
+
+    x_min, y_min, x_max, y_max = numbers[2 * NUM_KEYPOINTS:]
+    if x_max < x_min or y_max < y_min:
+        raise WFLWFormatError(
+            source, line_number,
+            f'face rectangle {numbers[2 * NUM_KEYPOINTS:]} has x_max < x_min '
+            'or y_max < y_min')
+    # The release writes integer rectangles; keep them integers in the JSON.
+    face_rectangle = [
+        int(v) if v.is_integer() else v for v in numbers[2 * NUM_KEYPOINTS:]
+    ]
+
+    image_path = fields[-1]
+    posix_path = PurePosixPath(image_path)
+    if posix_path.is_absolute() or '..' in posix_path.parts:
+        raise WFLWFormatError(
+            source, line_number,
+            f'image path must be relative to {RELEASE_IMAGE_DIR}/, got '
+            f'{image_path!r}')
+
+    keypoints = tuple(
+        (numbers[2 * k], numbers[2 * k + 1]) for k in range(NUM_KEYPOINTS))
+    return WFLWFace(keypoints, face_rectangle, attributes, image_path)
+
+
+def crop_from_landmarks(keypoints):
+    """mmpose's published WFLW crop fields, computed from the landmarks.
+
+    ``center``/``scale`` use the landmark box rounded outwards to whole
+    pixels; ``bbox`` is the unrounded landmark box enlarged 1.2x about its
+    centre. The arithmetic order matches mmpose's files bit for bit.
+
+    Args:
+        keypoints: (K, 2) landmark x, y in pixels.
+
+    Returns:
+        dict: ``center`` [x, y] (pixels), ``scale`` (box side / 200),
+        ``bbox`` [x, y, w, h] (pixels) and ``area`` (w * h, pixels^2).
+    """
+    xs = [float(x) for x, _ in keypoints]
+    ys = [float(y) for _, y in keypoints]
+    x_min, x_max, y_min, y_max = min(xs), max(xs), min(ys), max(ys)
+
+    pixel_x_min, pixel_x_max = math.floor(x_min), math.ceil(x_max)
+    pixel_y_min, pixel_y_max = math.floor(y_min), math.ceil(y_max)
+    center = [(pixel_x_min + pixel_x_max) / 2, (pixel_y_min + pixel_y_max) / 2]
+    scale = max(pixel_x_max - pixel_x_min,
+                pixel_y_max - pixel_y_min) / PIXEL_STD
+
+    center_x, center_y = (x_min + x_max) / 2, (y_min + y_max) / 2
+    left = center_x - (center_x - x_min) * BBOX_ENLARGE
+    right = center_x + (x_max - center_x) * BBOX_ENLARGE
+    top = center_y - (center_y - y_min) * BBOX_ENLARGE
+    bottom = center_y + (y_max - center_y) * BBOX_ENLARGE
+    width, height = right - left, bottom - top
+    return {
+        'center': center,
+        'scale': scale,
+        'bbox': [left, top, width, height],
+        'area': width * height,
+    }
+
+
+def _read_image_size(image_file, source, line_number):
+    """(width, height) from the image header, without decoding pixels."""
+    if not image_file.is_file():
+        raise WFLWFormatError(source, line_number,
+                              f'image not found: {image_file}')
+    try:
+        with Image.open(image_file) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError) as error:
+        raise WFLWFormatError(
+            source, line_number,
+            f'cannot read image header of {image_file}: {error}') from error
+
+
+def convert_list_file(list_file, image_root, progress=True):
+    """Convert one official list file into an mmpose COCO-style dict.
+
+    Images get ids in order of first appearance, faces in line order, both
+    0-based; faces sharing an image share its ``image_id``.
+
+    Args:
+        list_file (str | Path): ``list_98pt_rect_attr_{split}.txt``.
+        image_root (str | Path): the release's ``WFLW_images`` directory.
+        progress (bool): show a tqdm bar over the lines.
+
+    Returns:
+        dict: ``categories``, ``images``, ``annotations`` as in mmpose's
+        ``face_landmarks_wflw_*.json``, plus per annotation ``attributes``
+        and ``face_rectangle``.
+
+    Raises:
+        WFLWFormatError: the list file is missing, a line is malformed, or
+            an image is missing or unreadable.
+    """
+    list_file, image_root = Path(list_file), Path(image_root)
+    if not list_file.is_file():
+        raise WFLWFormatError(
+            list_file, None,
+            'list file not found; expected the official WFLW release layout '
+            f'<root>/{RELEASE_LIST_DIR}/list_98pt_rect_attr_{{train,test}}.txt')
+    lines = list_file.read_text(encoding='utf-8').splitlines()
+
+    images, annotations = [], []
+    image_ids = {}  # image path -> image id
+    for line_number, line in enumerate(
+            tqdm(lines, desc=list_file.name, unit='face',
+                 disable=not progress), start=1):
+        if not line.strip():
+            continue
+        face = parse_wflw_line(line, list_file, line_number)
+        if face.image_path not in image_ids:
+            width, height = _read_image_size(image_root / face.image_path,
+                                             list_file, line_number)
+            image_ids[face.image_path] = len(images)
+            images.append({
+                'id': len(images),
+                'file_name': face.image_path,
+                'height': height,
+                'width': width,
+            })
+        crop = crop_from_landmarks(face.keypoints)
+        annotations.append({
+            'image_id': image_ids[face.image_path],
+            'id': len(annotations),
+            'keypoints': [v for x, y in face.keypoints for v in (x, y, 1)],
+            'num_keypoints': NUM_KEYPOINTS,
+            'bbox': crop['bbox'],
+            'iscrowd': 0,
+            'area': crop['area'],
+            'category_id': FACE_CATEGORY['id'],
+            'center': crop['center'],
+            'scale': crop['scale'],
+            'attributes': face.attributes,
+            'face_rectangle': face.face_rectangle,
+        })
+    return {
+        'categories': [dict(FACE_CATEGORY)],
+        'images': images,
+        'annotations': annotations,
+    }
+
+
+def _link_or_copy_images(image_root, out_image_dir, file_names, link,
+                         progress):
+    """Make ``out_image_dir/<file_name>`` reach every image of the release."""
+    if link:
+        if out_image_dir.is_symlink() or out_image_dir.exists():
+            if out_image_dir.resolve() == image_root.resolve():
+                return
+            raise FileExistsError(
+                f'{out_image_dir} already exists and is not a link to '
+                f'{image_root}; remove it or copy the images instead')
+        out_image_dir.parent.mkdir(parents=True, exist_ok=True)
+        out_image_dir.symlink_to(image_root.resolve(), target_is_directory=True)
+        return
+
+    if out_image_dir.is_symlink():
+        raise FileExistsError(
+            f'{out_image_dir} is a symlink; remove it before copying images')
+    for file_name in tqdm(sorted(file_names), desc='copy images',
+                          unit='image', disable=not progress):
+        source, target = image_root / file_name, out_image_dir / file_name
+        if target.is_file():
+            source_stat, target_stat = source.stat(), target.stat()
+            # copy2 keeps mtimes, so a finished copy from an earlier run
+            # has both equal and can be skipped.
+            if (source_stat.st_size == target_stat.st_size
+                    and source_stat.st_mtime == target_stat.st_mtime):
+                continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def convert_wflw(release_root, out_root, link_images=True, splits=SPLITS,
+                 progress=True):
+    """Convert the official WFLW release into mmpose's layout.
+
+    Every split is parsed and checked before anything is written, so bad
+    input leaves ``out_root`` as it was.
+
+    Args:
+        release_root (str | Path): holds ``WFLW_images/`` and
+            ``WFLW_annotations/``.
+        out_root (str | Path): gets ``annotations/face_landmarks_wflw_
+            {split}.json`` and ``images/``.
+        link_images (bool): make ``out_root/images`` a symlink to
+            ``WFLW_images`` (default), else copy the listed images there.
+        splits (Sequence[str]): subset of ('train', 'test').
+        progress (bool): show tqdm progress bars.
+
+    Returns:
+        dict[str, Path]: split -> the JSON file written.
+
+    Raises:
+        WFLWFormatError: bad release content, with ``file:line``.
+        FileExistsError: ``out_root/images`` is in the way.
+    """
+    release_root, out_root = Path(release_root), Path(out_root)
+    image_root = release_root / RELEASE_IMAGE_DIR
+    if not image_root.is_dir():
+        raise WFLWFormatError(
+            image_root, None,
+            'image directory not found; expected the official WFLW release '
+            f'layout <root>/{RELEASE_IMAGE_DIR}/<event dir>/<file>.jpg')
+
+    converted = {
+        split: convert_list_file(release_list_file(release_root, split),
+                                 image_root, progress)
+        for split in splits
+    }
+
+    file_names = {
+        image['file_name']
+        for coco in converted.values() for image in coco['images']
+    }
+    _link_or_copy_images(image_root, out_root / OUT_IMAGE_DIR, file_names,
+                         link_images, progress)
+
+    written = {}
+    for split, coco in converted.items():
+        written[split] = annotation_file(out_root / OUT_ANNOTATION_DIR, split)
+        write_json_atomic(coco, written[split])
+    return written
+
+
+def _load_json(path):
+    path = Path(path)
+    if not path.is_file():
+        raise WFLWFormatError(path, None, 'file not found')
+    try:
+        with open(path, encoding='utf-8') as file:
+            return json.load(file)
+    except json.JSONDecodeError as error:
+        raise WFLWFormatError(path, error.lineno,
+                              f'invalid JSON: {error.msg}') from error
+
+
+def _landmarks_by_file_name(coco, path):
+    """{file_name: [(annotation, (K, 2) landmarks)]} of a COCO-style dict."""
+    file_names = {image['id']: image['file_name'] for image in coco['images']}
+    faces = {}
+    for annotation in coco['annotations']:
+        if annotation['image_id'] not in file_names:
+            raise WFLWFormatError(
+                path, None,
+                f'annotation id {annotation["id"]} refers to image id '
+                f'{annotation["image_id"]}, which is not in "images"')
+        keypoints = np.asarray(annotation['keypoints'], dtype=np.float64)
+        if keypoints.size != 3 * NUM_KEYPOINTS:
+            raise WFLWFormatError(
+                path, None,
+                f'annotation id {annotation["id"]} has {keypoints.size} '
+                f'keypoint values, expected {3 * NUM_KEYPOINTS}')
+        faces.setdefault(file_names[annotation['image_id']], []).append(
+            (annotation, keypoints.reshape(NUM_KEYPOINTS, 3)[:, :2]))
+    return faces
+
+
+def add_attributes_from_subset_files(annotation_dir, out_file=None,
+                                     atol=1e-3):
+    """Add ``attributes`` to mmpose's pre-converted WFLW test file.
+
+    mmpose distributes ``face_landmarks_wflw_test.json`` without flags and
+    one ``face_landmarks_wflw_test_<attribute>.json`` per subset. A test
+    face gets flag 1 for each subset file holding a face on the same image
+    file name with the same landmarks (within ``atol``; ids may differ
+    between files), else 0.
+
+    Args:
+        annotation_dir (str | Path): holds the test file and the six subset
+            files (pose, expression, illumination, makeup, occlusion, blur).
+        out_file (str | Path | None): where to write; None rewrites the test
+            file in place (atomically; it only gains information).
+        atol (float): landmark match tolerance in pixels.
+
+    Returns:
+        dict[str, int]: attribute name -> number of test faces flagged.
+
+    Raises:
+        WFLWFormatError: a file is missing or malformed, or a subset face
+            matches no test face.
+    """
+    annotation_dir = Path(annotation_dir)
+    test_file = annotation_file(annotation_dir, 'test')
+    test_coco = _load_json(test_file)
+    test_faces = _landmarks_by_file_name(test_coco, test_file)
+    for annotation in test_coco['annotations']:
+        annotation['attributes'] = dict.fromkeys(ATTRIBUTE_NAMES, 0)
+
+    for name in ATTRIBUTE_NAMES:
+        subset_file = annotation_file(annotation_dir, 'test', name)
+        subset_coco = _load_json(subset_file)
+        subset_faces = _landmarks_by_file_name(subset_coco, subset_file)
+        for file_name, faces in subset_faces.items():
+            for subset_annotation, landmarks in faces:
+                matches = [
+                    annotation
+                    for annotation, test_landmarks in test_faces.get(
+                        file_name, [])
+                    if np.allclose(landmarks, test_landmarks, rtol=0,
+                                   atol=atol)
+                ]
+                if not matches:
+                    raise WFLWFormatError(
+                        subset_file, None,
+                        f'annotation id {subset_annotation["id"]} on '
+                        f'{file_name!r} matches no face of {test_file} (same '
+                        f'file name and landmarks within {atol} px)')
+                for annotation in matches:
+                    annotation['attributes'][name] = 1
+
+    write_json_atomic(test_coco, test_file if out_file is None else out_file)
+    return {
+        name: sum(annotation['attributes'][name]
+                  for annotation in test_coco['annotations'])
+        for name in ATTRIBUTE_NAMES
+    }
+
+
+def write_json_atomic(data, path):
+    """Write ``data`` as JSON so that ``path`` is either old or complete.
+
+    Writes a temporary file in the same directory, fsyncs it and renames it
+    over ``path``; on any error the temporary file is removed and ``path``
+    is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+    else:
+        # mkstemp creates 0600; give new files the usual umask-based mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.',
+                                     suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as file:
+            json.dump(data, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temp_name, mode)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    # Make the rename itself durable.
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -1,0 +1,3 @@
+from .metrics import NME
+
+__all__ = ['NME']

@@ -1,0 +1,3 @@
+from .nme_metric import NME
+
+__all__ = ['NME']

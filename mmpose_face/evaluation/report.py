@@ -1,0 +1,65 @@
+"""The WFLW result table and cumulative error curves, from per-face errors."""
+import os
+import os.path as osp
+
+import numpy as np
+
+from .alignment_errors import area_under_curve, cumulative_error_curve, failure_rate
+
+SUBSET_TITLES = (('pose', 'Pose'), ('expression', 'Expression'), ('illumination', 'Illumination'),
+                 ('makeup', 'Make-up'), ('occlusion', 'Occlusion'), ('blur', 'Blur'))
+
+
+def format_table(metrics: dict, face_nmes_by_subset: dict, threshold: float = 0.1) -> str:
+    """Rows NME / FR / AUC (and the mean-shape baseline's NME when present),
+    columns Full and each subset, in percent with two decimals; '-' for an
+    empty subset."""
+    columns = [('', 'Full')] + list(SUBSET_TITLES)
+    header = f"{'':<22}" + ''.join(f'{title:>13}' for _, title in columns)
+    rows = [header, '-' * len(header)]
+
+    def row(name, value_of):
+        cells = []
+        for subset, _ in columns:
+            value = value_of(subset)
+            cells.append(f'{value * 100:>13.2f}' if value is not None else f"{'-':>13}")
+        rows.append(f'{name:<22}' + ''.join(cells))
+
+    def key(prefix, subset):
+        return f'{prefix}_{subset}' if subset else prefix
+
+    row('NME (%)', lambda s: metrics.get(key('NME', s)))
+    row(f'FR@{threshold:g} (%)', lambda s: failure_rate(face_nmes_by_subset[s], threshold)
+        if s in face_nmes_by_subset else None)
+    row(f'AUC@{threshold:g} (%)', lambda s: area_under_curve(face_nmes_by_subset[s], threshold)
+        if s in face_nmes_by_subset else None)
+    if 'baseline_NME' in metrics:
+        row('mean-shape NME (%)', lambda s: metrics.get(key('baseline_NME', s)))
+    return '\n'.join(rows)
+
+
+def save_error_curves(path: str, face_nmes_by_subset: dict, threshold: float = 0.1) -> str:
+    """Plot the cumulative error distribution of the full set and each subset to a PNG."""
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib import pyplot as plt
+    figure, axes = plt.subplots(figsize=(6.4, 4.8), dpi=100)
+    for subset, title in [('', 'Full')] + list(SUBSET_TITLES):
+        if subset not in face_nmes_by_subset:
+            continue
+        nmes = face_nmes_by_subset[subset]
+        levels, shares = cumulative_error_curve(nmes, threshold)
+        axes.plot(levels * 100, shares * 100, linewidth=2.5 if not subset else 1.2,
+                  label=f'{title} (AUC {area_under_curve(nmes, threshold) * 100:.2f}, n={len(nmes)})')
+    axes.set_xlim(0, threshold * 100)
+    axes.set_ylim(0, 100)
+    axes.set_xlabel('NME (%), normalised by inter-ocular distance')
+    axes.set_ylabel('faces with NME at or below (%)')
+    axes.set_title('Cumulative error distribution')
+    axes.grid(alpha=0.3)
+    axes.legend(loc='lower right', fontsize=8)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path

@@ -1,0 +1,76 @@
+"""DeepPose head: one linear layer from the pooled feature to K x 2 coordinates."""
+import numpy as np
+import torch
+from mmengine.model import BaseModule
+from mmengine.structures import InstanceData
+from torch import nn
+
+from mmpose_face.registry import KEYPOINT_CODECS, MODELS
+
+
+def flip_normalised_coordinates(coords: torch.Tensor, flip_indices, shift_coords: bool,
+                                input_width: int) -> torch.Tensor:
+    """Map predictions made on a mirrored crop back to the original crop.
+
+    coords (B, K, 2) normalised to the input size. x -> 1 - x; with
+    ``shift_coords`` a further -1/width, because the mirror of pixel x is
+    w - 1 - x, not w - x; then left and right points swap.
+    """
+    coords = coords.clone()
+    coords[..., 0] = 1.0 - coords[..., 0]
+    if shift_coords:
+        coords[..., 0] -= 1.0 / input_width
+    return coords[:, flip_indices]
+
+
+@MODELS.register_module()
+class RegressionHead(BaseModule):
+    """Pooled features (B, C) -> normalised keypoints (B, K, 2).
+
+    Args:
+        in_channels: C (2048 for ResNet-50).
+        num_joints: K (98 for WFLW).
+        loss: loss config, e.g. ``dict(type='SmoothL1Loss', use_target_weight=True)``.
+        decoder: codec config used to turn outputs into crop pixels.
+    """
+
+    def __init__(self, in_channels: int, num_joints: int,
+                 loss=dict(type='SmoothL1Loss', use_target_weight=True),
+                 decoder=None, init_cfg=None):
+        if init_cfg is None:
+            init_cfg = [dict(type='Normal', layer=['Linear'], std=0.01, bias=0)]
+        super().__init__(init_cfg=init_cfg)
+        self.in_channels, self.num_joints = in_channels, num_joints
+        self.loss_module = MODELS.build(loss)
+        self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
+        self.fc = nn.Linear(in_channels, num_joints * 2)
+
+    def forward(self, feats) -> torch.Tensor:
+        """feats: tuple whose last item is (B, C) -> (B, K, 2)."""
+        x = torch.flatten(feats[-1], 1)
+        return self.fc(x).reshape(-1, self.num_joints, 2)
+
+    def loss(self, feats, batch_data_samples, train_cfg=None) -> dict:
+        pred = self.forward(feats)
+        labels = torch.cat([d.gt_instance_labels.keypoint_labels for d in batch_data_samples])
+        weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in batch_data_samples])
+        return dict(loss_kpt=self.loss_module(pred, labels, weights))
+
+    def predict(self, feats, batch_data_samples, test_cfg=None) -> list:
+        """Crop-pixel keypoints, one :class:`InstanceData` per face.
+
+        ``feats`` is ``(feats, feats_of_flipped_input)`` when
+        ``test_cfg['flip_test']``: the two predictions are averaged.
+        """
+        test_cfg = test_cfg or {}
+        if test_cfg.get('flip_test', False):
+            metainfo = batch_data_samples[0].metainfo
+            feats_plain, feats_flipped = feats
+            coords = (self.forward(feats_plain) + flip_normalised_coordinates(
+                self.forward(feats_flipped), metainfo['flip_indices'],
+                test_cfg.get('shift_coords', True), metainfo['input_size'][0])) * 0.5
+        else:
+            coords = self.forward(feats)
+        keypoints, scores = self.decoder.decode(coords.detach().float().cpu().numpy())
+        return [InstanceData(keypoints=keypoints[i:i + 1], keypoint_scores=scores[i:i + 1])
+                for i in range(len(keypoints))]

@@ -1,0 +1,34 @@
+"""What every coordinate loss shares: masking by keypoint weights and a loss weight."""
+import torch
+from torch import nn
+
+
+class KeypointCoordinateLoss(nn.Module):
+    """Base of the regression losses.
+
+    Args:
+        use_target_weight: multiply predictions and targets by the keypoint
+            weights first, so points outside the crop contribute nothing.
+        loss_weight: factor on the result.
+
+    ``forward(output, target, target_weight)``: output and target (B, K, 2)
+    normalised coordinates, target_weight (B, K) or (B, K, 1); returns a scalar.
+    Subclasses implement ``elementwise(output, target) -> scalar``.
+    """
+
+    def __init__(self, use_target_weight: bool = False, loss_weight: float = 1.):
+        super().__init__()
+        self.use_target_weight = use_target_weight
+        self.loss_weight = loss_weight
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor,
+                target_weight: torch.Tensor = None) -> torch.Tensor:
+        if self.use_target_weight:
+            if target_weight is None:
+                raise ValueError(f'{type(self).__name__}: use_target_weight=True needs target_weight')
+            weight = target_weight.reshape(*target_weight.shape[:2], *([1] * (output.ndim - 2)))
+            output, target = output * weight, target * weight
+        return self.reduce(output, target) * self.loss_weight
+
+    def reduce(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError

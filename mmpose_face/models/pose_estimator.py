@@ -1,0 +1,102 @@
+"""Top-down face landmark estimator: crop -> backbone -> neck -> head -> keypoints."""
+import numpy as np
+import torch
+from mmengine.logging import MessageHub
+from mmengine.model import BaseModel
+
+from mmpose_face.engine.checkpoint_loading import CheckpointMismatchError
+from mmpose_face.registry import MODELS
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The loss became NaN or infinite; raised before the step touches the weights."""
+
+
+@MODELS.register_module()
+class TopdownPoseEstimator(BaseModel):
+    """The whole model, as configs describe it.
+
+    ``forward(inputs, data_samples, mode)``: inputs (B, 3, H, W) normalised
+    crops; ``mode='loss'`` returns a loss dict, ``'predict'`` the data samples
+    with ``pred_instances.keypoints`` (1, K, 2) in image pixels,
+    ``'tensor'`` the raw head output (B, K, 2) in normalised crop units.
+    """
+
+    def __init__(self, backbone, neck=None, head=None, train_cfg=None, test_cfg=None,
+                 data_preprocessor=None, init_cfg=None, metainfo=None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck) if neck is not None else None
+        self.head = MODELS.build(head)
+        self.train_cfg = train_cfg or {}
+        self.test_cfg = test_cfg or {}
+        self.dataset_meta = metainfo
+        self._register_load_state_dict_pre_hook(self._fit_old_checkpoints)
+
+    def extract_feat(self, inputs: torch.Tensor) -> tuple:
+        feats = self.backbone(inputs)
+        return self.neck(feats) if self.neck is not None else feats
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        if mode == 'loss':
+            self._loss_batch_paths = [sample.metainfo.get('img_path') for sample in data_samples]
+            return self.head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.head.forward(self.extract_feat(inputs))
+        raise ValueError(f'TopdownPoseEstimator: unknown mode {mode!r} (loss, predict or tensor)')
+
+    def parse_losses(self, losses: dict):
+        """mmengine's loss sum, refusing a NaN or infinite loss.
+
+        Called by ``train_step`` (plain or DDP) between the forward pass and
+        ``optim_wrapper.update_params``, so the bad step never reaches the
+        weights and the run stops before the next checkpoint.
+        """
+        loss, log_vars = super().parse_losses(losses)
+        if not torch.isfinite(loss):
+            message_hub = MessageHub.get_current_instance()
+            raise NonFiniteLossError(
+                f'loss is {loss.item()} at iteration {message_hub.get_info("iter", "?")} '
+                f'(epoch {message_hub.get_info("epoch", "?")}); the step was not applied. '
+                f'Images of this batch: {getattr(self, "_loss_batch_paths", [])}')
+        return loss, log_vars
+
+    def predict(self, inputs, data_samples):
+        if self.test_cfg.get('flip_test', False):
+            feats = (self.extract_feat(inputs), self.extract_feat(inputs.flip(-1)))
+        else:
+            feats = self.extract_feat(inputs)
+        preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
+        return self.add_pred_to_datasample(preds, data_samples)
+
+    @staticmethod
+    def add_pred_to_datasample(preds, data_samples):
+        """Crop pixels -> image pixels: ``p / input_size * scale + center - scale / 2``."""
+        for pred, data_sample in zip(preds, data_samples):
+            input_size = np.asarray(data_sample.metainfo['input_size'], dtype=np.float32)
+            scale = np.asarray(data_sample.metainfo['input_scale'], dtype=np.float32)
+            center = np.asarray(data_sample.metainfo['input_center'], dtype=np.float32)
+            pred.keypoints = pred.keypoints / input_size * scale + center - 0.5 * scale
+            pred.keypoints_visible = pred.keypoint_scores
+            if 'gt_instances' in data_sample and 'bboxes' in data_sample.gt_instances:
+                pred.bboxes = data_sample.gt_instances.bboxes
+            data_sample.pred_instances = pred
+        return data_samples
+
+    def _fit_old_checkpoints(self, state_dict, prefix, local_metadata, strict,
+                             missing_keys, unexpected_keys, error_msgs):
+        """Accept mmpose 0.x checkpoints (``keypoint_head.*`` -> ``head.*``) and refuse,
+        before anything is copied, parameters whose shapes do not fit."""
+        for key in [k for k in state_dict if k.startswith(prefix + 'keypoint_head.')]:
+            state_dict[prefix + 'head.' + key[len(prefix + 'keypoint_head.'):]] = state_dict.pop(key)
+        own = self.state_dict()
+        mismatched = [f'{key}: checkpoint {tuple(value.shape)} vs model {tuple(own[key[len(prefix):]].shape)}'
+                      for key, value in state_dict.items()
+                      if key[len(prefix):] in own and hasattr(value, 'shape')
+                      and tuple(value.shape) != tuple(own[key[len(prefix):]].shape)]
+        if mismatched:
+            raise CheckpointMismatchError(
+                'checkpoint parameters do not fit the model (' + '; '.join(mismatched[:5])
+                + (f'; and {len(mismatched) - 5} more' if len(mismatched) > 5 else '') + ')')

@@ -1,0 +1,35 @@
+"""Registries of mmpose_face: children of mmengine's, under the scope ``mmpose_face``.
+
+A config names a part by ``type``; the runner looks it up here first (the
+configs set ``default_scope='mmpose_face'``) and falls back to mmengine's
+root registries (optimizers, schedulers, runner hooks, loops). ``locations``
+tells mmengine which modules to import so that the parts are registered.
+"""
+from mmengine import registry as mmengine_registry
+from mmengine.registry import Registry
+
+MODELS = Registry('model', parent=mmengine_registry.MODELS, locations=['mmpose_face.models'])
+DATASETS = Registry('dataset', parent=mmengine_registry.DATASETS, locations=['mmpose_face.datasets'])
+DATA_SAMPLERS = Registry('data sampler', parent=mmengine_registry.DATA_SAMPLERS, locations=['mmpose_face.datasets'])
+TRANSFORMS = Registry('transform', parent=mmengine_registry.TRANSFORMS, locations=['mmpose_face.datasets.transforms'])
+METRICS = Registry('metric', parent=mmengine_registry.METRICS, locations=['mmpose_face.evaluation'])
+HOOKS = Registry('hook', parent=mmengine_registry.HOOKS, locations=['mmpose_face.engine'])
+VISUALIZERS = Registry('visualizer', parent=mmengine_registry.VISUALIZERS, locations=['mmpose_face.visualization'])
+VISBACKENDS = Registry('vis_backend', parent=mmengine_registry.VISBACKENDS, locations=['mmpose_face.visualization'])
+# The engine's own parts (optimizers, schedulers, loops ...) come from mmengine;
+# these children only make the scope known to each registry tree.
+RUNNERS = Registry('runner', parent=mmengine_registry.RUNNERS)
+RUNNER_CONSTRUCTORS = Registry('runner constructor', parent=mmengine_registry.RUNNER_CONSTRUCTORS)
+LOOPS = Registry('loop', parent=mmengine_registry.LOOPS)
+OPTIMIZERS = Registry('optimizer', parent=mmengine_registry.OPTIMIZERS)
+OPTIM_WRAPPERS = Registry('optim_wrapper', parent=mmengine_registry.OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = Registry('optimizer wrapper constructor',
+                                      parent=mmengine_registry.OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = Registry('parameter scheduler', parent=mmengine_registry.PARAM_SCHEDULERS)
+EVALUATOR = Registry('evaluator', parent=mmengine_registry.EVALUATOR)
+LOG_PROCESSORS = Registry('log_processor', parent=mmengine_registry.LOG_PROCESSORS)
+WEIGHT_INITIALIZERS = Registry('weight initializer', parent=mmengine_registry.WEIGHT_INITIALIZERS)
+MODEL_WRAPPERS = Registry('model_wrapper', parent=mmengine_registry.MODEL_WRAPPERS)
+FUNCTIONS = Registry('function', parent=mmengine_registry.FUNCTIONS)
+# Codecs are our own concept (target encoding / prediction decoding), so a root registry.
+KEYPOINT_CODECS = Registry('keypoint codec', locations=['mmpose_face.codecs'])

@@ -1,0 +1,35 @@
+"""Face box conventions: corners (xyxy), corner+size (xywh) and centre+scale (cs).
+
+``scale`` is the box's (w, h) in pixels (WFLW's files store it in units of
+200 px; the dataset multiplies it out).
+"""
+import numpy as np
+
+
+def bbox_xyxy2cs(bbox: np.ndarray, padding: float = 1.0):
+    """(N, 4) xyxy -> centre (N, 2) and scale (N, 2), the size enlarged by ``padding``."""
+    x1, y1, x2, y2 = np.hsplit(bbox, [1, 2, 3])
+    center = np.hstack([x1 + x2, y1 + y2]) * 0.5
+    scale = np.hstack([x2 - x1, y2 - y1]) * padding
+    return center.astype(np.float32), scale.astype(np.float32)
+
+
+def bbox_cs2xyxy(center: np.ndarray, scale: np.ndarray, padding: float = 1.0) -> np.ndarray:
+    """Centre (N, 2) and scale (N, 2) -> (N, 4) xyxy, the size divided by ``padding``."""
+    half_size = scale / padding * 0.5
+    return np.hstack([center - half_size, center + half_size]).astype(np.float32)
+
+
+def bbox_xywh2xyxy(bbox: np.ndarray) -> np.ndarray:
+    """(N, 4) x, y, w, h -> (N, 4) x1, y1, x2, y2."""
+    bbox = np.asarray(bbox, dtype=np.float32).copy()
+    bbox[:, 2:] += bbox[:, :2]
+    return bbox
+
+
+def fix_aspect_ratio(scale: np.ndarray, aspect_ratio: float) -> np.ndarray:
+    """Grow the shorter side of (N, 2) box sizes so that w / h == ``aspect_ratio``."""
+    w, h = np.hsplit(scale, [1])
+    return np.where(w > h * aspect_ratio,
+                    np.hstack([w, w / aspect_ratio]),
+                    np.hstack([h * aspect_ratio, h])).astype(np.float32)

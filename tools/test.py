@@ -1,0 +1,52 @@
+"""Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``.
+
+Prints the WFLW table (full set, six subsets, FR and AUC), writes the error
+curves to the work dir, ``--out`` the metrics as JSON and ``--dump`` the
+per-face predictions.
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a face landmark model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file (path or http(s) URL)')
+    parser.add_argument('--work-dir', help='the dir to save evaluation results')
+    parser.add_argument('--out', help='write the metrics to this JSON file')
+    parser.add_argument('--dump', help='write per-face predictions and ground truth to this JSON file')
+    parser.add_argument('--show-dir', help='save every test face with its landmarks here')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings, e.g. test_dataloader.batch_size=8')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(args):
+    from mmengine.runner import Runner
+
+    from mmpose_face.apis import prepare_test_config
+    from mmpose_face.engine.checkpoint_loading import load_checkpoint
+    from mmpose_face.evaluation.metrics.nme_metric import write_json_atomically
+    cfg = prepare_test_config(args.config, args.work_dir, args.dump, args.show_dir,
+                              args.launcher, args.cfg_options)
+    runner = Runner.from_cfg(cfg)
+    model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+    load_checkpoint(model, args.checkpoint, trusted=args.trust_checkpoint or None)
+    metrics = runner.test()
+    if args.out and runner.rank == 0:
+        write_json_atomically(args.out, {key: float(value) for key, value in metrics.items()})
+
+
+if __name__ == '__main__':
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from mmpose_face.apis.cli import run_tool
+    sys.exit(run_tool(main, parse_args()))

@@ -1,0 +1,44 @@
+"""Train a model from a config: ``python tools/train.py CONFIG [options]``."""
+import argparse
+import os
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a face landmark model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument('--resume', nargs='?', type=str, const='auto',
+                        help='resume from the latest checkpoint in the work dir, or from CKPT')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--no-validate', action='store_true', help='no validation during training')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the LR by the actual batch size / auto_scale_lr.base_batch_size')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings, e.g. train_cfg.max_epochs=10')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(args):
+    from mmengine.runner import Runner
+
+    from mmpose_face.apis import prepare_train_config
+    if args.trust_checkpoint:
+        os.environ['MMPOSE_FACE_TRUST_CHECKPOINTS'] = '1'
+    cfg = prepare_train_config(args.config, args.work_dir, args.resume, args.amp, args.no_validate,
+                               args.auto_scale_lr, args.launcher, args.cfg_options)
+    Runner.from_cfg(cfg).train()
+
+
+if __name__ == '__main__':
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from mmpose_face.apis.cli import run_tool
+    sys.exit(run_tool(main, parse_args()))
