@@ -1,0 +1,52 @@
+"""Face landmarks on your own photos and videos.
+
+``python demo/face_landmarks_demo.py INPUT CONFIG CHECKPOINT [--out-dir DIR]``
+
+INPUT: an image, a folder of images, a video file or a webcam index (0).
+Faces are found with dlib's HOG detector (offline) or read from
+``--bboxes`` (COCO detection results); all faces of an image go through the
+network in batches of ``--batch-size``. Writes annotated images / an
+annotated mp4 and one JSON of boxes and landmarks per image (per frame for
+videos) to ``--out-dir``. ``--onnx FILE`` runs an exported model (from
+``tools/deployment/pytorch2onnx.py``) with onnxruntime instead of PyTorch;
+CHECKPOINT may then be left out. See docs/inference.md.
+"""
+import argparse
+import os
+import sys
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Face landmark demo on images, videos or a webcam')
+    parser.add_argument('input', help='image, folder of images, video file, or webcam index')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', nargs='?', help='checkpoint file (not needed with --onnx)')
+    parser.add_argument('--out-dir', default='work_dirs/demo', help='where results go (default: %(default)s)')
+    parser.add_argument('--bboxes', help='COCO detection-results JSON with the face boxes (skips the detector)')
+    parser.add_argument('--device', default='cpu', help='PyTorch device, e.g. cuda:0')
+    parser.add_argument('--batch-size', type=int, default=32, help='faces per forward pass')
+    parser.add_argument('--show', action='store_true', help='also show the results in a window (q quits)')
+    parser.add_argument('--onnx', help='run this exported ONNX model with onnxruntime instead of PyTorch')
+    parser.add_argument('--max-frames', type=int, help='stop a video or webcam after this many frames')
+    return parser.parse_args()
+
+
+def main(args):
+    from mmpose_face.apis.face_landmarks_demo import FaceLandmarker, run_demo
+    if args.checkpoint is None and args.onnx is None:
+        raise ValueError('give a CHECKPOINT, or an exported model with --onnx')
+    landmarker = FaceLandmarker(args.config, args.checkpoint, device=args.device,
+                                batch_size=args.batch_size, onnx_file=args.onnx)
+    summary = run_demo(args.input, landmarker, out_dir=args.out_dir, bboxes_file=args.bboxes,
+                       show=args.show, max_frames=args.max_frames)
+    for item in summary['items']:
+        count = (f"{len(item['faces'])} faces" if 'faces' in item
+                 else f"{len(item['frames'])} frames, {sum(len(f['faces']) for f in item['frames'])} faces")
+        print(f"{item['input']}: {count} -> {item['output']}, {item['json']}")
+    print(f"{summary['num_faces']} faces in {summary['seconds']:.1f} s")
+
+
+if __name__ == '__main__':
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from mmpose_face.apis.cli import run_tool
+    sys.exit(run_tool(main, parse_args()))

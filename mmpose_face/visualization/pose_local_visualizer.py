@@ -1,0 +1,156 @@
+"""Drawing face landmarks: ground truth and prediction on the photograph."""
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+from mmengine.visualization import Visualizer
+
+from mmpose_face.registry import VISUALIZERS
+
+# WFLW's 98 points as contours: (first index, last index, closed).
+# Points 96 and 97 (pupils) are drawn as points only.
+WFLW_CONTOURS = (
+    (0, 32, False),    # jaw
+    (33, 41, True),    # right brow (image left)
+    (42, 50, True),    # left brow
+    (51, 54, False),   # nose bridge
+    (55, 59, False),   # nose bottom
+    (60, 67, True),    # right eye
+    (68, 75, True),    # left eye
+    (76, 87, True),    # outer lips
+    (88, 95, True),    # inner lips
+)
+SUBPIXEL_BITS = 4  # cv2 drawing with 1/16 pixel precision
+
+
+def write_image_bgr(path: str, image_bgr: np.ndarray) -> None:
+    """``cv2.imwrite`` that raises :class:`OSError` naming the file on failure
+    (creates the folder)."""
+    if osp.dirname(path):
+        os.makedirs(osp.dirname(path), exist_ok=True)
+    try:
+        written = cv2.imwrite(path, image_bgr)
+    except cv2.error as error:
+        raise OSError(f'{path}: cannot write image ({str(error).strip().splitlines()[-1]})') from None
+    if not written:
+        raise OSError(f'{path}: cannot write image')
+
+
+def contour_links(contours=WFLW_CONTOURS) -> list:
+    """``(first, last, closed)`` contours -> list of (i, j) point pairs."""
+    links = []
+    for first, last, closed in contours:
+        links += [(i, i + 1) for i in range(first, last)]
+        if closed:
+            links.append((last, first))
+    return links
+
+
+@VISUALIZERS.register_module()
+class PoseLocalVisualizer(Visualizer):
+    """mmpose-style visualizer for face landmarks (images are RGB, as in mmengine).
+
+    Args:
+        name, image, vis_backends, save_dir: as :class:`mmengine.visualization.Visualizer`.
+        gt_color, pred_color, bbox_color: RGB colours of ground truth,
+            prediction and face boxes.
+        radius: point radius in pixels; ``None`` = about 1/100 of the face size.
+        line_width: contour and box width in pixels; ``None`` = like radius.
+        draw_contours: join the points along the face contours
+            (``dataset_meta['skeleton_links']`` when given, else WFLW's for 98 points).
+        draw_bbox: draw the face box the crop was made from.
+    """
+
+    def __init__(self, name: str = 'visualizer', image: np.ndarray = None, vis_backends=None,
+                 save_dir: str = None, gt_color=(0, 220, 0), pred_color=(255, 40, 40),
+                 bbox_color=(255, 200, 0), radius: float = None, line_width: int = None,
+                 draw_contours: bool = True, draw_bbox: bool = True):
+        super().__init__(name=name, image=image, vis_backends=vis_backends, save_dir=save_dir)
+        self.gt_color, self.pred_color, self.bbox_color = tuple(gt_color), tuple(pred_color), tuple(bbox_color)
+        self.radius, self.line_width = radius, line_width
+        self.draw_contours, self.draw_bbox = draw_contours, draw_bbox
+        self.links = contour_links()
+
+    def set_dataset_meta(self, dataset_meta: dict) -> None:
+        """Use the data set's skeleton when it has one (mmpose's method name)."""
+        self.dataset_meta = dataset_meta
+        skeleton = (dataset_meta or {}).get('skeleton_links')
+        if skeleton:
+            self.links = [tuple(link) for link in skeleton]
+
+    def _sizes(self, keypoints: np.ndarray) -> tuple:
+        face_size = float(np.ptp(keypoints.reshape(-1, 2), axis=0).max()) if keypoints.size else 100.
+        radius = self.radius if self.radius is not None else max(1., face_size / 100.)
+        line_width = self.line_width if self.line_width is not None else max(1, int(round(face_size / 150.)))
+        return radius, line_width
+
+    def draw_face(self, image: np.ndarray, keypoints: np.ndarray, color, visible: np.ndarray = None,
+                  bbox: np.ndarray = None) -> np.ndarray:
+        """Draw one face in place and return the image.
+
+        Args:
+            image: (H, W, 3) uint8, colours in the same channel order as ``color``.
+            keypoints: (K, 2) image pixels.
+            visible: (K,) points drawn where > 0.5; ``None`` = all.
+            bbox: (4,) xyxy pixels, drawn when ``draw_bbox``.
+        """
+        keypoints = np.asarray(keypoints, dtype=np.float64).reshape(-1, 2)
+        shown = np.ones(len(keypoints), bool) if visible is None else np.asarray(visible).reshape(-1) > 0.5
+        shown &= np.isfinite(keypoints).all(axis=1)
+        radius, line_width = self._sizes(keypoints[shown])
+        fixed = np.round(np.nan_to_num(keypoints) * (1 << SUBPIXEL_BITS)).astype(np.int64)
+        color = tuple(int(c) for c in color)
+        if self.draw_bbox and bbox is not None:
+            corners = np.round(np.asarray(bbox, dtype=np.float64).reshape(2, 2) * (1 << SUBPIXEL_BITS))
+            cv2.rectangle(image, tuple(int(v) for v in corners[0]), tuple(int(v) for v in corners[1]),
+                          tuple(int(c) for c in self.bbox_color), line_width, cv2.LINE_AA, SUBPIXEL_BITS)
+        if self.draw_contours:
+            for i, j in self.links:
+                if i < len(keypoints) and j < len(keypoints) and shown[i] and shown[j]:
+                    cv2.line(image, tuple(int(v) for v in fixed[i]), tuple(int(v) for v in fixed[j]),
+                             color, line_width, cv2.LINE_AA, SUBPIXEL_BITS)
+        radius_fixed = int(round(radius * (1 << SUBPIXEL_BITS)))
+        for k in np.flatnonzero(shown):
+            cv2.circle(image, tuple(int(v) for v in fixed[k]), radius_fixed, color, -1, cv2.LINE_AA,
+                       SUBPIXEL_BITS)
+        return image
+
+    def draw_instances(self, image: np.ndarray, instances, color) -> np.ndarray:
+        """Draw every face of an InstanceData (``keypoints`` (N, K, 2), optional
+        ``keypoints_visible`` (N, K) and ``bboxes`` (N, 4)) in place."""
+        if instances is None or 'keypoints' not in instances:
+            return image
+        keypoints = np.asarray(instances.keypoints).reshape(len(instances.keypoints), -1, 2)
+        visible = instances.get('keypoints_visible')
+        bboxes = instances.get('bboxes')
+        for n in range(len(keypoints)):
+            self.draw_face(image, keypoints[n], color,
+                           None if visible is None else np.asarray(visible)[n],
+                           None if bboxes is None or n >= len(bboxes) else np.asarray(bboxes)[n])
+        return image
+
+    def add_datasample(self, name: str, image: np.ndarray, data_sample=None, draw_gt: bool = True,
+                       draw_pred: bool = True, show: bool = False, wait_time: float = 0,
+                       out_file: str = None, step: int = 0) -> np.ndarray:
+        """Draw ground truth (``gt_color``) and prediction (``pred_color``) of a
+        :class:`PoseDataSample` over ``image`` (H, W, 3) RGB uint8.
+
+        The result goes to ``out_file`` when given (written BGR, like mmpose),
+        else to the vis backends as ``{name}`` at ``step``; ``show`` opens a
+        window. Returns the drawn (H, W, 3) RGB image.
+        """
+        drawn = np.ascontiguousarray(image, dtype=np.uint8).copy()
+        if data_sample is not None:
+            if draw_gt:
+                self.draw_instances(drawn, data_sample.get('gt_instances'), self.gt_color)
+            if draw_pred:
+                self.draw_instances(drawn, data_sample.get('pred_instances'), self.pred_color)
+        self.set_image(drawn)
+        if show:
+            self.show(drawn, win_name=name, wait_time=wait_time)
+        if out_file is not None:
+            write_image_bgr(out_file, np.ascontiguousarray(drawn[..., ::-1]))
+        else:
+            self.add_image(name, drawn, step)
+        return drawn

@@ -1,0 +1,252 @@
+"""The demo on the real sample photos, a generated video, and bad input.
+
+The model is the tiny test config with random weights: these tests check the
+plumbing (faces found, batching, files written, coordinates mapped back), not
+the accuracy.
+"""
+import importlib.util
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mmpose_face.apis import inference_topdown, init_model
+from mmpose_face.apis.cli import run_tool
+from mmpose_face.apis.face_detector import (HOGFaceDetector, boxes_for, clip_boxes, load_coco_bboxes,
+                                            rescale_boxes)
+from mmpose_face.apis.face_landmarks_demo import FaceLandmarker, list_inputs, run_demo
+from mmpose_face.datasets.transforms.loading import ImageLoadError
+
+CONFIG = 'tests/configs/td-reg_res18_tiny_wflw-64x64.py'
+CROWD = 'tests/data/7_Cheering_Cheering_7_16.jpg'
+FOOTBALL = 'tests/data/36_Football_americanfootball_ball_36_415.jpg'
+
+
+@pytest.fixture(scope='module', autouse=True)
+def one_torch_thread():
+    # the test machine's cores are shared: more threads only make a 64x64 ResNet-18 slower
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    model = init_model(CONFIG)
+    path = str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth')
+    torch.save({'state_dict': model.state_dict()}, path)
+    return path
+
+
+@pytest.fixture(scope='module')
+def landmarker(checkpoint):
+    return FaceLandmarker(CONFIG, checkpoint, batch_size=4)
+
+
+def annotated_centres(file_name):
+    """Centres (N, 2) of the WFLW-annotated faces of a sample image."""
+    with open('tests/data/test_wflw.json') as f:
+        coco = json.load(f)
+    image_id = next(image['id'] for image in coco['images'] if image['file_name'] == file_name)
+    return np.array([ann['center'] for ann in coco['annotations'] if ann['image_id'] == image_id])
+
+
+def count_forward_batches(model, monkeypatch):
+    """Record the batch size of every backbone call."""
+    batch_sizes = []
+    original = model.backbone.forward
+
+    def counting_forward(inputs):
+        batch_sizes.append(inputs.shape[0])
+        return original(inputs)
+    monkeypatch.setattr(model.backbone, 'forward', counting_forward)
+    return batch_sizes
+
+
+def test_detector_finds_the_crowd_and_the_annotated_faces():
+    image = cv2.imread(CROWD)
+    boxes, scores = HOGFaceDetector()(image)
+    assert len(boxes) >= 12, 'the sample has more than a dozen faces'
+    assert boxes.dtype == np.float32 and boxes.shape == (len(scores), 4)
+    assert (boxes[:, 2:] > boxes[:, :2]).all()
+    assert (boxes >= 0).all() and (boxes[:, 2] <= image.shape[1]).all() and (boxes[:, 3] <= image.shape[0]).all()
+    assert (np.diff(scores) <= 0).all(), 'highest score first'
+    for centre in annotated_centres(osp.basename(CROWD)):
+        inside = ((boxes[:, :2] <= centre) & (centre <= boxes[:, 2:])).all(axis=1)
+        assert inside.any(), f'annotated face at {centre} not detected'
+
+
+def test_demo_on_crowd_batches_all_faces(landmarker, tmp_path, monkeypatch):
+    batch_sizes = count_forward_batches(landmarker.model, monkeypatch)
+    summary = run_demo(CROWD, landmarker, out_dir=str(tmp_path))
+    item = summary['items'][0]
+    num_faces = len(item['faces'])
+    assert num_faces >= 12
+    # flip test doubles the backbone calls: plain + mirrored crops of each batch
+    flips = 2 if landmarker.model.test_cfg.get('flip_test') else 1
+    expected = [min(4, num_faces - start) for start in range(0, num_faces, 4) for _ in range(flips)]
+    assert batch_sizes == expected, 'faces go through the network 4 at a time, not one by one'
+
+    with open(item['json']) as f:
+        saved = json.load(f)
+    assert saved['width'] == 1024 and saved['height'] == 1024 and len(saved['faces']) == num_faces
+    for face in saved['faces']:
+        assert len(face['bbox']) == 4 and isinstance(face['score'], float)
+        assert np.asarray(face['keypoints']).shape == (98, 2)
+    drawn, original = cv2.imread(item['output']), cv2.imread(CROWD)
+    assert drawn.shape == original.shape and np.abs(drawn.astype(int) - original).max() > 100
+
+    # batching does not mix faces up: each face alone gives the same points
+    boxes = np.array([face['bbox'] for face in saved['faces']], np.float32)
+    alone = [inference_topdown(landmarker.model, original, box[None])[0].pred_instances.keypoints[0]
+             for box in boxes[:3]]
+    np.testing.assert_allclose([face['keypoints'] for face in saved['faces'][:3]], alone, atol=0.01)
+
+
+def test_demo_on_a_folder_of_images(landmarker, tmp_path):
+    kind, files = list_inputs('tests/data')
+    assert kind == 'images' and [osp.basename(f) for f in files] == [osp.basename(FOOTBALL), osp.basename(CROWD)]
+    assert list_inputs('0') == ('webcam', 0) and list_inputs(FOOTBALL) == ('images', [FOOTBALL])
+    summary = run_demo('tests/data', landmarker, out_dir=str(tmp_path))
+    football = summary['items'][0]
+    assert len(football['faces']) == 2
+    assert osp.isfile(tmp_path / osp.basename(FOOTBALL)) and osp.isfile(tmp_path / osp.basename(CROWD))
+    # the predicted points lie around the detected box (crop mapped back to the image)
+    for face in football['faces']:
+        x1, y1, x2, y2 = face['bbox']
+        centre = np.asarray(face['keypoints']).mean(axis=0)
+        size = max(x2 - x1, y2 - y1)
+        assert x1 - size < centre[0] < x2 + size and y1 - size < centre[1] < y2 + size
+
+
+def write_video(path, num_frames=5):
+    """Frames panning over the two football players' faces."""
+    image = cv2.imread(FOOTBALL)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), 5, (320, 240))
+    for i in range(num_frames):
+        writer.write(np.ascontiguousarray(image[0:240, 200 + 10 * i:520 + 10 * i]))
+    writer.release()
+
+
+def test_demo_on_a_video(landmarker, tmp_path):
+    video = tmp_path / 'pan.mp4'
+    write_video(video)
+    summary = run_demo(str(video), landmarker, out_dir=str(tmp_path / 'out'))
+    item = summary['items'][0]
+    assert len(item['frames']) == 5
+    with open(item['json']) as f:
+        saved = json.load(f)
+    assert [frame['frame'] for frame in saved['frames']] == list(range(5))
+    assert (saved['width'], saved['height']) == (320, 240)
+    assert all(len(frame['faces']) == 2 for frame in saved['frames'])
+    capture = cv2.VideoCapture(item['output'])
+    assert capture.isOpened() and int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 5
+    ok, frame = capture.read()
+    assert ok and frame.shape == (240, 320, 3)
+    capture.release()
+
+    summary = run_demo(str(video), landmarker, out_dir=None, max_frames=2)
+    assert len(summary['items'][0]['frames']) == 2
+
+
+def test_boxes_from_a_coco_results_file(landmarker, tmp_path):
+    centres = annotated_centres(osp.basename(CROWD))
+    results = [dict(image_id=osp.basename(CROWD), bbox=[x - 50, y - 50, 100, 100], score=0.9) for x, y in centres]
+    bboxes_file = tmp_path / 'faces.json'
+    bboxes_file.write_text(json.dumps(results))
+
+    def no_detector(image):
+        raise AssertionError('the detector must not run when boxes are given')
+    landmarker.detector, saved_detector = no_detector, landmarker.detector
+    try:
+        summary = run_demo(CROWD, landmarker, out_dir=str(tmp_path), bboxes_file=str(bboxes_file))
+    finally:
+        landmarker.detector = saved_detector
+    faces = summary['items'][0]['faces']
+    np.testing.assert_allclose([face['bbox'] for face in faces],
+                               [[x - 50, y - 50, x + 50, y + 50] for x, y in centres])
+
+
+def test_coco_results_layouts_and_errors(tmp_path):
+    listed = tmp_path / 'list.json'
+    listed.write_text(json.dumps([dict(file_name='a.jpg', bbox=[10, 20, 30, 40], score=0.5),
+                                  dict(file_name='a.jpg', bbox=[0, 0, 5, 5])]))
+    boxes, scores = boxes_for(load_coco_bboxes(str(listed)), 'some/folder/a.jpg')
+    np.testing.assert_allclose(boxes, [[10, 20, 40, 60], [0, 0, 5, 5]])
+    np.testing.assert_allclose(scores, [0.5, 1.0])
+    assert len(boxes_for(load_coco_bboxes(str(listed)), 'b.jpg')[0]) == 0
+
+    coco = tmp_path / 'coco.json'
+    coco.write_text(json.dumps(dict(images=[dict(id=7, file_name='img/b.png')],
+                                    annotations=[dict(image_id=7, bbox=[1, 2, 3, 4], score=0.8)])))
+    boxes, _ = boxes_for(load_coco_bboxes(str(coco)), 'b.png')
+    np.testing.assert_allclose(boxes, [[1, 2, 4, 6]])
+
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps([dict(file_name='a.jpg', bbox=[1, 2, -3, 4])]))
+    with pytest.raises(ValueError, match=r'bad.json: entry 0: .*positive width'):
+        load_coco_bboxes(str(bad))
+    with pytest.raises(FileNotFoundError, match='missing.json'):
+        load_coco_bboxes(str(tmp_path / 'missing.json'))
+
+
+def test_unreadable_file_is_named(landmarker, tmp_path, capsys):
+    broken = tmp_path / 'broken.jpg'
+    broken.write_bytes(b'not an image at all')
+    with pytest.raises(ImageLoadError, match='broken.jpg: not a decodable image'):
+        run_demo(str(broken), landmarker, out_dir=str(tmp_path / 'out'))
+    with pytest.raises(FileNotFoundError, match='nowhere.jpg: input not found'):
+        run_demo(str(tmp_path / 'nowhere.jpg'), landmarker)
+    with pytest.raises(ValueError, match='the output folder is the input folder'):
+        run_demo(str(broken), landmarker, out_dir=str(tmp_path))
+    with pytest.raises(OSError, match='broken.mp4: cannot open video'):
+        (tmp_path / 'broken.mp4').write_bytes(b'\x00' * 100)
+        run_demo(str(tmp_path / 'broken.mp4'), landmarker)
+
+
+def test_image_without_a_face(landmarker, tmp_path):
+    sky = np.full((200, 300, 3), (235, 206, 135), np.uint8)
+    cv2.imwrite(str(tmp_path / 'sky.png'), sky)
+    summary = run_demo(str(tmp_path / 'sky.png'), landmarker, out_dir=str(tmp_path / 'out'))
+    assert summary['num_faces'] == 0 and summary['items'][0]['faces'] == []
+    with open(summary['items'][0]['json']) as f:
+        assert json.load(f)['faces'] == []
+    assert landmarker(sky, np.zeros((0, 4))).shape == (0, 98, 2)
+
+
+def test_boxes_outside_the_image(landmarker):
+    image = cv2.imread(FOOTBALL)  # 1024 x 661
+    with pytest.raises(ValueError, match=r'face box 1 .* lies outside the image \(1024x661'):
+        landmarker(image, np.array([[434, 106, 524, 196], [1100, 50, 1200, 150]]))
+    with pytest.raises(ValueError, match='face box 0 .* empty'):
+        landmarker(image, np.array([[50, 50, 40, 60]]))
+    # a box reaching past the border is cropped with black padding, as in training
+    keypoints = landmarker(image, np.array([[-30, -30, 60, 60]]))
+    assert keypoints.shape == (1, 98, 2) and np.isfinite(keypoints).all()
+    np.testing.assert_allclose(clip_boxes(np.array([[-30, -30, 1100, 700]]), image.shape), [[0, 0, 1024, 661]])
+    np.testing.assert_allclose(rescale_boxes(np.array([[0, 0, 100, 100]]), 1.2, (0, 0.1)),
+                               [[-10, 0, 110, 120]], atol=1e-4)
+
+
+def load_demo_script():
+    spec = importlib.util.spec_from_file_location('face_landmarks_demo_cli', 'demo/face_landmarks_demo.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_command_line(checkpoint, tmp_path, monkeypatch, capsys):
+    demo = load_demo_script()
+    monkeypatch.setattr('sys.argv', ['demo', FOOTBALL, CONFIG, checkpoint, '--out-dir', str(tmp_path),
+                                     '--batch-size', '1'])
+    assert run_tool(demo.main, demo.parse_args()) == 0
+    assert '2 faces' in capsys.readouterr().out
+    assert osp.isfile(tmp_path / osp.basename(FOOTBALL))
+    monkeypatch.setattr('sys.argv', ['demo', str(tmp_path / 'none.jpg'), CONFIG, checkpoint])
+    assert run_tool(demo.main, demo.parse_args()) == 1
+    assert 'none.jpg: input not found' in capsys.readouterr().err

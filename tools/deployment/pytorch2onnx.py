@@ -1,0 +1,48 @@
+"""Export a face landmark model to ONNX and check it against PyTorch.
+
+``python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT --output model.onnx [--flip-test]``
+
+Input ``crops`` (B, 3, H, W) float32 BGR 0-255 (normalisation is inside the
+graph), output ``keypoints`` (B, K, 2) float32 normalised to the crop (x/W,
+y/H); B is dynamic. The export is run with onnxruntime on random crops and
+compared with PyTorch: the tool exits with 1 when the max difference is not
+below 1e-4 (normalised). See mmpose_face/apis/onnx_export.py and docs/inference.md.
+"""
+import argparse
+import os
+import sys
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Export a face landmark model to ONNX')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file (path or http(s) URL)')
+    parser.add_argument('--output', required=True, help='ONNX file to write')
+    parser.add_argument('--flip-test', action='store_true',
+                        help='put flip test (mirrored crop, averaged) into the graph')
+    parser.add_argument('--opset', type=int, default=17, help='ONNX opset version (default: %(default)s)')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
+    return parser.parse_args()
+
+
+def main(args):
+    from mmpose_face.apis import init_model
+    from mmpose_face.apis.onnx_export import MAX_ALLOWED_DIFFERENCE, export_onnx
+    model = init_model(args.config, args.checkpoint, device='cpu', trusted=args.trust_checkpoint or None)
+    if os.path.dirname(args.output):
+        os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    max_difference = export_onnx(model, args.output, flip_test=args.flip_test, opset=args.opset)
+    width, height = model.head.decoder.input_size
+    print(f'wrote {args.output}\n'
+          f'  input  crops:     (B, 3, {height}, {width}) float32, BGR, 0-255 (normalised inside)\n'
+          f'  output keypoints: (B, {model.head.num_joints}, 2) float32, x/W and y/H of the crop\n'
+          f'  flip test: {"yes" if args.flip_test else "no"}, opset {args.opset}\n'
+          f'onnxruntime vs PyTorch: max difference {max_difference:.3g} (normalised; limit '
+          f'{MAX_ALLOWED_DIFFERENCE:g})')
+
+
+if __name__ == '__main__':
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    from mmpose_face.apis.cli import run_tool
+    sys.exit(run_tool(main, parse_args()))
