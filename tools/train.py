@@ -28,14 +28,20 @@ def parse_args():
 
 
 def main(args):
-    from mmengine.runner import Runner
+    from mmengine.runner import Runner, find_latest_checkpoint
 
     from mmpose_face.apis import prepare_train_config
+    from mmpose_face.engine.checkpoint_loading import CheckpointMismatchError
     if args.trust_checkpoint:
         os.environ['MMPOSE_FACE_TRUST_CHECKPOINTS'] = '1'
     cfg = prepare_train_config(args.config, args.work_dir, args.resume, args.amp, args.no_validate,
                                args.auto_scale_lr, args.launcher, args.cfg_options)
-    Runner.from_cfg(cfg).train()
+    runner = Runner.from_cfg(cfg)
+    try:
+        runner.train()
+    except CheckpointMismatchError as error:  # from load_from / --resume: name the file
+        checkpoint = cfg.load_from or find_latest_checkpoint(cfg.work_dir)
+        raise CheckpointMismatchError(f'{checkpoint}: {error}') from None
 
 
 if __name__ == '__main__':

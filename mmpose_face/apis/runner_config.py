@@ -41,17 +41,25 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
     elif resume:
         cfg.resume, cfg.load_from = True, resume
     if amp:
+        if not torch.cuda.is_available():
+            # mmengine's AmpOptimWrapper asserts CUDA (float16 autocast with loss scaling)
+            raise RuntimeError('--amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper); this machine has '
+                               'none, so train without --amp (full float32 precision)')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-        if cfg.default_hooks.get('checkpoint', {}).get('save_best'):
+        if (cfg.default_hooks.get('checkpoint') or {}).get('save_best'):  # None: no checkpoints
             cfg.default_hooks.checkpoint.save_best = None
     if auto_scale_lr:
         if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
             raise KeyError(f'{config_path}: --auto-scale-lr needs auto_scale_lr.base_batch_size in the config')
         cfg.auto_scale_lr.enable = True
     _distributed_on_cpu(cfg, launcher)
+    if (cfg.get('randomness') or {}).get('deterministic'):
+        # torch.use_deterministic_algorithms (which mmengine turns on) refuses cuBLAS
+        # matrix products on CUDA unless cuBLAS uses a fixed workspace
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
     return cfg
 
 

@@ -1,0 +1,58 @@
+"""RegressionLabel: crop pixels <-> coordinates normalised by the input size.
+
+Training targets are ``keypoints / (w, h)``; a point that is invisible or
+outside the crop (pixel centres 0 .. w-1, 0 .. h-1) gets weight 0 so the
+loss ignores it. Decoding multiplies back and gives every point score 1.
+"""
+import numpy as np
+import pytest
+
+from mmpose_face.codecs import RegressionLabel
+from mmpose_face.registry import KEYPOINT_CODECS
+
+
+def test_encode_normalises_by_width_and_height_and_decode_inverts_it():
+    codec = KEYPOINT_CODECS.build(dict(type='RegressionLabel', input_size=(192, 256)))
+    keypoints = np.random.RandomState(0).uniform(0, 180, size=(3, 98, 2)).astype(np.float32)
+    encoded = codec.encode(keypoints)
+    labels = encoded['keypoint_labels']
+    assert labels.shape == (3, 98, 2) and labels.dtype == np.float32
+    np.testing.assert_allclose(labels[..., 0], keypoints[..., 0] / 192, rtol=1e-6)
+    np.testing.assert_allclose(labels[..., 1], keypoints[..., 1] / 256, rtol=1e-6)
+    assert encoded['keypoint_weights'].shape == (3, 98)
+    assert (encoded['keypoint_weights'] == 1).all()
+
+    decoded, scores = codec.decode(labels)
+    np.testing.assert_allclose(decoded, keypoints, atol=1e-4)
+    assert scores.shape == (3, 98) and (scores == 1).all()
+
+
+def test_points_outside_the_crop_or_invisible_get_weight_zero():
+    codec = RegressionLabel(input_size=(64, 48))
+    keypoints = np.array([[[10, 10],     # inside
+                           [-0.5, 10],   # left of the crop
+                           [64.2, 10],   # right of the last column (63)
+                           [10, 47.5],   # below the last row (47)
+                           [10, -3],     # above
+                           [20, 20]]], dtype=np.float32)  # inside but invisible
+    visible = np.array([[1, 1, 1, 1, 1, 0]], dtype=np.float32)
+    encoded = codec.encode(keypoints, visible)
+    np.testing.assert_array_equal(encoded['keypoint_weights'], [[1, 0, 0, 0, 0, 0]])
+    # the labels themselves are still the plain normalised coordinates
+    np.testing.assert_allclose(encoded['keypoint_labels'][0, 1], [-0.5 / 64, 10 / 48])
+
+
+@pytest.mark.parametrize('point, inside', [
+    ((0, 0), True), ((63, 47), True), ((0, 47), True), ((63, 0), True),
+    ((63.001, 20), False), ((20, 47.001), False), ((-0.001, 20), False), ((20, -0.001), False)])
+def test_crop_boundaries_are_pixel_centres_0_and_size_minus_1(point, inside):
+    codec = RegressionLabel(input_size=(64, 48))
+    weights = codec.encode(np.array([[point]], dtype=np.float32))['keypoint_weights']
+    assert weights[0, 0] == (1.0 if inside else 0.0)
+
+
+def test_visibility_2_counts_as_visible():
+    """COCO files store v = 2 for labelled visible points."""
+    codec = RegressionLabel(input_size=(64, 64))
+    weights = codec.encode(np.full((1, 2, 2), 5.0, np.float32), np.array([[2, 0.4]]))['keypoint_weights']
+    np.testing.assert_array_equal(weights, [[1, 0]])

@@ -1,0 +1,162 @@
+"""Coordinate regression losses against their formulas.
+
+Each loss takes predictions and targets (B, K, 2) in normalised crop
+coordinates and keypoint weights (B, K). The expected values are computed
+here element by element with :mod:`math`, on errors chosen to land in each
+branch of the piecewise losses.
+"""
+import math
+
+import pytest
+import torch
+
+from mmpose_face.models.losses import L1Loss, MSELoss, SmoothL1Loss, SoftWingLoss, WingLoss
+from mmpose_face.registry import MODELS
+
+ALL_LOSSES = (L1Loss, SmoothL1Loss, MSELoss, WingLoss, SoftWingLoss)
+
+
+def wing(d, omega=10.0, epsilon=2.0):
+    """Feng et al. 2018: log-shaped below omega, linear (shifted by C) above."""
+    d = abs(d)
+    if d < omega:
+        return omega * math.log(1 + d / epsilon)
+    return d - (omega - omega * math.log(1 + omega / epsilon))
+
+
+def soft_wing(d, omega1=2.0, omega2=20.0, epsilon=0.5):
+    """Lin et al. 2021: linear below omega1, log-shaped (shifted by B) above."""
+    d = abs(d)
+    if d < omega1:
+        return d
+    return omega2 * math.log(1 + d / epsilon) + omega1 - omega2 * math.log(1 + omega1 / epsilon)
+
+
+def smooth_l1(d):
+    d = abs(d)
+    return 0.5 * d * d if d < 1 else d - 0.5
+
+
+def make_pair(errors):
+    """Predictions and targets (B, K, 2) whose differences are ``errors`` (B, K, 2)."""
+    target = torch.rand(*torch.tensor(errors).shape, dtype=torch.float64)
+    return target + torch.tensor(errors, dtype=torch.float64), target
+
+
+def sum_over_points_mean_over_batch(fn, errors):
+    return sum(sum(fn(d) for point in face for d in point) for face in errors) / len(errors)
+
+
+def mean_over_everything(fn, errors):
+    values = [fn(d) for face in errors for point in face for d in point]
+    return sum(values) / len(values)
+
+
+# Two faces, three points each: errors below, at and above the breakpoints.
+WING_ERRORS = [[[0.0, 1.0], [5.0, -9.99], [10.0, 15.0]],
+               [[-0.5, 3.0], [12.0, 0.25], [-20.0, 2.0]]]
+SOFT_WING_ERRORS = [[[0.0, 0.5], [1.9, -2.0], [3.0, 30.0]],
+                    [[-0.1, 2.5], [1.0, 4.0], [-7.0, 1.99]]]
+SMALL_AND_LARGE_ERRORS = [[[0.0, 0.5], [-0.3, 3.0], [2.0, -1.5]],
+                          [[0.9, -0.2], [1.2, 0.05], [-4.0, 0.7]]]
+
+
+def test_wing_loss_matches_formula_in_both_branches():
+    output, target = make_pair(WING_ERRORS)
+    loss = WingLoss(omega=10, epsilon=2)(output, target)
+    assert loss.item() == pytest.approx(sum_over_points_mean_over_batch(wing, WING_ERRORS), rel=1e-9)
+
+
+def test_soft_wing_loss_matches_formula_in_both_branches():
+    output, target = make_pair(SOFT_WING_ERRORS)
+    loss = SoftWingLoss(omega1=2, omega2=20, epsilon=0.5)(output, target)
+    assert loss.item() == pytest.approx(
+        sum_over_points_mean_over_batch(soft_wing, SOFT_WING_ERRORS), rel=1e-9)
+
+
+@pytest.mark.parametrize('loss_class, formula', [
+    (L1Loss, abs), (MSELoss, lambda d: d * d), (SmoothL1Loss, smooth_l1)])
+def test_mean_reduced_losses_match_formula(loss_class, formula):
+    output, target = make_pair(SMALL_AND_LARGE_ERRORS)
+    loss = loss_class()(output, target)
+    assert loss.item() == pytest.approx(mean_over_everything(formula, SMALL_AND_LARGE_ERRORS), rel=1e-9)
+
+
+def test_published_defaults_built_from_config():
+    wing_loss = MODELS.build(dict(type='WingLoss', use_target_weight=True))
+    assert (wing_loss.omega, wing_loss.epsilon) == (10.0, 2.0)
+    assert wing_loss.C == pytest.approx(10 - 10 * math.log(6))
+    soft = MODELS.build(dict(type='SoftWingLoss', use_target_weight=True))
+    assert (soft.omega1, soft.omega2, soft.epsilon) == (2.0, 20.0, 0.5)
+    assert soft.B == pytest.approx(2 - 20 * math.log(5))
+
+
+@pytest.mark.parametrize('loss, breakpoint', [(WingLoss(), 10.0), (SoftWingLoss(), 2.0)])
+def test_piecewise_losses_are_continuous_at_the_breakpoint(loss, breakpoint):
+    zero = torch.zeros(1, 1, 2, dtype=torch.float64)
+    below = loss(torch.tensor([[[breakpoint - 1e-7, 0.0]]], dtype=torch.float64), zero)
+    above = loss(torch.tensor([[[breakpoint + 1e-7, 0.0]]], dtype=torch.float64), zero)
+    assert abs((above - below).item()) < 1e-5
+    # and the value at the breakpoint is that of the log branch (an absolute check)
+    expected = wing(breakpoint) if isinstance(loss, WingLoss) else soft_wing(breakpoint)
+    assert below.item() == pytest.approx(expected, abs=1e-5)
+
+
+def test_wing_losses_sum_over_points_while_the_others_average():
+    """Repeating every point doubles the summed losses and leaves the averaged ones."""
+    output, target = make_pair(SMALL_AND_LARGE_ERRORS)
+    doubled_output, doubled_target = torch.cat([output, output], 1), torch.cat([target, target], 1)
+    for loss in (WingLoss(), SoftWingLoss()):
+        assert loss(doubled_output, doubled_target).item() == pytest.approx(2 * loss(output, target).item())
+    for loss in (L1Loss(), MSELoss(), SmoothL1Loss()):
+        assert loss(doubled_output, doubled_target).item() == pytest.approx(loss(output, target).item())
+    # ... and all of them average over the batch: a repeated batch gives the same loss
+    for loss_class in ALL_LOSSES:
+        loss = loss_class()
+        assert loss(torch.cat([output, output]), torch.cat([target, target])).item() == \
+            pytest.approx(loss(output, target).item())
+
+
+@pytest.mark.parametrize('loss_class', ALL_LOSSES)
+def test_zero_weight_point_contributes_nothing(loss_class):
+    output, target = make_pair(SMALL_AND_LARGE_ERRORS)
+    weights = torch.ones(2, 3, dtype=torch.float64)
+    weights[1, 2] = 0.  # a point that left the crop
+    loss = loss_class(use_target_weight=True)
+    wild = output.clone()
+    wild[1, 2] = torch.tensor([1e3, -1e3])  # its prediction does not matter
+    perfect = output.clone()
+    perfect[1, 2] = target[1, 2]
+    assert loss(wild, target, weights).item() == pytest.approx(loss(perfect, target, weights).item())
+    assert loss(perfect, target, weights).item() == pytest.approx(loss_class()(perfect, target).item())
+    # (B, K, 1) weights, as some heads pass them, mean the same
+    assert loss(wild, target, weights[..., None]).item() == pytest.approx(loss(wild, target, weights).item())
+    # without use_target_weight the point counts
+    assert loss_class()(wild, target).item() > loss(wild, target, weights).item() + 1.0
+
+
+def test_use_target_weight_needs_weights():
+    output, target = make_pair(SMALL_AND_LARGE_ERRORS)
+    with pytest.raises(ValueError, match='target_weight'):
+        L1Loss(use_target_weight=True)(output, target)
+
+
+@pytest.mark.parametrize('loss_class', ALL_LOSSES)
+def test_loss_weight_scales_the_loss(loss_class):
+    output, target = make_pair(SMALL_AND_LARGE_ERRORS)
+    plain = loss_class()(output, target).item()
+    assert plain > 0
+    assert loss_class(loss_weight=2.5)(output, target).item() == pytest.approx(2.5 * plain)
+
+
+@pytest.mark.parametrize('loss_class', ALL_LOSSES)
+def test_gradients_are_finite_even_at_zero_error_and_breakpoints(loss_class):
+    target = torch.zeros(1, 4, 2)
+    output = torch.tensor([[[0.0, 0.0], [2.0, -2.0], [10.0, 1e-8], [0.3, 50.0]]], requires_grad=True)
+    weights = torch.tensor([[1.0, 1.0, 0.0, 1.0]])
+    loss = loss_class(use_target_weight=True)(output, target, weights)
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert torch.isfinite(output.grad).all()
+    assert (output.grad[0, 2] == 0).all()  # a masked point gets no gradient
+    assert output.grad[0, 3].abs().sum() > 0
