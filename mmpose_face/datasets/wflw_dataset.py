@@ -92,14 +92,15 @@ class WFLWDataset(BaseDataset):
         if raw.size != num_keypoints * 3:
             fail(f'{raw.size // 3 if raw.size % 3 == 0 else raw.size / 3:g} keypoints, expected {num_keypoints}')
         raw = raw.reshape(1, num_keypoints, 3)
-        if not np.isfinite(raw).all():
-            fail('keypoint coordinates are not finite')
+        with np.errstate(over='ignore'):  # values beyond float32 (kept as such below) become inf
+            if not np.isfinite(raw.astype(np.float32)).all():
+                fail('keypoint coordinates are not finite (NaN, inf or beyond float32)')
         center = np.asarray(ann.get('center', [np.nan, np.nan]), dtype=np.float64).reshape(1, 2)
         scale = float(ann.get('scale', np.nan))
         if not np.isfinite(center).all():
             fail("no finite 'center'")
-        if not scale > 0:
-            fail(f"box scale must be positive, got {ann.get('scale')}")
+        if not 0 < scale < np.finfo(np.float32).max / WFLW_PIXEL_STD:
+            fail(f"box scale must be positive and finite, got {ann.get('scale')}")
         bbox_scale = np.full((1, 2), scale * WFLW_PIXEL_STD, dtype=np.float32)
         center = center.astype(np.float32)
         image = images[ann['image_id']]

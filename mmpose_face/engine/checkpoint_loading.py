@@ -68,6 +68,17 @@ def verify_hash_in_name(path: str, name: str = None) -> None:
             'Delete it and download it again.')
 
 
+def _refusal_reason(error: pickle.UnpicklingError) -> str:
+    """What the weights-only unpickler refused, e.g. ``the global posix.system``."""
+    message = re.sub(r'\x1b\[[0-9;]*m', '', str(error))
+    refused = re.search(r'GLOBAL ([\w.]+)', message)
+    if refused:
+        return f'the global {refused.group(1)}'
+    paragraphs = [part.strip() for part in message.split('\n\n') if part.strip()]
+    detail = paragraphs[1] if len(paragraphs) > 1 else paragraphs[0] if paragraphs else 'unknown content'
+    return detail.splitlines()[-1].rstrip('.')
+
+
 def safe_torch_load(path: str, map_location='cpu', trusted: bool = None):
     """``torch.load`` a local file with ``weights_only=True`` (hash checked first).
 
@@ -86,12 +97,10 @@ def safe_torch_load(path: str, map_location='cpu', trusted: bool = None):
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         if not trusted:
-            reason = str(error).split('\n\n')[0].strip()
             raise UnsafeCheckpointError(
-                f'{path}: refused to load: it needs more than tensors and the '
-                f'allow-listed types ({reason}). Loading it could run code. If '
-                f'you trust this file, pass --trust-checkpoint to the tool, '
-                f'trusted=True to the API, or set {TRUST_ENV}=1.') from None
+                f'{path}: refused to load: it needs {_refusal_reason(error)}, beyond tensors and the '
+                f'allow-listed types. Loading it could run code. If you trust this file, pass '
+                f'--trust-checkpoint to the tool, trusted=True to the API, or set {TRUST_ENV}=1.') from None
     return torch.load(path, map_location=map_location, weights_only=False)
 
 
@@ -128,18 +137,40 @@ def download_checkpoint(url: str, model_dir: str = None) -> str:
     return target
 
 
+ZOO_SCHEMES = ('torchvision://', 'modelzoo://', 'open-mmlab://', 'openmmlab://', 'mmcls://')
+
+
+def model_zoo_location(filename: str) -> str:
+    """``torchvision://NAME`` (or ``modelzoo://``, ``open-mmlab://``, ``openmmlab://``,
+    ``mmcls://``) -> the URL or local path mmengine's model lists give for it."""
+    from mmengine.runner import checkpoint as mmengine_checkpoint
+    scheme, name = filename.split('://', 1)
+    if scheme in ('torchvision', 'modelzoo'):
+        locations = mmengine_checkpoint.get_torchvision_models()
+    elif scheme == 'mmcls':
+        locations = mmengine_checkpoint.get_mmcls_models()
+    else:
+        locations = mmengine_checkpoint.get_external_models()
+        name = mmengine_checkpoint.get_deprecated_model_names().get(name, name)
+    if name not in locations:
+        raise KeyError(f'{filename}: {scheme}:// has no weights named {name!r}')
+    location = locations[name]
+    if location.startswith(('http://', 'https://')):
+        return location
+    return osp.join(mmengine_checkpoint._get_mmengine_home(), location)
+
+
 def load_checkpoint_file(filename: str, map_location='cpu', trusted: bool = None):
-    """Load a checkpoint from a local path, an http(s) URL or ``torchvision://NAME``."""
-    if filename.startswith('torchvision://'):
-        from mmengine.runner.checkpoint import get_torchvision_models
-        name = filename[len('torchvision://'):]
-        urls = get_torchvision_models()
-        if name not in urls:
-            raise KeyError(f'{filename}: torchvision has no weights named {name!r}')
-        filename = urls[name]
-    if filename.startswith(('http://', 'https://')):
-        filename = download_checkpoint(filename)
-    return safe_torch_load(filename, map_location=map_location, trusted=trusted)
+    """Load a checkpoint from a local path, an http(s) URL or a model-zoo name
+    (``torchvision://resnet50`` ...), always through :func:`safe_torch_load`."""
+    location = model_zoo_location(filename) if filename.startswith(ZOO_SCHEMES) else filename
+    if location.startswith(('http://', 'https://')):
+        location = download_checkpoint(location)
+    checkpoint = safe_torch_load(location, map_location=map_location, trusted=trusted)
+    if filename.startswith('mmcls://'):
+        from mmengine.runner.checkpoint import _process_mmcls_checkpoint
+        checkpoint = _process_mmcls_checkpoint(checkpoint)
+    return checkpoint
 
 
 def state_dict_of(checkpoint, filename: str = '') -> OrderedDict:
@@ -176,7 +207,9 @@ def load_checkpoint(model: torch.nn.Module, filename: str, map_location='cpu',
 
 
 def register_with_mmengine() -> None:
-    """Route mmengine's local, http(s) and torchvision:// schemes through the safe loader."""
+    """Route mmengine's local, http(s) and model-zoo schemes through the safe loader
+    (mmengine's own loaders call ``torch.load`` without ``weights_only``; left are
+    ``pavi://`` and ``s3://``, which need packages this project does not use)."""
     from mmengine.runner.checkpoint import CheckpointLoader
 
     def load_local(filename, map_location=None):
@@ -187,4 +220,4 @@ def register_with_mmengine() -> None:
 
     CheckpointLoader.register_scheme(prefixes='', loader=load_local, force=True)
     CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), loader=load_remote, force=True)
-    CheckpointLoader.register_scheme(prefixes='torchvision://', loader=load_local, force=True)
+    CheckpointLoader.register_scheme(prefixes=ZOO_SCHEMES, loader=load_local, force=True)
