@@ -30,8 +30,9 @@ class RegressionLabel:
 
     def decode(self, encoded: np.ndarray):
         """Normalised coordinates (N, K, 2) -> crop-pixel keypoints (N, K, 2)
-        and scores (N, K) (all 1: regression gives no confidence)."""
+        float64 (as mmpose: mapping far-off points back to the image then
+        loses nothing) and scores (N, K) (all 1: regression gives no confidence)."""
         w, h = self.input_size
-        keypoints = encoded * np.array([w, h], dtype=encoded.dtype)
+        keypoints = encoded * np.array([w, h], dtype=np.float64)
         scores = np.ones(encoded.shape[:2], dtype=np.float32)
         return keypoints, scores

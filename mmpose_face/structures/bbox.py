@@ -1,17 +1,25 @@
 """Face box conventions: corners (xyxy), corner+size (xywh) and centre+scale (cs).
 
 ``scale`` is the box's (w, h) in pixels (WFLW's files store it in units of
-200 px; the dataset multiplies it out).
+200 px; the dataset multiplies it out). Like mmpose, the conversions keep
+the precision of their input (float32 stays float32, float64 stays float64,
+integers become float64): a crop computed from float64 boxes then matches
+mmpose's to the pixel.
 """
 import numpy as np
 
 
+def _as_float(array) -> np.ndarray:
+    array = np.asarray(array)
+    return array if np.issubdtype(array.dtype, np.floating) else array.astype(np.float64)
+
+
 def bbox_xyxy2cs(bbox: np.ndarray, padding: float = 1.0):
     """(N, 4) xyxy -> centre (N, 2) and scale (N, 2), the size enlarged by ``padding``."""
-    x1, y1, x2, y2 = np.hsplit(bbox, [1, 2, 3])
+    x1, y1, x2, y2 = np.hsplit(_as_float(bbox), [1, 2, 3])
     center = np.hstack([x1 + x2, y1 + y2]) * 0.5
     scale = np.hstack([x2 - x1, y2 - y1]) * padding
-    return center.astype(np.float32), scale.astype(np.float32)
+    return center, scale
 
 
 def bbox_cs2xyxy(center: np.ndarray, scale: np.ndarray, padding: float = 1.0) -> np.ndarray:
@@ -22,14 +30,14 @@ def bbox_cs2xyxy(center: np.ndarray, scale: np.ndarray, padding: float = 1.0) ->
 
 def bbox_xywh2xyxy(bbox: np.ndarray) -> np.ndarray:
     """(N, 4) x, y, w, h -> (N, 4) x1, y1, x2, y2."""
-    bbox = np.asarray(bbox, dtype=np.float32).copy()
+    bbox = _as_float(bbox).copy()
     bbox[:, 2:] += bbox[:, :2]
     return bbox
 
 
 def fix_aspect_ratio(scale: np.ndarray, aspect_ratio: float) -> np.ndarray:
     """Grow the shorter side of (N, 2) box sizes so that w / h == ``aspect_ratio``."""
-    w, h = np.hsplit(scale, [1])
+    w, h = np.hsplit(_as_float(scale), [1])
     return np.where(w > h * aspect_ratio,
                     np.hstack([w, w / aspect_ratio]),
-                    np.hstack([h * aspect_ratio, h])).astype(np.float32)
+                    np.hstack([h * aspect_ratio, h]))

@@ -19,8 +19,8 @@ class GetBBoxCenterScale:
 
     def __call__(self, results: dict) -> dict:
         if 'bbox_center' in results and 'bbox_scale' in results:
-            results['bbox_scale'] = np.asarray(results['bbox_scale'], dtype=np.float32) * self.padding
+            results['bbox_scale'] = np.asarray(results['bbox_scale']) * self.padding
         else:
-            center, scale = bbox_xyxy2cs(np.asarray(results['bbox'], dtype=np.float32), self.padding)
+            center, scale = bbox_xyxy2cs(results['bbox'], self.padding)
             results['bbox_center'], results['bbox_scale'] = center, scale
         return results

@@ -23,14 +23,14 @@ class TopdownAffine:
 
     def __call__(self, results: dict) -> dict:
         w, h = self.input_size
-        results['bbox_scale'] = fix_aspect_ratio(np.asarray(results['bbox_scale'], dtype=np.float32), w / h)
+        results['bbox_scale'] = fix_aspect_ratio(results['bbox_scale'], w / h)
         center, scale = results['bbox_center'][0], results['bbox_scale'][0]
         rotation = float(results['bbox_rotation'][0]) if 'bbox_rotation' in results else 0.
         warp = get_warp_matrix(center, scale, rotation, (w, h))
         results['img'] = cv2.warpAffine(results['img'], warp, (w, h), flags=cv2.INTER_LINEAR)
         if results.get('keypoints') is not None:
             keypoints = results['keypoints']
-            results['transformed_keypoints'] = (keypoints @ warp[:, :2].T + warp[:, 2]).astype(np.float32)
+            results['transformed_keypoints'] = cv2.transform(np.asarray(keypoints, dtype=np.float32), warp)
         results['input_size'] = (w, h)
         results['input_center'] = center
         results['input_scale'] = scale
