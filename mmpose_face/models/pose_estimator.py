@@ -22,6 +22,10 @@ class TopdownPoseEstimator(BaseModel):
     ``'tensor'`` the raw head output (B, K, 2) in normalised crop units.
     """
 
+    #: False when a train loop checks the losses itself at its own sync
+    #: points (``FastEpochBasedTrainLoop``): the check here waits for the GPU.
+    check_finite_loss_every_step = True
+
     def __init__(self, backbone, neck=None, head=None, train_cfg=None, test_cfg=None,
                  data_preprocessor=None, init_cfg=None, metainfo=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -55,11 +59,12 @@ class TopdownPoseEstimator(BaseModel):
         weights and the run stops before the next checkpoint.
         """
         loss, log_vars = super().parse_losses(losses)
-        if not torch.isfinite(loss):
+        if self.check_finite_loss_every_step and not torch.isfinite(loss):
             message_hub = MessageHub.get_current_instance()
-            raise NonFiniteLossError(
-                f'loss is {loss.item()} at iteration {message_hub.get_info("iter", "?")} '
-                f'(epoch {message_hub.get_info("epoch", "?")}); the step was not applied. '
+            iteration, epoch = message_hub.get_info('iter'), message_hub.get_info('epoch')
+            raise NonFiniteLossError(  # counted from 1, as in the log lines
+                f'loss is {loss.item()} at iteration {"?" if iteration is None else iteration + 1} '
+                f'(epoch {"?" if epoch is None else epoch + 1}); the step was not applied. '
                 f'Images of this batch: {getattr(self, "_loss_batch_paths", [])}')
         return loss, log_vars
 
@@ -75,9 +80,10 @@ class TopdownPoseEstimator(BaseModel):
     def add_pred_to_datasample(preds, data_samples):
         """Crop pixels -> image pixels: ``p / input_size * scale + center - scale / 2``."""
         for pred, data_sample in zip(preds, data_samples):
-            input_size = np.asarray(data_sample.metainfo['input_size'], dtype=np.float32)
-            scale = np.asarray(data_sample.metainfo['input_scale'], dtype=np.float32)
-            center = np.asarray(data_sample.metainfo['input_center'], dtype=np.float32)
+            # no float32 casts: the precision of the box is kept, as in mmpose
+            input_size = np.asarray(data_sample.metainfo['input_size'])
+            scale = np.asarray(data_sample.metainfo['input_scale'])
+            center = np.asarray(data_sample.metainfo['input_center'])
             pred.keypoints = pred.keypoints / input_size * scale + center - 0.5 * scale
             pred.keypoints_visible = pred.keypoint_scores
             if 'gt_instances' in data_sample and 'bboxes' in data_sample.gt_instances:
@@ -89,10 +95,14 @@ class TopdownPoseEstimator(BaseModel):
                              missing_keys, unexpected_keys, error_msgs):
         """Accept mmpose 0.x checkpoints (``keypoint_head.*`` -> ``head.*``) and refuse,
         before anything is copied, parameters whose shapes do not fit."""
+        name_in_file = {}  # renamed key -> the key as the 0.x file writes it, for messages
         for key in [k for k in state_dict if k.startswith(prefix + 'keypoint_head.')]:
-            state_dict[prefix + 'head.' + key[len(prefix + 'keypoint_head.'):]] = state_dict.pop(key)
+            new_key = prefix + 'head.' + key[len(prefix + 'keypoint_head.'):]
+            state_dict[new_key] = state_dict.pop(key)
+            name_in_file[new_key] = key
         own = self.state_dict()
-        mismatched = [f'{key}: checkpoint {tuple(value.shape)} vs model {tuple(own[key[len(prefix):]].shape)}'
+        mismatched = [f'{name_in_file.get(key, key)}: checkpoint {tuple(value.shape)} '
+                      f'vs model {tuple(own[key[len(prefix):]].shape)}'
                       for key, value in state_dict.items()
                       if key[len(prefix):] in own and hasattr(value, 'shape')
                       and tuple(value.shape) != tuple(own[key[len(prefix):]].shape)]

@@ -1,3 +1,5 @@
+from .checkpoint_hook import CheckpointHook
+from .pose_visualization_hook import PoseVisualizationHook
 from .random_state_checkpoint_hook import RandomStateCheckpointHook
 
-__all__ = ['RandomStateCheckpointHook']
+__all__ = ['CheckpointHook', 'PoseVisualizationHook', 'RandomStateCheckpointHook']

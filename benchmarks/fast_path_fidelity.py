@@ -1,0 +1,138 @@
+"""How far the fast path's inputs are from the reference pipeline's, per cache size S.
+
+    .venv/bin/python benchmarks/fast_path_fidelity.py [--seeds 24] [--json out.json]
+
+For each face of ``tests/data`` and each seed, the reference train pipeline
+(``LoadImage -> GetBBoxCenterScale -> RandomFlip -> RandomBBoxTransform ->
+TopdownAffine -> GenerateTarget``, published settings, 256x256) draws its
+parameters; the fast path warps the cached crop with the SAME parameters.
+Reported: mean absolute difference of the two inputs (grey levels, 0-255;
+median and max over samples), the largest keypoint-label difference and the
+number of differing keypoint weights - for crop sizes S from the lossless
+716 px down to 256 px, on the photographs as they are (padded face boxes of
+106-150 px: every S >= ~320 keeps their full resolution) and enlarged 3x and
+6x with bicubic interpolation (boxes of 320-900 px: the cache and, at low
+zoom, the reference itself downsample; at 6x the cache area-averages
+first). For scale, the same input with the rotation off by one degree.
+"""
+import argparse
+import json
+import os.path as osp
+import statistics
+import sys
+import tempfile
+
+import cv2
+import numpy as np
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from mmpose_face.datasets import CachedFaceDataset, WFLWDataset  # noqa: E402
+from mmpose_face.datasets.transforms import (GenerateTarget, GetBBoxCenterScale, LoadImage,  # noqa: E402
+                                             RandomBBoxTransform, RandomFlip, TopdownAffine)
+from mmpose_face.models import BatchTopdownAugmentor  # noqa: E402
+from mmpose_face.models.batch_topdown_augmentor import AugmentParameters  # noqa: E402
+
+INPUT_SIZE = (256, 256)
+
+
+def enlarged_copy(factor: int, out_dir: str) -> str:
+    """tests/data with photographs and annotations enlarged ``factor`` times; returns its root."""
+    with open(osp.join(REPO, 'tests', 'data', 'test_wflw.json')) as f:
+        coco = json.load(f)
+    for image in coco['images']:
+        photo = cv2.imread(osp.join(REPO, 'tests', 'data', image['file_name']))
+        cv2.imwrite(osp.join(out_dir, image['file_name']),
+                    cv2.resize(photo, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC),
+                    [cv2.IMWRITE_JPEG_QUALITY, 95])
+        image['width'], image['height'] = image['width'] * factor, image['height'] * factor
+    for ann in coco['annotations']:
+        points = np.asarray(ann['keypoints'], dtype=np.float64).reshape(-1, 3)
+        points[:, :2] = (points[:, :2] + 0.5) * factor - 0.5  # pixel centres of the enlarged image
+        ann['keypoints'] = points.ravel().tolist()
+        ann['center'] = [(c + 0.5) * factor - 0.5 for c in ann['center']]
+        ann['scale'] = ann['scale'] * factor
+        ann['bbox'] = [v * factor for v in ann['bbox']]
+    with open(osp.join(out_dir, 'test_wflw.json'), 'w') as f:
+        json.dump(coco, f)
+    return out_dir
+
+
+def reference_sample(dataset, index, seed):
+    np.random.seed(seed)
+    results = GetBBoxCenterScale(1.25)(LoadImage()(dataset.get_data_info(index)))
+    box_scale = results['bbox_scale'].copy()
+    results = RandomFlip(prob=0.5)(results)
+    flipped_center = results['bbox_center'].copy()
+    results = RandomBBoxTransform(shift_factor=0.16, shift_prob=0.3, scale_factor=(0.75, 1.25),
+                                  rotate_factor=60, rotate_prob=0.6)(results)
+    params = AugmentParameters(
+        flip=torch.tensor([results['flip']]),
+        shift=torch.from_numpy((results['bbox_center'] - flipped_center) / box_scale).float(),
+        scale=torch.from_numpy(results['bbox_scale'][:, 0] / box_scale[:, 0]).float(),
+        rotation=torch.from_numpy(results['bbox_rotation']).float())
+    results = GenerateTarget(dict(type='RegressionLabel', input_size=INPUT_SIZE))(TopdownAffine(INPUT_SIZE)(results))
+    return results, params
+
+
+def fast_sample(cache, index, params):
+    augmentor = BatchTopdownAugmentor(INPUT_SIZE)
+    faces, row = cache.faces, slice(index, index + 1)
+    matrices = augmentor.warp_matrices(params, torch.from_numpy(faces['center'][row]),
+                                       torch.from_numpy(faces['box_scale'][row]))
+    image = augmentor.warp_images(torch.from_numpy(np.array(cache.crops[row])).float(), matrices)
+    labels, weights = augmentor.keypoint_targets(
+        torch.from_numpy(faces['keypoints'][row]), torch.from_numpy(faces['keypoints_visible'][row]),
+        matrices, params.flip, torch.from_numpy(faces['flip_indices']))
+    return image[0].permute(1, 2, 0).numpy(), labels[0].numpy(), weights[0].numpy()
+
+
+def measure(data_root: str, crop_size, seeds: int, cache_dir: str) -> dict:
+    dataset = WFLWDataset(ann_file='test_wflw.json', data_root=data_root, data_prefix=dict(img=''), pipeline=[])
+    cached = CachedFaceDataset(dataset, input_size=INPUT_SIZE, crop_size=crop_size, cache_dir=cache_dir)
+    diffs, off_by_one_degree, label_error, weight_mismatches = [], [], 0., 0
+    for seed in range(seeds):
+        index = seed % len(dataset)
+        reference, params = reference_sample(dataset, index, seed)
+        image, labels, weights = fast_sample(cached.cache, index, params)
+        diffs.append(float(np.abs(image - reference['img']).mean()))
+        label_error = max(label_error, float(np.abs(labels - reference['keypoint_labels'][0]).max()))
+        weight_mismatches += int((weights != reference['keypoint_weights'][0]).sum())
+        rotated = AugmentParameters(params.flip, params.shift, params.scale, params.rotation + 1.)
+        off_by_one_degree.append(float(np.abs(fast_sample(cached.cache, index, rotated)[0] - reference['img']).mean()))
+    box = cached.cache.faces['box_scale'][:, 0] * cached.cache.faces['pixel_size']
+    return dict(crop_size=cached.cache.crop_size, padded_box_px=[float(box.min()), float(box.max())],
+                mean_abs_diff_median=statistics.median(diffs), mean_abs_diff_max=max(diffs),
+                label_max_error=label_error, weight_mismatches=weight_mismatches,
+                off_by_one_degree_median=statistics.median(off_by_one_degree), samples=seeds)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--seeds', type=int, default=24)
+    parser.add_argument('--sizes', default='lossless,512,384,256')
+    parser.add_argument('--json')
+    args = parser.parse_args()
+    sizes = [size if size == 'lossless' else int(size) for size in args.sizes.split(',')]
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for factor in (1, 3, 6):
+            root = osp.join(REPO, 'tests', 'data') if factor == 1 else enlarged_copy(
+                factor, tempfile.mkdtemp(dir=scratch))
+            for size in sizes:
+                row = dict(photo_scale=factor, **measure(root, size, args.seeds, osp.join(scratch, 'cache')))
+                results.append(row)
+                print(f"photos x{factor} (padded boxes {row['padded_box_px'][0]:.0f}-{row['padded_box_px'][1]:.0f} px)"
+                      f"  S={row['crop_size']:4d}: mean |diff| {row['mean_abs_diff_median']:.2f} grey levels "
+                      f"(max {row['mean_abs_diff_max']:.2f}); 1 degree off: {row['off_by_one_degree_median']:.2f}; "
+                      f"labels max err {row['label_max_error']:.1e}; weights differ {row['weight_mismatches']}",
+                      flush=True)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
