@@ -21,7 +21,7 @@ def parse_args():
     parser.add_argument('input', help='image, folder of images, video file, or webcam index')
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', nargs='?', help='checkpoint file (not needed with --onnx)')
-    parser.add_argument('--out-dir', default='work_dirs/demo', help='where results go (default: %(default)s)')
+    parser.add_argument('--out-dir', default='work_dirs/face_landmarks_demo', help='where results go (default: %(default)s)')
     parser.add_argument('--bboxes', help='COCO detection-results JSON with the face boxes (skips the detector)')
     parser.add_argument('--device', default='cpu', help='PyTorch device, e.g. cuda:0')
     parser.add_argument('--batch-size', type=int, default=32, help='faces per forward pass')

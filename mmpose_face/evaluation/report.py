@@ -2,7 +2,6 @@
 import os
 import os.path as osp
 
-import numpy as np
 
 from .alignment_errors import area_under_curve, cumulative_error_curve, failure_rate
 
@@ -63,3 +62,22 @@ def save_error_curves(path: str, face_nmes_by_subset: dict, threshold: float = 0
     figure.savefig(path)
     plt.close(figure)
     return path
+
+
+def compare_with_baseline(metrics: dict) -> tuple:
+    """Model NME vs the mean-shape baseline on the full set and each subset.
+
+    Returns (text, every_ratio_at_most_half): one line per set with both NMEs
+    in percent and their ratio.
+    """
+    lines = [f"{'set':<14}{'model NME %':>13}{'baseline %':>12}{'ratio':>8}"]
+    all_at_most_half = True
+    for subset, title in [('', 'Full')] + list(SUBSET_TITLES):
+        key = f'NME_{subset}' if subset else 'NME'
+        baseline_key = f'baseline_{key}'
+        if key not in metrics or baseline_key not in metrics:
+            continue
+        ratio = metrics[key] / metrics[baseline_key]
+        all_at_most_half &= ratio <= 0.5
+        lines.append(f'{title:<14}{metrics[key] * 100:>13.2f}{metrics[baseline_key] * 100:>12.2f}{ratio:>8.2f}')
+    return '\n'.join(lines), all_at_most_half
