@@ -26,18 +26,17 @@ Bad input stops the run with :class:`WFLWFormatError` naming
 ``file:line: reason``; JSON files are replaced atomically, so a failed run
 leaves any previous output untouched.
 """
-import contextlib
 import json
 import math
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
+
+from mmpose_face.engine.atomic_file_backend import write_atomically
 
 NUM_KEYPOINTS = 98
 # Order of the six flags in the release's list files.
@@ -497,38 +496,5 @@ def add_attributes_from_subset_files(annotation_dir, out_file=None,
 
 
 def write_json_atomic(data, path):
-    """Write ``data`` as JSON so that ``path`` is either old or complete.
-
-    Writes a temporary file in the same directory, fsyncs it and renames it
-    over ``path``; on any error the temporary file is removed and ``path``
-    is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        mode = path.stat().st_mode & 0o777
-    else:
-        # mkstemp creates 0600; give new files the usual umask-based mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.',
-                                     suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as file:
-            json.dump(data, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
-    # Make the rename itself durable.
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    """Write ``data`` as JSON so that ``path`` is either old or complete."""
+    write_atomically(json.dumps(data).encode('utf-8'), str(path))

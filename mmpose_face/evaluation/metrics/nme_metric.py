@@ -1,13 +1,12 @@
 """NME on WFLW: the full test set, its six subsets, FR@0.1 and AUC@0.1 in one pass."""
 import json
-import os
 import os.path as osp
-import tempfile
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
+from mmpose_face.engine.atomic_file_backend import write_atomically
 from mmpose_face.registry import METRICS
 from ..alignment_errors import (area_under_curve, failure_rate, normalised_point_errors,
                                 per_face_nme, pooled_nme)
@@ -19,11 +18,8 @@ WFLW_PIXEL_STD = 200.
 
 
 def write_json_atomically(path: str, payload) -> None:
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fd, partial = tempfile.mkstemp(dir=osp.dirname(osp.abspath(path)), suffix='.partial')
-    with os.fdopen(fd, 'w') as f:
-        json.dump(payload, f, indent=1)
-    os.replace(partial, path)
+    """JSON to ``path`` all-or-nothing (the metrics and the per-face dump)."""
+    write_atomically(json.dumps(payload, indent=1).encode(), path)
 
 
 def mean_normalised_shape(ann_file: str, padding: float) -> np.ndarray:

@@ -1,5 +1,4 @@
 """DeepPose head: one linear layer from the pooled feature to K x 2 coordinates."""
-import numpy as np
 import torch
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
