@@ -121,6 +121,20 @@ def test_dist_train_with_two_cpu_processes_and_auto_scaled_lr(tmp_path):
     assert load(tmp_path / 'epoch_1.pth')['meta']['iter'] == 1
 
 
+def test_dist_test_with_two_cpu_processes_counts_every_face_once(trained, tmp_path):
+    work_dir, train_output = trained
+    out, dump = tmp_path / 'metrics.json', tmp_path / 'preds.json'
+    code, output, _ = run('bash', 'tools/dist_test.sh', CONFIG, work_dir / 'epoch_1.pth', 2,
+                          '--work-dir', tmp_path / 'test', '--out', out, '--dump', dump,
+                          '--cfg-options', 'test_dataloader.batch_size=1',
+                          env=dict(PYTHON=PYTHON, PORT=str(free_port()), OMP_NUM_THREADS='1'))
+    assert code == 0, output[-3000:]
+    assert 'WFLW evaluation of 4 faces' in output
+    assert sorted(face['id'] for face in json.loads(dump.read_text())) == [2, 12, 40, 1169]
+    # the same NME as one process gave when validating during training
+    assert json.loads(out.read_text())['NME'] == pytest.approx(logged_nme(train_output), abs=2e-6)
+
+
 def load_tool(name):
     """tools/NAME.py as a module, to call its ``main`` in this process."""
     spec = importlib.util.spec_from_file_location(f'tool_{name}', REPO_ROOT / 'tools' / f'{name}.py')

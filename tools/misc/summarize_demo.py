@@ -22,8 +22,7 @@ def main(args):
     print(f"FR@0.1 {metrics['FR@0.1'] * 100:.2f} %   AUC@0.1 {metrics['AUC@0.1'] * 100:.2f} %")
     print('model NME is at most half the mean-shape baseline in every set: '
           + ('yes' if learned else 'NO'))
-    shown = sorted(glob.glob(osp.join(args.work_dir, '**', 'vis_test', '**', '*.jpg'), recursive=True)
-                   + glob.glob(osp.join(args.work_dir, '**', '*.png'), recursive=True))
+    shown = sorted(glob.glob(osp.join(args.work_dir, '*', 'vis_test', '*.jpg')))
     print('\nfiles in', args.work_dir)
     for name in ('metrics.json', 'predictions.json', 'ced_curves.png'):
         path = osp.join(args.work_dir, name)
