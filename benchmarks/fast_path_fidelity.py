@@ -30,10 +30,9 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from mmpose_face.datasets import CachedFaceDataset, WFLWDataset  # noqa: E402
-from mmpose_face.datasets.transforms import (GenerateTarget, GetBBoxCenterScale, LoadImage,  # noqa: E402
-                                             RandomBBoxTransform, RandomFlip, TopdownAffine)
 from mmpose_face.models import BatchTopdownAugmentor  # noqa: E402
 from mmpose_face.models.batch_topdown_augmentor import AugmentParameters  # noqa: E402
+from mmpose_face.models.reference_augmentation import reference_sample  # noqa: E402  # noqa: E402
 
 INPUT_SIZE = (256, 256)
 
@@ -60,23 +59,6 @@ def enlarged_copy(factor: int, out_dir: str) -> str:
     return out_dir
 
 
-def reference_sample(dataset, index, seed):
-    np.random.seed(seed)
-    results = GetBBoxCenterScale(1.25)(LoadImage()(dataset.get_data_info(index)))
-    box_scale = results['bbox_scale'].copy()
-    results = RandomFlip(prob=0.5)(results)
-    flipped_center = results['bbox_center'].copy()
-    results = RandomBBoxTransform(shift_factor=0.16, shift_prob=0.3, scale_factor=(0.75, 1.25),
-                                  rotate_factor=60, rotate_prob=0.6)(results)
-    params = AugmentParameters(
-        flip=torch.tensor([results['flip']]),
-        shift=torch.from_numpy((results['bbox_center'] - flipped_center) / box_scale).float(),
-        scale=torch.from_numpy(results['bbox_scale'][:, 0] / box_scale[:, 0]).float(),
-        rotation=torch.from_numpy(results['bbox_rotation']).float())
-    results = GenerateTarget(dict(type='RegressionLabel', input_size=INPUT_SIZE))(TopdownAffine(INPUT_SIZE)(results))
-    return results, params
-
-
 def fast_sample(cache, index, params):
     augmentor = BatchTopdownAugmentor(INPUT_SIZE)
     faces, row = cache.faces, slice(index, index + 1)
@@ -95,7 +77,7 @@ def measure(data_root: str, crop_size, seeds: int, cache_dir: str) -> dict:
     diffs, off_by_one_degree, label_error, weight_mismatches = [], [], 0., 0
     for seed in range(seeds):
         index = seed % len(dataset)
-        reference, params = reference_sample(dataset, index, seed)
+        reference, params = reference_sample(dataset, index, seed, INPUT_SIZE)
         image, labels, weights = fast_sample(cached.cache, index, params)
         diffs.append(float(np.abs(image - reference['img']).mean()))
         label_error = max(label_error, float(np.abs(labels - reference['keypoint_labels'][0]).max()))

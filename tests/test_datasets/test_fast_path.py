@@ -26,10 +26,10 @@ from mmpose_face.datasets import CachedFaceDataset, FaceCropCache, ShardShuffleS
 from mmpose_face.datasets import cached_face_dataset as cached_face_dataset_module
 from mmpose_face.datasets.face_crop_cache import (BILINEAR_MARGIN_PX, CropCacheSettings, covered_half_side,
                                                   lossless_crop_size, rotated_half_extent)
-from mmpose_face.datasets.transforms import (GenerateTarget, GetBBoxCenterScale, LoadImage, RandomBBoxTransform,
-                                             RandomFlip, TopdownAffine)
+from mmpose_face.datasets.transforms import RandomBBoxTransform
 from mmpose_face.models import BatchTopdownAugmentor, FastPoseDataPreprocessor
 from mmpose_face.models.batch_topdown_augmentor import AugmentParameters
+from mmpose_face.models.reference_augmentation import reference_sample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = osp.join(REPO, 'tests', 'data')
@@ -52,25 +52,6 @@ def cached_256(tmp_path_factory):
     """The 4 test faces cached for 256x256 inputs with the published settings."""
     return CachedFaceDataset(wflw_dataset(), input_size=(256, 256),
                              cache_dir=str(tmp_path_factory.mktemp('cache')), num_threads=1)
-
-
-def reference_sample(dataset, index, seed, input_size=(256, 256)):
-    """The published train pipeline on one face, and the parameters it drew."""
-    np.random.seed(seed)
-    results = GetBBoxCenterScale(1.25)(LoadImage()(dataset.get_data_info(index)))
-    box_scale = results['bbox_scale'].copy()
-    results = RandomFlip(prob=0.5)(results)
-    flipped_center = results['bbox_center'].copy()
-    results = RandomBBoxTransform(shift_factor=0.16, shift_prob=0.3, scale_factor=(0.75, 1.25),
-                                  rotate_factor=60, rotate_prob=0.6)(results)
-    params = AugmentParameters(
-        flip=torch.tensor([results['flip']]),
-        shift=torch.from_numpy((results['bbox_center'] - flipped_center) / box_scale).float(),
-        scale=torch.from_numpy(results['bbox_scale'][:, 0] / box_scale[:, 0]).float(),
-        rotation=torch.from_numpy(results['bbox_rotation']).float())
-    results = TopdownAffine(input_size)(results)
-    results = GenerateTarget(dict(type='RegressionLabel', input_size=input_size))(results)
-    return results, params
 
 
 def fast_sample(cache, index, params, input_size=(256, 256), flip_indices=None):
