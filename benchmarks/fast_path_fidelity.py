@@ -29,10 +29,11 @@ import torch
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from mmpose_face.datasets import CachedFaceDataset, WFLWDataset  # noqa: E402
-from mmpose_face.models import BatchTopdownAugmentor  # noqa: E402
-from mmpose_face.models.batch_topdown_augmentor import AugmentParameters  # noqa: E402
-from mmpose_face.models.reference_augmentation import reference_sample  # noqa: E402  # noqa: E402
+from mmpose_face.datasets import WFLWDataset
+from mmpose_face.fast_path import CachedFaceDataset  # noqa: E402
+from mmpose_face.fast_path import BatchTopdownAugmentor  # noqa: E402
+from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters  # noqa: E402
+from mmpose_face.fast_path.reference_sample import reference_sample  # noqa: E402  # noqa: E402
 
 INPUT_SIZE = (256, 256)
 

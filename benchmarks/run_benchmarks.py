@@ -84,7 +84,7 @@ def fast_preprocessor(device, input_size=(256, 256)):
 
 
 def cached_dataset(cache_dir, crop_size='lossless'):
-    from mmpose_face.datasets import CachedFaceDataset
+    from mmpose_face.fast_path import CachedFaceDataset
     return CachedFaceDataset(wflw_dataset(), input_size=(256, 256), cache_dir=cache_dir, crop_size=crop_size)
 
 
@@ -171,7 +171,8 @@ def merge_mmpose_rounds(rounds: list) -> dict:
 def bench_cache_build(crop_size, scratch: str, copies: int) -> dict:
     """One-off cost of the cache on one core: ``copies`` x the 2 photographs
     under distinct names (each decoded once, as WFLW's ~1.3 faces per image)."""
-    from mmpose_face.datasets import CachedFaceDataset, WFLWDataset
+    from mmpose_face.datasets import WFLWDataset
+from mmpose_face.fast_path import CachedFaceDataset
     root = osp.join(scratch, 'photos')
     os.makedirs(root, exist_ok=True)
     with open(osp.join(DATA_ROOT, ANN_FILE)) as f:

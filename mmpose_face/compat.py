@@ -123,5 +123,5 @@ def apply():
     patch_package_helpers()
     from mmpose_face.engine import atomic_file_backend, checkpoint_loading
     checkpoint_loading.register_with_mmengine()
-    atomic_file_backend.register()  # not a fix: every local write is made all-or-nothing
+    atomic_file_backend.register()  # not a fix: a named backend, used by our CheckpointHook only
     _applied = True

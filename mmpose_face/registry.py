@@ -8,9 +8,11 @@ tells mmengine which modules to import so that the parts are registered.
 from mmengine import registry as mmengine_registry
 from mmengine.registry import Registry
 
-MODELS = Registry('model', parent=mmengine_registry.MODELS, locations=['mmpose_face.models'])
-DATASETS = Registry('dataset', parent=mmengine_registry.DATASETS, locations=['mmpose_face.datasets'])
-DATA_SAMPLERS = Registry('data sampler', parent=mmengine_registry.DATA_SAMPLERS, locations=['mmpose_face.datasets'])
+MODELS = Registry('model', parent=mmengine_registry.MODELS,
+                  locations=['mmpose_face.models', 'mmpose_face.fast_path'])
+DATASETS = Registry('dataset', parent=mmengine_registry.DATASETS,
+                    locations=['mmpose_face.datasets', 'mmpose_face.fast_path'])
+DATA_SAMPLERS = Registry('data sampler', parent=mmengine_registry.DATA_SAMPLERS, locations=['mmpose_face.fast_path'])
 TRANSFORMS = Registry('transform', parent=mmengine_registry.TRANSFORMS, locations=['mmpose_face.datasets.transforms'])
 METRICS = Registry('metric', parent=mmengine_registry.METRICS, locations=['mmpose_face.evaluation'])
 HOOKS = Registry('hook', parent=mmengine_registry.HOOKS, locations=['mmpose_face.engine'])
@@ -20,7 +22,7 @@ VISBACKENDS = Registry('vis_backend', parent=mmengine_registry.VISBACKENDS, loca
 # these children only make the scope known to each registry tree.
 RUNNERS = Registry('runner', parent=mmengine_registry.RUNNERS)
 RUNNER_CONSTRUCTORS = Registry('runner constructor', parent=mmengine_registry.RUNNER_CONSTRUCTORS)
-LOOPS = Registry('loop', parent=mmengine_registry.LOOPS)
+LOOPS = Registry('loop', parent=mmengine_registry.LOOPS, locations=['mmpose_face.fast_path'])
 OPTIMIZERS = Registry('optimizer', parent=mmengine_registry.OPTIMIZERS)
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=mmengine_registry.OPTIM_WRAPPERS)
 OPTIM_WRAPPER_CONSTRUCTORS = Registry('optimizer wrapper constructor',

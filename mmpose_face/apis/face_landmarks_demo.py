@@ -13,7 +13,7 @@ import numpy as np
 from mmengine.config import Config
 from tqdm import tqdm
 
-from mmpose_face.datasets.transforms.loading import read_image_bgr
+from mmpose_face.fileio import read_image_bgr
 from .face_detector import HOGFaceDetector, boxes_for, load_coco_bboxes
 from .inference import dataset_meta_from_config, inference_topdown, init_model, prepare_face_crops
 

@@ -9,6 +9,7 @@ from mmengine.model.utils import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 from mmpose_face.engine.checkpoint_loading import load_checkpoint
+from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import DATASETS, MODELS
 from mmpose_face.structures import bbox_xywh2xyxy
 
@@ -73,7 +74,6 @@ def prepare_face_crops(config: Config, dataset_meta: dict, img, bboxes=None,
     if bbox_format not in ('xyxy', 'xywh'):
         raise ValueError(f"bbox_format must be 'xyxy' or 'xywh', got {bbox_format!r}")
     if isinstance(img, (str, Path)):
-        from mmpose_face.datasets.transforms.loading import read_image_bgr
         img_path, img = str(img), read_image_bgr(str(img))
     else:
         img_path = None

@@ -20,14 +20,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from mmpose_face.errors import OnnxCheckError
 from mmpose_face.models.heads.regression_head import flip_normalised_coordinates
 
 INPUT_NAME, OUTPUT_NAME = 'crops', 'keypoints'
 MAX_ALLOWED_DIFFERENCE = 1e-4  # normalised crop units, i.e. 0.0256 px of a 256 px crop
 
 
-class OnnxCheckError(RuntimeError):
-    """onnxruntime and PyTorch disagree beyond the allowed difference."""
 
 
 class LandmarkExportWrapper(nn.Module):

@@ -6,16 +6,14 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
+from mmpose_face.errors import ImageLoadError, WFLWAnnotationError  # noqa: F401 (re-exported)
 from mmpose_face.registry import DATASETS
 from .dataset_info import load_dataset_info
-from .transforms.loading import ImageLoadError
 
 ATTRIBUTE_NAMES = ('pose', 'expression', 'illumination', 'makeup', 'occlusion', 'blur')
 WFLW_PIXEL_STD = 200.  # WFLW stores ``scale`` in units of 200 pixels
 
 
-class WFLWAnnotationError(ValueError):
-    """An annotation that cannot describe a face; the message names file and id."""
 
 
 @DATASETS.register_module()

@@ -1,4 +1,3 @@
 from .autocast_optim_wrapper import AutocastOptimWrapper
 from .channels_last_ddp import ChannelsLastDistributedDataParallel
-from .fast_train_loop import FastEpochBasedTrainLoop
 from .hooks import *  # noqa: F401,F403

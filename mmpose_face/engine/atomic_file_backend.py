@@ -1,94 +1,19 @@
-"""Local file writes that are all-or-nothing, for checkpoints above all.
+"""mmengine's local file backend with all-or-nothing writes, for checkpoints.
 
 mmengine saves checkpoints through its ``local`` file backend, which opens
 the target and writes into it: a kill or a full disk mid-write leaves a
-truncated file under the real name. This backend replaces ``local``: it
-writes a temporary file (``.NAME.XXXX.partial``) in the same folder, flushes
-it to disk, then renames it over the target (atomic on POSIX) and syncs the
-folder, so the previous file stays intact until the new one is complete.
-``last_checkpoint`` is written the same way by
-:class:`mmpose_face.engine.hooks.CheckpointHook`.
+truncated file under the real name. :class:`AtomicLocalBackend` writes
+through :func:`mmpose_face.fileio.write_atomically` instead. It is
+registered under its own name, ``atomic_local``, and only this project's
+:class:`~mmpose_face.engine.hooks.CheckpointHook` asks for it (its default
+``backend_args``): importing mmpose_face changes no other file operation of
+the process.
 """
-import errno
-import os
-import os.path as osp
-import tempfile
-
 from mmengine.fileio import LocalBackend, register_backend
 
-PARTIAL_SUFFIX = '.partial'
+from mmpose_face.fileio import write_atomically
 
-
-class CheckpointWriteError(OSError):
-    """A file could not be written completely; the previous version is kept."""
-
-
-def _sync_folder(folder: str) -> None:
-    """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _file_mode(filepath: str) -> int:
-    """An existing file's permissions, else the umask's default (mkstemp makes 0600)."""
-    if osp.exists(filepath):
-        return os.stat(filepath).st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomically(data: bytes, filepath: str) -> None:
-    """Write ``data`` to ``filepath`` completely or not at all.
-
-    Used for checkpoints, converted annotations, metrics and dumps. Raises
-    :class:`CheckpointWriteError` naming the file and the reason (a full disk
-    says so); no temporary file is left behind.
-    """
-    folder = osp.dirname(osp.abspath(filepath))
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, partial = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(filepath) + '.',
-                                       suffix=PARTIAL_SUFFIX)
-    except OSError as error:
-        raise _write_error(error, filepath) from None
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(partial, _file_mode(filepath))
-        os.replace(partial, filepath)
-    except OSError as error:
-        if osp.exists(partial):
-            os.remove(partial)
-        raise _write_error(error, filepath) from None
-    _sync_folder(folder)
-
-
-def _write_error(error: OSError, filepath: str) -> CheckpointWriteError:
-    reason = 'the disk is full' if error.errno == errno.ENOSPC else (error.strerror or str(error))
-    kept = 'its previous version is kept' if osp.exists(filepath) else 'nothing was written'
-    return CheckpointWriteError(error.errno, f'{filepath}: could not be written ({reason}); {kept}')
-
-
-def remove_partial_files(folder: str) -> list:
-    """Remove the temporary files of writes that were killed; returns their names."""
-    removed = []
-    for name in os.listdir(folder):
-        path = osp.join(folder, name)
-        if name.startswith('.') and name.endswith(PARTIAL_SUFFIX) and osp.isfile(path):
-            os.remove(path)
-            removed.append(name)
-    return removed
+BACKEND_NAME = 'atomic_local'
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -102,6 +27,5 @@ class AtomicLocalBackend(LocalBackend):
 
 
 def register() -> None:
-    """Replace ``local`` by name *and* as the backend of paths without a prefix,
-    which is how checkpoint paths reach it (``backend_args=None``)."""
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+    """Make ``backend_args=dict(backend='atomic_local')`` available (idempotent)."""
+    register_backend(BACKEND_NAME, AtomicLocalBackend, force=True)

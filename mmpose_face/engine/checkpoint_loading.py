@@ -23,20 +23,16 @@ from collections import OrderedDict
 
 import torch
 
+from mmpose_face.errors import CheckpointHashError, CheckpointMismatchError, UnsafeCheckpointError  # noqa: F401
+
 TRUST_ENV = 'MMPOSE_FACE_TRUST_CHECKPOINTS'
 _HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})(?:_\d{8})?\.[a-z]+$')
 
 
-class UnsafeCheckpointError(RuntimeError):
-    """The file needs unpickling beyond the allow-list."""
 
 
-class CheckpointHashError(RuntimeError):
-    """The file's SHA-256 does not start with the hash in its name."""
 
 
-class CheckpointMismatchError(RuntimeError):
-    """The checkpoint's parameters do not fit the model."""
 
 
 def trust_from_env() -> bool:

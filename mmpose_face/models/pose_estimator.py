@@ -4,12 +4,10 @@ import torch
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 
-from mmpose_face.engine.checkpoint_loading import CheckpointMismatchError
+from mmpose_face.errors import CheckpointMismatchError, NonFiniteLossError  # noqa: F401 (re-exported)
 from mmpose_face.registry import MODELS
 
 
-class NonFiniteLossError(FloatingPointError):
-    """The loss became NaN or infinite; raised before the step touches the weights."""
 
 
 @MODELS.register_module()

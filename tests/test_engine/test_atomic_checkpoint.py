@@ -25,7 +25,10 @@ from mmengine.logging import MessageHub, MMLogger
 from mmengine.runner.checkpoint import save_checkpoint
 
 from mmpose_face.apis.cli import run_tool
-from mmpose_face.engine.atomic_file_backend import CheckpointWriteError, write_atomically
+from mmpose_face.errors import CheckpointWriteError
+from mmpose_face.fileio import write_atomically
+
+ATOMIC = dict(backend='atomic_local')  # what CheckpointHook passes for local folders
 from mmpose_face.engine.checkpoint_loading import safe_torch_load
 from mmpose_face.engine.hooks import CheckpointHook
 
@@ -102,8 +105,9 @@ class FakeRunner:
         self.logger = MMLogger.get_current_instance()
         self.message_hub = MessageHub.get_instance(f'fake-runner-{uuid.uuid4().hex}')
 
-    def save_checkpoint(self, out_dir, filename, *args, meta=None, **kwargs):
-        save_checkpoint({**checkpoint(float(self.epoch)), 'meta': meta}, osp.join(out_dir, filename))
+    def save_checkpoint(self, out_dir, filename, *args, meta=None, backend_args=None, **kwargs):
+        save_checkpoint({**checkpoint(float(self.epoch)), 'meta': meta}, osp.join(out_dir, filename),
+                        backend_args=backend_args)
 
 
 def load_tool(name: str):
@@ -127,11 +131,11 @@ def test_write_atomically_leaves_the_old_file_when_the_disk_fills(tmp_path, monk
 
 def test_mmengine_save_checkpoint_that_fills_the_disk_keeps_the_previous_file(tmp_path, monkeypatch):
     path = str(tmp_path / 'epoch_1.pth')
-    save_checkpoint(checkpoint(1.), path)
+    save_checkpoint(checkpoint(1.), path, backend_args=ATOMIC)
     before = sha256(path)
     FullDisk(monkeypatch, tmp_path, 'epoch_1.pth', room=4096)  # fails midway through the new one
     with pytest.raises(CheckpointWriteError, match='epoch_1.pth.*the disk is full'):
-        save_checkpoint(checkpoint(2., size=100_000), path)
+        save_checkpoint(checkpoint(2., size=100_000), path, backend_args=ATOMIC)
     monkeypatch.undo()
     assert sha256(path) == before and os.listdir(tmp_path) == ['epoch_1.pth']
     assert torch.equal(safe_torch_load(path)['state_dict']['weight'], torch.full((1000, ), 1.))
@@ -143,11 +147,11 @@ def test_a_kill_during_a_checkpoint_write_keeps_the_previous_file(tmp_path):
         'import resource, signal, sys, torch',
         'import mmpose_face',
         'from mmengine.runner.checkpoint import save_checkpoint',
-        "save_checkpoint({'state_dict': {'weight': torch.zeros(1000)}}, sys.argv[1])",
+        "save_checkpoint({'state_dict': {'weight': torch.zeros(1000)}}, sys.argv[1], backend_args={'backend': 'atomic_local'})",
         # Python ignores SIGXFSZ; by default the kernel kills a process whose write passes the limit
         'signal.signal(signal.SIGXFSZ, signal.SIG_DFL)',
         'resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))',
-        "save_checkpoint({'state_dict': {'weight': torch.ones(1 << 20)}}, sys.argv[1])",  # 4 MiB
+        "save_checkpoint({'state_dict': {'weight': torch.ones(1 << 20)}}, sys.argv[1], backend_args={'backend': 'atomic_local'})",  # 4 MiB
         "print('not killed')"])
     done = subprocess.run([sys.executable, '-c', code, path], cwd=REPO, capture_output=True, text=True,
                           timeout=120, env=dict(os.environ, PYTHONPATH=REPO))
@@ -217,3 +221,12 @@ def test_full_disk_during_training_stops_the_run_and_keeps_the_last_checkpoint(t
     saved = safe_torch_load(str(work_dir / 'epoch_1.pth'))
     assert saved['meta']['epoch'] == 1 and saved['optimizer']['state']
     assert sorted(name for name in os.listdir(work_dir) if 'pth' in name) == ['epoch_1.pth']
+
+
+def test_importing_mmpose_face_leaves_mmengines_local_backend_alone():
+    """The atomic backend is a named one that CheckpointHook asks for: other code's
+    file writes through mmengine keep mmengine's own backend."""
+    from mmengine.fileio import LocalBackend, get_file_backend
+    from mmpose_face.engine.atomic_file_backend import AtomicLocalBackend
+    assert type(get_file_backend('some/folder/file.pth')) is LocalBackend
+    assert type(get_file_backend('some/folder/file.pth', backend_args=ATOMIC)) is AtomicLocalBackend

@@ -12,8 +12,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmpose_face.datasets.synthetic_wflw import make_synthetic_wflw
-from mmpose_face.datasets.wflw_converter import convert_wflw
+from mmpose_face.data_preparation.synthetic_wflw import make_synthetic_wflw
+from mmpose_face.data_preparation.wflw_release_converter import convert_wflw
 
 DEMO_CONFIG = ('configs/face_2d_keypoint/topdown_regression/wflw/'
                'td-reg_res18_softwingloss_1xb32-12e_synthetic-wflw-64x64.py')

@@ -18,7 +18,7 @@ installed.
 import argparse
 import sys
 
-from mmpose_face.datasets.wflw_converter import (
+from mmpose_face.data_preparation.wflw_release_converter import (
     WFLWFormatError, add_attributes_from_subset_files, convert_wflw)
 
 

@@ -1,24 +1,7 @@
 """Reading the photograph a face is in."""
-import cv2
-import numpy as np
-
+from mmpose_face.errors import ImageLoadError  # noqa: F401 (re-exported)
+from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import TRANSFORMS
-
-
-class ImageLoadError(OSError):
-    """An image that is missing or cannot be decoded; the message names it."""
-
-
-def read_image_bgr(path: str) -> np.ndarray:
-    """(H, W, 3) uint8 BGR, or :class:`ImageLoadError` naming the file and the reason."""
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError as error:
-        raise ImageLoadError(f'{path}: cannot read image ({error.strerror or error})') from None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        raise ImageLoadError(f'{path}: not a decodable image ({data.size} bytes)')
-    return image
 
 
 @TRANSFORMS.register_module()

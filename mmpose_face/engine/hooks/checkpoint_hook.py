@@ -6,7 +6,8 @@ empties the file before writing it, and deletes the oldest kept checkpoint
 (``max_keep_ckpts``) and the previous best one *before* writing their
 successors; a kill or a full disk at the wrong moment leaves no good
 checkpoint, or a ``last_checkpoint`` that names none. Here the checkpoint is
-written first (atomically, see :mod:`..atomic_file_backend`), then
+written first (atomically, through the ``atomic_local`` backend of
+:mod:`..atomic_file_backend`, the default ``backend_args`` here), then
 ``last_checkpoint`` (atomically), and only then are old files removed. A
 failed write stops training with :class:`CheckpointWriteError` naming the
 file and the last complete checkpoint.
@@ -19,8 +20,9 @@ import os.path as osp
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 
-from mmpose_face.engine.atomic_file_backend import (CheckpointWriteError, remove_partial_files,
-                                                    write_atomically)
+from mmpose_face.engine.atomic_file_backend import BACKEND_NAME
+from mmpose_face.errors import CheckpointWriteError
+from mmpose_face.fileio import remove_partial_files, write_atomically
 from mmpose_face.registry import HOOKS
 
 
@@ -49,6 +51,9 @@ class CheckpointHook(MMEngineCheckpointHook):
     """Same arguments as mmengine's; see the module docstring for what differs."""
 
     def before_train(self, runner) -> None:
+        out_dir = str(self.out_dir or runner.work_dir)
+        if self.backend_args is None and self.file_client_args is None and '://' not in out_dir:
+            self.backend_args = dict(backend=BACKEND_NAME)  # local checkpoints: all-or-nothing writes
         super().before_train(runner)
         if is_main_process() and osp.isdir(str(self.out_dir)):
             remove_partial_files(str(self.out_dir))  # left by a run killed while saving

@@ -5,7 +5,7 @@ import os.path as osp
 
 from mmengine.hooks import Hook
 
-from mmpose_face.datasets.transforms.loading import read_image_bgr
+from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import HOOKS
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmpose_face.engine.atomic_file_backend import write_atomically
+from mmpose_face.fileio import write_atomically
 from mmpose_face.registry import METRICS
 from ..alignment_errors import (area_under_curve, failure_rate, normalised_point_errors,
                                 per_face_nme, pooled_nme)

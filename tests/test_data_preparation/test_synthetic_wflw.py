@@ -1,4 +1,4 @@
-"""Tests of the synthetic WFLW generator (mmpose_face/datasets/synthetic_wflw.py)."""
+"""Tests of the synthetic WFLW generator (mmpose_face/data_preparation/synthetic_wflw.py)."""
 import json
 import os
 import runpy
@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mmpose_face.datasets import synthetic_wflw as sw
+from mmpose_face.data_preparation import synthetic_wflw as sw
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WFLW_CONFIG = REPO_ROOT / 'configs/_base_/datasets/wflw.py'

@@ -49,15 +49,14 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
+from mmpose_face.errors import FaceCropCacheError
+from mmpose_face.fileio import read_image_bgr, sha256_file
 from mmpose_face.structures import fix_aspect_ratio
-from .transforms.loading import read_image_bgr
 
 CACHE_FORMAT_VERSION = 1
 BILINEAR_MARGIN_PX = 3  # cache pixels beyond the covered square (one each side, rounded up)
 
 
-class FaceCropCacheError(RuntimeError):
-    """A cache directory that cannot be used; the message names it and why."""
 
 
 @dataclass(frozen=True)
@@ -159,14 +158,6 @@ def _warp(source, origin, pixel_size, crop_size, factor):
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def _sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _image_stats_digest(img_paths) -> str:
     entries = []
     for path in sorted(set(img_paths)):
@@ -191,7 +182,7 @@ def cache_key(faces: dict, settings: CropCacheSettings, crop_size: int, ann_file
     """What a cache depends on, as a JSON-able dict (see the module docstring)."""
     return dict(
         version=CACHE_FORMAT_VERSION,
-        ann_file_sha256=_sha256_file(ann_file) if ann_file else None,
+        ann_file_sha256=sha256_file(ann_file) if ann_file else None,
         images_sha256=_image_stats_digest(faces['img_path']),
         faces_sha256=_faces_digest(faces),
         num_faces=int(len(faces['img_path'])),

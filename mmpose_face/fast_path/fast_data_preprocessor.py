@@ -6,11 +6,11 @@ from mmengine.dist import get_rank
 from mmengine.logging import MessageHub
 from mmengine.structures import InstanceData
 
-from mmpose_face.datasets.face_crop_cache import FaceCropCache
+from mmpose_face.models.data_preprocessor import PoseDataPreprocessor
 from mmpose_face.registry import MODELS
 from mmpose_face.structures import PoseDataSample
 from .batch_topdown_augmentor import BatchTopdownAugmentor
-from .data_preprocessor import PoseDataPreprocessor
+from .face_crop_cache import FaceCropCache
 
 
 class _DeviceCache:
@@ -36,7 +36,7 @@ class _DeviceCache:
 class FastPoseDataPreprocessor(PoseDataPreprocessor):
     """``PoseDataPreprocessor`` that also takes fast-path batches.
 
-    A batch from :class:`~mmpose_face.datasets.CachedFaceDataset`
+    A batch from :class:`~mmpose_face.fast_path.CachedFaceDataset`
     (``face_index`` (B,), ``cache_dir``) is augmented here, on the model's
     device: the cache is copied to the device on first use, parameters are
     drawn from a generator seeded by (seed, rank, iteration) - so a resumed

@@ -36,7 +36,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
-from mmpose_face.engine.atomic_file_backend import write_atomically
+from mmpose_face.errors import WFLWFormatError  # noqa: F401 (re-exported)
+from mmpose_face.fileio import write_atomically
 
 NUM_KEYPOINTS = 98
 # Order of the six flags in the release's list files.
@@ -78,21 +79,6 @@ def annotation_file(annotation_dir, split, subset=None):
     return Path(annotation_dir) / f'face_landmarks_wflw_{split}{suffix}.json'
 
 
-class WFLWFormatError(ValueError):
-    """Bad WFLW input; the message reads ``<path>:<line>: <reason>``.
-
-    ``line`` is 1-based, or None where the problem is not on one line.
-    """
-
-    def __init__(self, path, line, reason):
-        self.path = str(path)
-        self.line = line
-        self.reason = reason
-        where = self.path if line is None else f'{self.path}:{line}'
-        super().__init__(f'{where}: {reason}')
-
-    def __reduce__(self):
-        return type(self), (self.path, self.line, self.reason)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mmpose_face.datasets.wflw_converter import (
+from mmpose_face.data_preparation.wflw_release_converter import (
     ATTRIBUTE_NAMES, NUM_KEYPOINTS, WFLWFormatError,
     add_attributes_from_subset_files, annotation_file, convert_wflw,
     crop_from_landmarks, parse_wflw_line, release_list_file)

@@ -22,14 +22,15 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 
-from mmpose_face.datasets import CachedFaceDataset, FaceCropCache, ShardShuffleSampler, WFLWDataset
-from mmpose_face.datasets import cached_face_dataset as cached_face_dataset_module
-from mmpose_face.datasets.face_crop_cache import (BILINEAR_MARGIN_PX, CropCacheSettings, covered_half_side,
+from mmpose_face.datasets import WFLWDataset
+from mmpose_face.fast_path import CachedFaceDataset, FaceCropCache, ShardShuffleSampler
+from mmpose_face.fast_path import cached_face_dataset as cached_face_dataset_module
+from mmpose_face.fast_path.face_crop_cache import (BILINEAR_MARGIN_PX, CropCacheSettings, covered_half_side,
                                                   lossless_crop_size, rotated_half_extent)
 from mmpose_face.datasets.transforms import RandomBBoxTransform
-from mmpose_face.models import BatchTopdownAugmentor, FastPoseDataPreprocessor
-from mmpose_face.models.batch_topdown_augmentor import AugmentParameters
-from mmpose_face.models.reference_augmentation import reference_sample
+from mmpose_face.fast_path import BatchTopdownAugmentor, FastPoseDataPreprocessor
+from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters
+from mmpose_face.fast_path.reference_sample import reference_sample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = osp.join(REPO, 'tests', 'data')

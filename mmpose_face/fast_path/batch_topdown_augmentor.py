@@ -2,7 +2,7 @@
 
 ``RandomFlip -> RandomBBoxTransform -> TopdownAffine -> GenerateTarget`` of
 the reference pipeline, applied to cached face crops
-(:mod:`mmpose_face.datasets.face_crop_cache`): flip, shift, scale and
+(:mod:`mmpose_face.fast_path.face_crop_cache`): flip, shift, scale and
 rotation become one affine matrix per face, the batch is warped by one
 ``grid_sample`` call and the keypoints by the same matrices.
 

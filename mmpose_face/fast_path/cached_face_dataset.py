@@ -2,7 +2,7 @@
 
 Items are tiny (``face_index``, ``cache_dir``); the crops, keypoints and all
 augmentation live on the model's device, in
-:class:`~mmpose_face.models.FastPoseDataPreprocessor`. Under
+:class:`~mmpose_face.fast_path.FastPoseDataPreprocessor`. Under
 ``dist_train.sh`` each rank caches and draws only its own shard of the faces
 (faces ``rank, rank + world, ...``), so :class:`ShardShuffleSampler`, not
 ``DefaultSampler``, orders them.
@@ -15,9 +15,9 @@ import torch
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Dataset, Sampler
 
+from mmpose_face.datasets.transforms.bbox_center_scale import GetBBoxCenterScale
 from mmpose_face.registry import DATA_SAMPLERS, DATASETS
 from .face_crop_cache import CropCacheSettings, FaceCropCache
-from .transforms.bbox_center_scale import GetBBoxCenterScale
 
 
 @DATASETS.register_module()
@@ -32,7 +32,7 @@ class CachedFaceDataset(Dataset):
             ``RandomBBoxTransform`` the cache must hold (the preprocessor
             refuses a stronger one).
         crop_size: cache crop side S, pixels, or ``'lossless'`` (see
-            :mod:`~mmpose_face.datasets.face_crop_cache`).
+            :mod:`~mmpose_face.fast_path.face_crop_cache`).
         cache_dir: where caches live; default ``<data_root>/cache`` (or the
             annotation file's folder). One sub-folder per annotation file,
             crop size and shard.

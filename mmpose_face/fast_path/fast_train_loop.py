@@ -7,6 +7,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 
+from mmpose_face.errors import NonFiniteLossError
 from mmpose_face.registry import LOOPS
 
 
@@ -95,7 +96,6 @@ class FastEpochBasedTrainLoop(EpochBasedTrainLoop):
         self._pending = []
         finite = torch.isfinite(values).all(dim=1)
         if not bool(finite.all()):
-            from mmpose_face.models.pose_estimator import NonFiniteLossError
             first = int((~finite).nonzero()[0, 0])
             bad = dict(zip(self._pending_names, values[first].tolist()))
             raise NonFiniteLossError(
