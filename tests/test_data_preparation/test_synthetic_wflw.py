@@ -1,4 +1,4 @@
-"""Tests of the synthetic WFLW generator (mmpose_face/data_preparation/synthetic_wflw.py)."""
+"""Tests of the synthetic WFLW generator (mmpose_face/data_preparation/synthetic/)."""
 import json
 import os
 import runpy
@@ -11,7 +11,14 @@ import cv2
 import numpy as np
 import pytest
 
-from mmpose_face.data_preparation import synthetic_wflw as sw
+from mmpose_face.data_preparation.synthetic import face_attributes as attributes
+from mmpose_face.data_preparation.synthetic import face_description as description
+from mmpose_face.data_preparation.synthetic import face_placement as placement
+from mmpose_face.data_preparation.synthetic import face_rendering as rendering
+from mmpose_face.data_preparation.synthetic import face_sampling as sampling
+from mmpose_face.data_preparation.synthetic import face_shape_model as shape_model
+from mmpose_face.data_preparation.synthetic import occluders
+from mmpose_face.data_preparation.synthetic import synthetic_wflw_release as release
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WFLW_CONFIG = REPO_ROOT / 'configs/_base_/datasets/wflw.py'
@@ -23,7 +30,7 @@ def flip_permutation():
     """(98,) index of each point's mirror partner, from the `swap` fields of the config."""
     keypoint_info = runpy.run_path(str(WFLW_CONFIG))['dataset_info']['keypoint_info']
     index_of = {info['name']: index for index, info in keypoint_info.items()}
-    permutation = np.arange(sw.NUM_KEYPOINTS)
+    permutation = np.arange(shape_model.NUM_KEYPOINTS)
     for index, info in keypoint_info.items():
         if info['swap']:
             permutation[index] = index_of[info['swap']]
@@ -52,19 +59,19 @@ def face_frame(landmarks):
 @pytest.fixture(scope='module')
 def dataset(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp('synthetic_wflw')
-    summary = sw.make_synthetic_wflw(out_dir, num_train=30, num_test=160, seed=3, progress=False)
+    summary = release.make_synthetic_wflw(out_dir, num_train=30, num_test=160, seed=3, progress=False)
     return out_dir, summary
 
 
 def clean_face(shape=None, look=None, yaw=0.0, width=300, height=300):
     """A frontal face of ~160 px, no effects, in the middle of a width x height image."""
-    pose = sw.FacePose(yaw_deg=yaw, pixels_per_unit=80.0, origin_xy=(width / 2, height / 2 - 10))
-    face = sw.place_face(shape or sw.FaceShape(), pose, look or sw.FaceLook())
+    pose = description.FacePose(yaw_deg=yaw, pixels_per_unit=80.0, origin_xy=(width / 2, height / 2 - 10))
+    face = placement.place_face(shape or description.FaceShape(), pose, look or description.FaceLook())
     return replace(face, region=(0, 0, width, height))
 
 
 def render(faces, seed=0, width=300, height=300):
-    return sw.render_image(np.random.default_rng(seed), height, width, faces)
+    return rendering.render_image(np.random.default_rng(seed), height, width, faces)
 
 
 def hull_mask(face, shape_hw):
@@ -77,9 +84,9 @@ def hull_mask(face, shape_hw):
 def test_frontal_template_is_mirror_symmetric_under_the_wflw_swap():
     permutation = flip_permutation()
     rng = np.random.default_rng(0)
-    shapes = [sw.FaceShape()] + [sw.sample_face_shape(rng, expressive=bool(i % 2)) for i in range(6)]
+    shapes = [description.FaceShape()] + [sampling.sample_face_shape(rng, expressive=bool(i % 2)) for i in range(6)]
     for shape in shapes:
-        template = sw.frontal_template(shape)
+        template = shape_model.frontal_template(shape)
         mirrored = template[permutation] * [-1, 1]
         np.testing.assert_allclose(mirrored, template, atol=1e-9)
         # Mirroring without the swap must not give the face back: the check has teeth.
@@ -90,11 +97,11 @@ def test_template_agrees_with_every_point_order_of_real_wflw_faces():
     """Any 'point i is left of / above point j' that holds in all real samples holds here too."""
     annotations = json.loads(REAL_SAMPLES.read_text())['annotations']
     real = [np.array(a['keypoints'], dtype=np.float64).reshape(-1, 3)[:, :2] for a in annotations]
-    template = sw.frontal_template()
+    template = shape_model.frontal_template()
     checked = 0
     for axis in (0, 1):
-        for i in range(sw.NUM_KEYPOINTS):
-            for j in range(i + 1, sw.NUM_KEYPOINTS):
+        for i in range(shape_model.NUM_KEYPOINTS):
+            for j in range(i + 1, shape_model.NUM_KEYPOINTS):
                 gaps = np.array([(r[i, axis] - r[j, axis]) / np.ptp(r[:, 0]) for r in real])
                 if np.all(gaps > 0.08) or np.all(gaps < -0.08):
                     checked += 1
@@ -103,7 +110,7 @@ def test_template_agrees_with_every_point_order_of_real_wflw_faces():
 
 
 def test_template_layout_follows_the_wflw_definition():
-    t = sw.frontal_template()
+    t = shape_model.frontal_template()
     x, y = t[:, 0], t[:, 1]
     assert np.all(x[:16] < 0) and np.all(x[17:33] > 0) and abs(x[16]) < 1e-9
     assert y[16] == y[:33].max()                          # 16 is the chin
@@ -119,7 +126,7 @@ def test_template_layout_follows_the_wflw_definition():
 
 
 def test_the_two_sides_of_a_face_carry_different_marks():
-    parts = sw.build_face_points(sw.FaceShape())
+    parts = shape_model.build_face_points(description.FaceShape())
     assert parts['mole'][0, 0] < 0                        # mole on the image-left cheek
     fringe = parts['fringe']
     assert fringe[np.argmax(fringe[:, 1]), 0] < 0         # fringe hangs lowest on the image left
@@ -142,7 +149,7 @@ def test_yaw_compresses_the_far_side_and_moves_the_nose_towards_it():
 
 # ---------------------------------------------------------------- drawing
 def test_landmarks_sit_on_drawn_structures():
-    shape = replace(sw.FaceShape(), mouth_open=0.25)
+    shape = replace(description.FaceShape(), mouth_open=0.25)
     face = clean_face(shape=shape)
     image = render([face])
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(int)
@@ -161,12 +168,12 @@ def test_blur_flag_means_a_blurred_face():
     face = clean_face()
     box = face.face_box
     sharpness = {}
-    for name, blur in [('none', None), ('gaussian', sw.BlurEffect('gaussian', 2.5)),
-                       ('motion', sw.BlurEffect('motion', 9.0, 30.0))]:
+    for name, blur in [('none', None), ('gaussian', description.BlurEffect('gaussian', 2.5)),
+                       ('motion', description.BlurEffect('motion', 9.0, 30.0))]:
         image = render([replace(face, blur=blur)])
         crop = cv2.cvtColor(image[box[1]:box[3], box[0]:box[2]], cv2.COLOR_BGR2GRAY)
         sharpness[name] = cv2.Laplacian(crop, cv2.CV_64F).var()
-        assert sw.attribute_flags(replace(face, blur=blur))[5] == (blur is not None)
+        assert attributes.attribute_flags(replace(face, blur=blur))[5] == (blur is not None)
     assert sharpness['gaussian'] < 0.5 * sharpness['none']
     assert sharpness['motion'] < 0.5 * sharpness['none']
 
@@ -176,9 +183,9 @@ def test_illumination_flag_means_dark_bright_or_steep_lighting():
     inside = hull_mask(face, (300, 300))
     grey = lambda image: cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(float)  # noqa: E731
     normal = grey(render([face]))
-    dark = grey(render([replace(face, illumination=sw.IlluminationChange(0.3, 0.3))]))
-    bright = grey(render([replace(face, illumination=sw.IlluminationChange(2.0, 2.0))]))
-    ramp = grey(render([replace(face, illumination=sw.IlluminationChange(0.25, 1.5, 0.0))]))
+    dark = grey(render([replace(face, illumination=description.IlluminationChange(0.3, 0.3))]))
+    bright = grey(render([replace(face, illumination=description.IlluminationChange(2.0, 2.0))]))
+    ramp = grey(render([replace(face, illumination=description.IlluminationChange(0.25, 1.5, 0.0))]))
     assert dark[inside].mean() < 0.5 * normal[inside].mean()
     assert bright[inside].mean() > 1.3 * normal[inside].mean()
     left, right = inside.copy(), inside.copy()   # outer thirds of the face
@@ -186,16 +193,16 @@ def test_illumination_flag_means_dark_bright_or_steep_lighting():
     right[:, :190] = False
     assert ramp[left].mean() < 0.6 * normal[left].mean()
     assert ramp[right].mean() > 1.2 * normal[right].mean()
-    for change in (sw.IlluminationChange(0.3, 0.3), sw.IlluminationChange(2.0, 2.0),
-                   sw.IlluminationChange(0.25, 1.5)):
-        assert sw.attribute_flags(replace(face, illumination=change))[2] == 1
-    assert sw.attribute_flags(face)[2] == 0
+    for change in (description.IlluminationChange(0.3, 0.3), description.IlluminationChange(2.0, 2.0),
+                   description.IlluminationChange(0.25, 1.5)):
+        assert attributes.attribute_flags(replace(face, illumination=change))[2] == 1
+    assert attributes.attribute_flags(face)[2] == 0
 
 
 def test_makeup_flag_means_saturated_lips():
     rng = np.random.default_rng(0)
     for _ in range(5):
-        natural, made_up = sw.sample_face_look(rng, makeup=False), sw.sample_face_look(rng, makeup=True)
+        natural, made_up = sampling.sample_face_look(rng, makeup=False), sampling.sample_face_look(rng, makeup=True)
         saturation = {}
         for name, look in (('natural', natural), ('made_up', made_up)):
             face = clean_face(look=look)
@@ -203,7 +210,7 @@ def test_makeup_flag_means_saturated_lips():
             lips = np.zeros((300, 300), dtype=np.uint8)
             cv2.fillPoly(lips, [np.round(face.landmarks[76:88]).astype(np.int32)], 1)
             saturation[name] = hsv[..., 1][lips.astype(bool)].mean()
-            assert sw.attribute_flags(face)[3] == (look is made_up)
+            assert attributes.attribute_flags(face)[3] == (look is made_up)
         assert saturation['made_up'] > saturation['natural'] + 40
 
 
@@ -211,32 +218,32 @@ def test_occluder_hides_landmarks_of_its_face_only():
     rng = np.random.default_rng(1)
     for _ in range(10):
         face = clean_face()
-        occluded = replace(face, occluder=sw.sample_occluder(rng, face))
-        covered = sw.occluded_landmarks(occluded)
-        assert covered.sum() >= sw.MIN_OCCLUDED_LANDMARKS
+        occluded = replace(face, occluder=occluders.sample_occluder(rng, face))
+        covered = occluders.occluded_landmarks(occluded)
+        assert covered.sum() >= attributes.MIN_OCCLUDED_LANDMARKS
         plain, hidden = render([face]), render([occluded])
         changed = np.abs(plain.astype(int) - hidden.astype(int)).max(axis=2) > 20
         points = np.round(face.landmarks[covered]).astype(int)
         assert changed[points[:, 1], points[:, 0]].mean() > 0.5
         np.testing.assert_array_equal(occluded.landmarks, face.landmarks)   # true positions kept
-        assert sw.attribute_flags(occluded)[4] == 1 and sw.attribute_flags(face)[4] == 0
+        assert attributes.attribute_flags(occluded)[4] == 1 and attributes.attribute_flags(face)[4] == 0
 
 
 def test_sampled_flags_are_the_flags_of_what_is_drawn(monkeypatch):
     requested = []
-    original = sw.sample_attribute_flags
+    original = sampling.sample_attribute_flags
 
     def recording(rng):
         flags = original(rng)
-        requested.append(tuple(int(flags[name]) for name in sw.ATTRIBUTE_NAMES))
+        requested.append(tuple(int(flags[name]) for name in attributes.ATTRIBUTE_NAMES))
         return flags
 
-    monkeypatch.setattr(sw, 'sample_attribute_flags', recording)
+    monkeypatch.setattr(sampling, 'sample_attribute_flags', recording)
     rng = np.random.default_rng(7)
     drawn = []
     for _ in range(150):
-        faces = sw.sample_faces(rng, 1, 300, 280)
-        drawn.extend(sw.attribute_flags(face) for face in faces)
+        faces = sampling.sample_faces(rng, 1, 300, 280)
+        drawn.extend(attributes.attribute_flags(face) for face in faces)
     assert drawn == requested
     assert np.array(drawn).sum(axis=0).min() > 5
 
@@ -245,7 +252,7 @@ def test_sampled_flags_are_the_flags_of_what_is_drawn(monkeypatch):
 def test_list_lines_follow_the_wflw_release_format(dataset):
     out_dir, summary = dataset
     for split, num_faces in (('train', 30), ('test', 160)):
-        list_file = out_dir / sw.LIST_DIR / f'list_98pt_rect_attr_{split}.txt'
+        list_file = out_dir / release.LIST_DIR / f'list_98pt_rect_attr_{split}.txt'
         assert Path(summary[f'{split}_list']) == list_file
         lines = list_file.read_text().splitlines()
         assert len(lines) == num_faces
@@ -259,7 +266,7 @@ def test_list_lines_follow_the_wflw_release_format(dataset):
         landmarks, rectangles, _, paths = read_list(list_file)
         inside = []
         for face_landmarks, rectangle, path in zip(landmarks, rectangles, paths):
-            image = cv2.imread(str(out_dir / sw.IMAGE_DIR / path))
+            image = cv2.imread(str(out_dir / release.IMAGE_DIR / path))
             assert image is not None, path
             height, width = image.shape[:2]
             assert 256 <= height <= 320 and 256 <= width <= 320
@@ -270,14 +277,14 @@ def test_list_lines_follow_the_wflw_release_format(dataset):
             assert np.all(np.abs([x_min, y_min] - low) <= 0.12 * size + 2)   # a detector-like box
             assert np.all(np.abs([x_max, y_max] - high) <= 0.12 * size + 2)
             inside.append(np.all((low >= 0) & (high <= [width - 1, height - 1])))
-            assert sw.MIN_FACE_WIDTH - 1 <= size[0] <= 201   # faces ~64-200 px wide
+            assert sampling.MIN_FACE_WIDTH - 1 <= size[0] <= 201   # faces ~64-200 px wide
         assert np.mean(inside) >= 0.95
 
 
 def test_test_split_has_every_attribute_subset_and_group_images(dataset):
     out_dir, summary = dataset
-    _, _, flags, paths = read_list(out_dir / sw.LIST_DIR / 'list_98pt_rect_attr_test.txt')
-    counts = dict(zip(sw.ATTRIBUTE_NAMES, flags.sum(axis=0).tolist()))
+    _, _, flags, paths = read_list(out_dir / release.LIST_DIR / 'list_98pt_rect_attr_test.txt')
+    counts = dict(zip(attributes.ATTRIBUTE_NAMES, flags.sum(axis=0).tolist()))
     assert min(counts.values()) > 0, counts
     assert counts == summary['attribute_counts']['test']
     assert (flags.sum(axis=1) == 0).sum() > 20                  # plenty of plain faces too
@@ -287,7 +294,7 @@ def test_test_split_has_every_attribute_subset_and_group_images(dataset):
 
 def test_pose_and_expression_flags_match_the_landmarks(dataset):
     out_dir, _ = dataset
-    landmarks, _, flags, _ = read_list(out_dir / sw.LIST_DIR / 'list_98pt_rect_attr_test.txt')
+    landmarks, _, flags, _ = read_list(out_dir / release.LIST_DIR / 'list_98pt_rect_attr_test.txt')
     levelled, roll = face_frame(landmarks)
     jaw_width = levelled[:, 32, 0] - levelled[:, 0, 0]
     # Nose tip off the middle of the jaw: 0 when frontal, grows with |yaw|.
@@ -304,25 +311,25 @@ def test_pose_and_expression_flags_match_the_landmarks(dataset):
 
 
 def test_same_seed_same_files_and_reruns_overwrite(tmp_path):
-    first = sw.make_synthetic_wflw(tmp_path / 'a', 6, 5, seed=11, progress=False)
-    second = sw.make_synthetic_wflw(tmp_path / 'b', 6, 5, seed=11, progress=False)
-    other = sw.make_synthetic_wflw(tmp_path / 'c', 6, 5, seed=12, progress=False)
-    for split in sw.SPLITS:
+    first = release.make_synthetic_wflw(tmp_path / 'a', 6, 5, seed=11, progress=False)
+    second = release.make_synthetic_wflw(tmp_path / 'b', 6, 5, seed=11, progress=False)
+    other = release.make_synthetic_wflw(tmp_path / 'c', 6, 5, seed=12, progress=False)
+    for split in release.SPLITS:
         text = Path(first[f'{split}_list']).read_bytes()
         assert text == Path(second[f'{split}_list']).read_bytes()
         assert text != Path(other[f'{split}_list']).read_bytes()
     # Train and test come from separate streams: more train faces leave test unchanged.
-    bigger = sw.make_synthetic_wflw(tmp_path / 'd', 9, 5, seed=11, progress=False)
+    bigger = release.make_synthetic_wflw(tmp_path / 'd', 9, 5, seed=11, progress=False)
     assert Path(bigger['test_list']).read_bytes() == Path(first['test_list']).read_bytes()
 
-    stale = tmp_path / 'a' / sw.IMAGE_DIR / '0--Synthetic' / 'stale.jpg'
+    stale = tmp_path / 'a' / release.IMAGE_DIR / '0--Synthetic' / 'stale.jpg'
     stale.write_bytes(b'old')
-    rerun = sw.make_synthetic_wflw(tmp_path / 'a', 2, 1, seed=11, progress=False)
+    rerun = release.make_synthetic_wflw(tmp_path / 'a', 2, 1, seed=11, progress=False)
     assert not stale.exists()
     assert len(Path(rerun['train_list']).read_text().splitlines()) == 2
-    images = list((tmp_path / 'a' / sw.IMAGE_DIR).rglob('*.jpg'))
+    images = list((tmp_path / 'a' / release.IMAGE_DIR).rglob('*.jpg'))
     assert len(images) == sum(rerun['num_images'].values())
-    assert json.loads((tmp_path / 'a' / sw.SUMMARY_FILE).read_text())['complete'] is True
+    assert json.loads((tmp_path / 'a' / release.SUMMARY_FILE).read_text())['complete'] is True
 
 
 @pytest.mark.parametrize('kwargs, message', [
@@ -334,20 +341,20 @@ def test_same_seed_same_files_and_reruns_overwrite(tmp_path):
 ])
 def test_bad_arguments_are_refused(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        sw.make_synthetic_wflw(tmp_path / 'out', progress=False, **kwargs)
+        release.make_synthetic_wflw(tmp_path / 'out', progress=False, **kwargs)
     assert not (tmp_path / 'out').exists()
 
 
 def test_refuses_to_overwrite_a_folder_it_did_not_make(tmp_path):
     real_release = tmp_path / 'wflw'
-    (real_release / sw.IMAGE_DIR).mkdir(parents=True)
+    (real_release / release.IMAGE_DIR).mkdir(parents=True)
     with pytest.raises(ValueError, match='refusing to overwrite'):
-        sw.make_synthetic_wflw(real_release, 1, 1, progress=False)
-    assert (real_release / sw.IMAGE_DIR).is_dir()
+        release.make_synthetic_wflw(real_release, 1, 1, progress=False)
+    assert (real_release / release.IMAGE_DIR).is_dir()
     a_file = tmp_path / 'file'
     a_file.write_text('x')
     with pytest.raises(ValueError, match='not a directory'):
-        sw.make_synthetic_wflw(a_file, 1, 1, progress=False)
+        release.make_synthetic_wflw(a_file, 1, 1, progress=False)
 
 
 def test_command_line_tool(tmp_path):
@@ -358,8 +365,8 @@ def test_command_line_tool(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary['num_faces'] == {'train': 3, 'test': 2}
-    library = sw.make_synthetic_wflw(tmp_path / 'lib', 3, 2, seed=5, progress=False)
-    for split in sw.SPLITS:
+    library = release.make_synthetic_wflw(tmp_path / 'lib', 3, 2, seed=5, progress=False)
+    for split in release.SPLITS:
         assert Path(summary[f'{split}_list']).read_bytes() == Path(library[f'{split}_list']).read_bytes()
 
 

@@ -3,7 +3,7 @@
     python tools/dataset_converters/make_synthetic_wflw.py --out data/wflw_synthetic \
         --train 7500 --test 2500 --seed 0
 
-See :mod:`mmpose_face.data_preparation.synthetic_wflw` for what is drawn.
+See :mod:`mmpose_face.data_preparation.synthetic` for what is drawn.
 """
 import argparse
 import json
@@ -13,7 +13,7 @@ from pathlib import Path
 # Let the tool run from a source checkout that is not pip-installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from mmpose_face.data_preparation.synthetic_wflw import make_synthetic_wflw  # noqa: E402
+from mmpose_face.data_preparation.synthetic.synthetic_wflw_release import make_synthetic_wflw  # noqa: E402
 
 
 def parse_args(argv=None):
