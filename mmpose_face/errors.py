@@ -14,10 +14,11 @@ class WFLWAnnotationError(ValueError):
     """An annotation that cannot describe a face; the message names file and id."""
 
 
-class WFLWFormatError(ValueError):
-    """Bad WFLW input; the message reads ``<path>:<line>: <reason>``.
+class ReleaseFormatError(ValueError):
+    """Bad input in a benchmark's release files; the message reads ``<path>:<line>: <reason>``.
 
-    ``line`` is 1-based, or None where the problem is not on one line.
+    ``line`` is 1-based, or None where the problem is not on one line (the
+    reason then names the item: a record index, an annotation id).
     """
 
     def __init__(self, path, line, reason):
@@ -29,6 +30,10 @@ class WFLWFormatError(ValueError):
 
     def __reduce__(self):
         return type(self), (self.path, self.line, self.reason)
+
+
+class WFLWFormatError(ReleaseFormatError):
+    """Bad WFLW release input; the message reads ``<path>:<line>: <reason>``."""
 
 
 class FaceCropCacheError(RuntimeError):

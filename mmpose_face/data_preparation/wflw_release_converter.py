@@ -26,18 +26,19 @@ Bad input stops the run with :class:`WFLWFormatError` naming
 ``file:line: reason``; JSON files are replaced atomically, so a failed run
 leaves any previous output untouched.
 """
-import json
 import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 from mmpose_face.errors import WFLWFormatError  # noqa: F401 (re-exported)
-from mmpose_face.fileio import write_atomically
+
+from .coco_face_annotations import (  # noqa: F401 (crop_from_landmarks re-exported)
+    FACE_CATEGORY, crop_from_landmarks, load_json, read_image_size,
+    write_json_atomic)
 
 NUM_KEYPOINTS = 98
 # Order of the six flags in the release's list files.
@@ -53,19 +54,6 @@ RELEASE_LIST_DIR = 'WFLW_annotations/list_98pt_rect_attr_train_test'
 OUT_IMAGE_DIR = 'images'
 OUT_ANNOTATION_DIR = 'annotations'
 
-# mmpose's crop convention: the landmark box enlarged by this factor about
-# its centre gives `bbox`; `scale` is the box side in units of 200 pixels.
-BBOX_ENLARGE = 1.2
-PIXEL_STD = 200.0
-
-FACE_CATEGORY = {
-    'supercategory': 'person',
-    'id': 1,
-    'name': 'face',
-    'keypoints': [],
-    'skeleton': [],
-}
-
 
 def release_list_file(release_root, split):
     """Path of the official list file of ``split`` ('train' or 'test')."""
@@ -77,8 +65,6 @@ def annotation_file(annotation_dir, split, subset=None):
     """Path of mmpose's ``face_landmarks_wflw_{split}[_{subset}].json``."""
     suffix = f'_{subset}' if subset else ''
     return Path(annotation_dir) / f'face_landmarks_wflw_{split}{suffix}.json'
-
-
 
 
 @dataclass(frozen=True)
@@ -184,58 +170,6 @@ def parse_wflw_line(line, source='<string>', line_number=None):
     return WFLWFace(keypoints, face_rectangle, attributes, image_path)
 
 
-def crop_from_landmarks(keypoints):
-    """mmpose's published WFLW crop fields, computed from the landmarks.
-
-    ``center``/``scale`` use the landmark box rounded outwards to whole
-    pixels; ``bbox`` is the unrounded landmark box enlarged 1.2x about its
-    centre. The arithmetic order matches mmpose's files bit for bit.
-
-    Args:
-        keypoints: (K, 2) landmark x, y in pixels.
-
-    Returns:
-        dict: ``center`` [x, y] (pixels), ``scale`` (box side / 200),
-        ``bbox`` [x, y, w, h] (pixels) and ``area`` (w * h, pixels^2).
-    """
-    xs = [float(x) for x, _ in keypoints]
-    ys = [float(y) for _, y in keypoints]
-    x_min, x_max, y_min, y_max = min(xs), max(xs), min(ys), max(ys)
-
-    pixel_x_min, pixel_x_max = math.floor(x_min), math.ceil(x_max)
-    pixel_y_min, pixel_y_max = math.floor(y_min), math.ceil(y_max)
-    center = [(pixel_x_min + pixel_x_max) / 2, (pixel_y_min + pixel_y_max) / 2]
-    scale = max(pixel_x_max - pixel_x_min,
-                pixel_y_max - pixel_y_min) / PIXEL_STD
-
-    center_x, center_y = (x_min + x_max) / 2, (y_min + y_max) / 2
-    left = center_x - (center_x - x_min) * BBOX_ENLARGE
-    right = center_x + (x_max - center_x) * BBOX_ENLARGE
-    top = center_y - (center_y - y_min) * BBOX_ENLARGE
-    bottom = center_y + (y_max - center_y) * BBOX_ENLARGE
-    width, height = right - left, bottom - top
-    return {
-        'center': center,
-        'scale': scale,
-        'bbox': [left, top, width, height],
-        'area': width * height,
-    }
-
-
-def _read_image_size(image_file, source, line_number):
-    """(width, height) from the image header, without decoding pixels."""
-    if not image_file.is_file():
-        raise WFLWFormatError(source, line_number,
-                              f'image not found: {image_file}')
-    try:
-        with Image.open(image_file) as image:
-            return image.size
-    except (UnidentifiedImageError, OSError) as error:
-        raise WFLWFormatError(
-            source, line_number,
-            f'cannot read image header of {image_file}: {error}') from error
-
-
 def convert_list_file(list_file, image_root, progress=True):
     """Convert one official list file into an mmpose COCO-style dict.
 
@@ -273,8 +207,9 @@ def convert_list_file(list_file, image_root, progress=True):
             continue
         face = parse_wflw_line(line, list_file, line_number)
         if face.image_path not in image_ids:
-            width, height = _read_image_size(image_root / face.image_path,
-                                             list_file, line_number)
+            width, height = read_image_size(image_root / face.image_path,
+                                            list_file, line_number,
+                                            WFLWFormatError)
             image_ids[face.image_path] = len(images)
             images.append({
                 'id': len(images),
@@ -388,15 +323,7 @@ def convert_wflw(release_root, out_root, link_images=True, splits=SPLITS,
 
 
 def _load_json(path):
-    path = Path(path)
-    if not path.is_file():
-        raise WFLWFormatError(path, None, 'file not found')
-    try:
-        with open(path, encoding='utf-8') as file:
-            return json.load(file)
-    except json.JSONDecodeError as error:
-        raise WFLWFormatError(path, error.lineno,
-                              f'invalid JSON: {error.msg}') from error
+    return load_json(path, WFLWFormatError)
 
 
 def _landmarks_by_file_name(coco, path):
@@ -479,8 +406,3 @@ def add_attributes_from_subset_files(annotation_dir, out_file=None,
                   for annotation in test_coco['annotations'])
         for name in ATTRIBUTE_NAMES
     }
-
-
-def write_json_atomic(data, path):
-    """Write ``data`` as JSON so that ``path`` is either old or complete."""
-    write_atomically(json.dumps(data).encode('utf-8'), str(path))
