@@ -113,4 +113,15 @@ dataset_info = dict(
     },
     skeleton_info={},
     joint_weights=[1.] * 98,
-    sigmas=[])
+    sigmas=[],
+    # NME is normalised by the outer eye corners
+    nme_keypoint_indices=(60, 72),
+    # the six test subsets, in the order of the release's attribute flags;
+    # each face carries them as `attributes` (docs/metrics.md)
+    subsets=dict(pose='Pose', expression='Expression', illumination='Illumination',
+                 makeup='Make-up', occlusion='Occlusion', blur='Blur'),
+    # the 98 points as contours (first, last, closed), for drawing; the pupils
+    # 96 and 97 are points only
+    contours=[(0, 32, False), (33, 41, True), (42, 50, True), (51, 54, False), (55, 59, False),
+              (60, 67, True), (68, 75, True), (76, 87, True), (88, 95, True)],
+)
