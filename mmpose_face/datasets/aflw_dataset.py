@@ -30,7 +30,7 @@ class AFLWDataset(BaseCocoStyleDataset):
         data_info = dict(self.common_fields(ann, image, keypoints, keypoints_visible), **crop)
         if self.test_mode:
             box_size = self._numbers(ann, 'box_size', 1)
-            if not box_size[0] > 0:
+            if not box_size.reshape(-1)[0] > 0:
                 self._refuse(f"'box_size' must be positive, got {ann['box_size']!r}", ann['id'])
             data_info['box_size'] = ann['box_size']
         return data_info

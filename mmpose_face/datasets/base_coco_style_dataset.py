@@ -301,8 +301,39 @@ class BaseCocoStyleDataset(BaseDataset):
                              '(check_geometry=False loads it as it is)', ann['id'])
 
     def parse_attributes(self, ann: dict):
-        """The face's subsets ``{name: 0 or 1}``, or None (this layout has none)."""
-        return None
+        """The face's subsets ``{name: 0 or 1}`` from its ``attributes``, or None.
+
+        ``attributes`` is a dict with a 0/1 flag for every subset of
+        ``metainfo['subsets']`` or a list of the flags in that order (WFLW's
+        release order); anything else is refused naming file and id. A data
+        set without subsets does not read the field.
+        """
+        attributes = ann.get('attributes')
+        if not attributes:
+            return None
+        names = tuple(self.metainfo.get('subsets') or ())
+        if not names:
+            return None  # a data set without subsets: the field is not read (as mmpose ignores it)
+        if isinstance(attributes, (list, tuple)):
+            if len(attributes) != len(names):
+                self._refuse(f"'attributes' is a list of {len(attributes)} values; a list must hold the "
+                             f'{len(names)} flags in the release order {names}', ann['id'])
+            attributes = dict(zip(names, attributes))
+        if not isinstance(attributes, dict):
+            self._refuse(f"'attributes' must be a dict of the flags {names} or a list of them in that "
+                         f'order, got {type(attributes).__name__}', ann['id'])
+        missing = [name for name in names if name not in attributes]
+        if missing:
+            self._refuse(f"'attributes' has no {missing[0]!r} flag (it needs {names})", ann['id'])
+        flags = {}
+        for name in names:
+            value = attributes[name]
+            if isinstance(value, bool) or value in (0, 1):
+                flags[name] = int(value)
+            else:
+                self._refuse(f"attribute {name!r} must be 0 or 1, got {value!r}", ann['id'])
+        return flags
+
 
     def parse_data_info(self, raw_data_info: dict):
         """mmpose's base layout: ``bbox`` [x, y, w, h], ``keypoints``; None when either is absent."""

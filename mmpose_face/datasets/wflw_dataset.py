@@ -14,7 +14,8 @@ class WFLWDataset(BaseCocoStyleDataset):
     ``scale`` (box side / 200 px) of the crop, and, when converted by this
     project, ``attributes`` (the six subset flags: a dict ``{pose: 0 or 1,
     ...}`` or a list of six flags in the release order, the order of
-    ``metainfo['subsets']``) and ``face_rectangle`` [x1, y1, x2, y2].
+    ``metainfo['subsets']``; see :meth:`BaseCocoStyleDataset.parse_attributes`)
+    and ``face_rectangle`` [x1, y1, x2, y2].
 
     Args:
         crop_from: ``'center_scale'`` (default, the published convention:
@@ -30,31 +31,6 @@ class WFLWDataset(BaseCocoStyleDataset):
             raise ValueError(f"WFLWDataset: crop_from must be 'center_scale' or 'face_rectangle', got {crop_from!r}")
         self.crop_from = crop_from
         super().__init__(*args, **kwargs)
-
-    def parse_attributes(self, ann: dict):
-        attributes = ann.get('attributes')
-        if not attributes:
-            return None
-        names = tuple(self.metainfo['subsets'])
-        if isinstance(attributes, (list, tuple)):
-            if len(attributes) != len(names):
-                self._refuse(f"'attributes' is a list of {len(attributes)} values; a list must hold the "
-                             f'{len(names)} flags in the release order {names}', ann['id'])
-            attributes = dict(zip(names, attributes))
-        if not isinstance(attributes, dict):
-            self._refuse(f"'attributes' must be a dict of the flags {names} or a list of them in that "
-                         f'order, got {type(attributes).__name__}', ann['id'])
-        missing = [name for name in names if name not in attributes]
-        if missing:
-            self._refuse(f"'attributes' has no {missing[0]!r} flag (it needs {names})", ann['id'])
-        flags = {}
-        for name in names:
-            value = attributes[name]
-            if isinstance(value, bool) or value in (0, 1):
-                flags[name] = int(value)
-            else:
-                self._refuse(f"attribute {name!r} must be 0 or 1, got {value!r}", ann['id'])
-        return flags
 
     def parse_data_info(self, raw_data_info: dict) -> dict:
         ann, image = raw_data_info['raw_ann_info'], raw_data_info['raw_img_info']
