@@ -265,8 +265,8 @@ class BaseCocoStyleDataset(BaseDataset):
                          'check_geometry=False loads it as it is)', ann['id'])
         center = center.astype(np.float32)
         bbox_scale = np.array([[scale, scale]], dtype=np.float32) * PIXEL_STD
-        return dict(bbox=np.hstack([center - 0.5 * bbox_scale, center + 0.5 * bbox_scale]),
-                    bbox_center=center, bbox_scale=bbox_scale)
+        corner = center - 0.5 * bbox_scale  # x2 = x1 + w, to the bit as mmpose's bbox_cs2xyxy
+        return dict(bbox=np.hstack([corner, corner + bbox_scale]), bbox_center=center, bbox_scale=bbox_scale)
 
     def parse_xywh_box(self, ann: dict, image: dict, key: str = 'bbox') -> np.ndarray:
         """``ann[key]`` [x, y, w, h] clipped to the image (as mmpose) -> (1, 4) xyxy float32."""
