@@ -40,7 +40,8 @@ class BaseCocoStyleDataset(BaseDataset):
         ann_file: the COCO-style JSON.
         bbox_file: detection results (a JSON list of ``{image_id, bbox
             [x, y, w, h], score, category_id}``) used instead of the
-            annotated boxes; test mode only, as in mmpose.
+            annotated boxes; test mode only; a path as given (not joined
+            with ``data_root``), as in mmpose.
         data_mode: ``'topdown'`` (one crop per face; ``'bottomup'`` is not
             implemented here).
         sample_interval: keep images whose id is a multiple of it.
@@ -97,11 +98,6 @@ class BaseCocoStyleDataset(BaseDataset):
         if self.test_mode:
             MessageHub.get_current_instance().update_info_dict(
                 {f"{self.metainfo['dataset_name']}_ann_file": self.ann_file})
-
-    def _join_prefix(self):
-        super()._join_prefix()
-        if self.bbox_file and self.data_root and not osp.isabs(self.bbox_file):
-            self.bbox_file = osp.join(self.data_root, self.bbox_file)
 
     @classmethod
     def _load_metainfo(cls, metainfo: dict = None) -> dict:
@@ -413,6 +409,13 @@ class BaseCocoStyleDataset(BaseDataset):
                 keypoints_visible=np.ones((1, num_keypoints), dtype=np.float32),
                 id=len(data_list)))
         return data_list
+
+    def filter_data(self) -> list:
+        """``filter_cfg=dict(bbox_score_thr=t)`` leaves out boxes scored under t (as mmpose)."""
+        if not self.filter_cfg or 'bbox_score_thr' not in self.filter_cfg:
+            return self.data_list
+        threshold = self.filter_cfg['bbox_score_thr']
+        return [item for item in self.data_list if not item['bbox_score'] < threshold]
 
     # ------------------------------------------------------------------ items
     def get_data_info(self, idx: int) -> dict:

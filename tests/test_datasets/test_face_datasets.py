@@ -266,6 +266,8 @@ def test_detected_boxes_from_bbox_file_replace_the_annotated_ones(written, tmp_p
     np.testing.assert_array_equal(item['bbox'], [[10., 10., 40., 40.]])
     assert item['bbox_score'] == pytest.approx([0.7]) and item['id'] == 1 and item['img_id'] == 102
     assert item['keypoints'].shape == (1, 68, 2) and (item['keypoints_visible'] == 1).all()
+    confident = build('300w', written['300w'], bbox_file=str(bbox_file), filter_cfg=dict(bbox_score_thr=0.8))
+    assert len(confident) == 1 and confident.get_data_info(0)['img_id'] == 100
     with pytest.raises(ValueError, match='test_mode'):
         build('300w', written['300w'], bbox_file=str(bbox_file), test_mode=False)
 
