@@ -113,7 +113,7 @@ def save_checkpoint_v1(state_dict: dict, path: str, dataset_meta: dict) -> None:
     (``dataset_meta`` colours and weights as numpy arrays, WFLW's empty skeleton too)."""
     dataset_meta = dict(dataset_meta, keypoint_colors=np.array(dataset_meta['keypoint_colors'], np.uint8),
                         num_skeleton_links=0, skeleton_link_colors=np.array([], np.uint8),
-                        dataset_keypoint_weights=np.array(dataset_meta['joint_weights'], np.float32),
+                        dataset_keypoint_weights=np.array(dataset_meta['dataset_keypoint_weights'], np.float32),
                         sigmas=np.array([], np.float32))
     torch.save({'meta': {'mmengine_version': '0.10.7', 'epoch': 210, 'iter': 100000,
                          'dataset_meta': dataset_meta, 'seed': 0, 'experiment_name': 'compare'},

@@ -62,3 +62,12 @@ class NonFiniteLossError(FloatingPointError):
 
 class OnnxCheckError(RuntimeError):
     """The exported ONNX model does not reproduce the PyTorch model."""
+
+
+class FaceAnnotationError(WFLWAnnotationError):
+    """An annotation file or entry of any face data set that cannot describe a
+    face; the message names the file, the annotation or image id and the reason.
+
+    A :class:`WFLWAnnotationError` (hence a ValueError), so every handler of
+    that catches it.
+    """

@@ -160,6 +160,7 @@ def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, b
                              'would replace the photos (choose another --out-dir)')
         os.makedirs(out_dir, exist_ok=True)
     visualizer = PoseLocalVisualizer(name=f'face_landmarks_demo_{id(landmarker)}_{time.monotonic_ns()}')
+    visualizer.set_dataset_meta(landmarker.dataset_meta)  # its contours
     window = _Window() if show else None
     detector_name = f'bboxes from {bboxes_file}' if bboxes_file else 'dlib HOG'
 

@@ -1,5 +1,6 @@
 """Turning command-line choices into the runner config (what tools/train.py and
 tools/test.py do, callable from Python)."""
+import inspect
 import os
 import os.path as osp
 
@@ -7,6 +8,7 @@ import torch
 from mmengine.config import Config
 
 from mmpose_face import compat
+from mmpose_face.registry import METRICS
 
 
 def _work_dir(cfg: Config, config_path: str, work_dir: str = None) -> str:
@@ -15,6 +17,12 @@ def _work_dir(cfg: Config, config_path: str, work_dir: str = None) -> str:
     if cfg.get('work_dir'):
         return cfg.work_dir
     return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def _metric_arguments(evaluator: dict) -> set:
+    """The constructor arguments of the evaluator's metric class (none if unknown here)."""
+    metric_class = METRICS.get(evaluator.get('type')) if isinstance(evaluator.get('type'), str) else None
+    return set(inspect.signature(metric_class).parameters) if metric_class else set()
 
 
 def _distributed_on_cpu(cfg: Config, launcher: str) -> None:
@@ -66,19 +74,21 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
 def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None,
                         show_dir: str = None, launcher: str = 'none',
                         cfg_options: dict = None) -> Config:
-    """Load a config and apply ``tools/test.py``'s options: the evaluator writes
-    the error curves into the work dir and, with ``dump``, per-face predictions."""
+    """Load a config and apply ``tools/test.py``'s options: each evaluator whose
+    metric takes ``output_dir`` / ``dump_file`` writes its curves into the work
+    dir and, with ``dump``, per-face predictions."""
     cfg = Config.fromfile(config_path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.work_dir = _work_dir(cfg, config_path, work_dir)
     cfg.load_from = None  # the tool loads the checkpoint itself, strictly
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
-    for evaluator in evaluators:
-        if evaluator.get('type') == 'NME':
+    for evaluator in evaluators:  # every metric that can write curves and per-face dumps
+        arguments = _metric_arguments(evaluator)
+        if 'output_dir' in arguments:
             evaluator.setdefault('output_dir', cfg.work_dir)
-            if dump:
-                evaluator.dump_file = dump
+        if dump and 'dump_file' in arguments:
+            evaluator.dump_file = dump
     if show_dir:
         visualization = cfg.default_hooks.setdefault('visualization', dict(type='PoseVisualizationHook'))
         visualization.enable = True

@@ -1,7 +1,8 @@
 """The numbers face-alignment papers report, from per-face errors.
 
 For face i with predictions p_ik, ground truth g_ik, visible mask m_ik and
-inter-ocular distance d_i = |g_i,60 - g_i,72| (outer eye corners in WFLW):
+normaliser d_i (the data set's choice: the distance of two points, usually
+the outer eye corners, |g_i,a - g_i,b|; or the face box size):
 
     e_ik  = |p_ik - g_ik| / d_i                      (normalised point error)
     NME   = sum_{i,k} m_ik e_ik / sum_{i,k} m_ik      (pooled over all points)
@@ -9,25 +10,34 @@ inter-ocular distance d_i = |g_i,60 - g_i,72| (outer eye corners in WFLW):
     FR@t  = share of faces with nme_i > t
     AUC@t = (1 / t) * integral_0^t CED(e) de, CED(e) = share of faces with nme_i <= e
 
-All values are fractions (0.0444 means 4.44 %).
+A face with d_i = 0 does not count (as in mmpose); with no point left the
+NME is 0 (mmpose's value). All values are fractions (0.0444 means 4.44 %).
 """
 import numpy as np
 
+INVALID_NORMALISER = 1e6  # mmpose divides by this where a normaliser is negative
+
+
+def keypoint_distance(gt: np.ndarray, indices) -> np.ndarray:
+    """(N, K, 2) ground truth, two point indices -> (N,) their distance per face."""
+    return np.linalg.norm(gt[:, indices[0]] - gt[:, indices[1]], axis=-1)
+
 
 def normalised_point_errors(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray,
-                            eye_indices=(60, 72)) -> np.ndarray:
-    """(N, K, 2), (N, K, 2), (N, K) -> e (N, K), NaN where not visible or d_i == 0."""
-    interocular = np.linalg.norm(gt[:, eye_indices[0]] - gt[:, eye_indices[1]], axis=-1)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        errors = np.linalg.norm(pred - gt, axis=-1) / interocular[:, None]
-    errors[(visible <= 0) | ~(interocular[:, None] > 0)] = np.nan
+                            normaliser: np.ndarray) -> np.ndarray:
+    """(N, K, 2), (N, K, 2), (N, K), (N,) -> e (N, K), NaN where not visible or d_i == 0."""
+    normaliser = np.asarray(normaliser, dtype=np.float64).reshape(-1)
+    excluded = normaliser == 0
+    normaliser = np.where(normaliser <= 0, INVALID_NORMALISER, normaliser)
+    errors = np.linalg.norm(pred - gt, axis=-1) / normaliser[:, None]
+    errors[(visible <= 0) | excluded[:, None]] = np.nan
     return errors
 
 
 def pooled_nme(errors: np.ndarray) -> float:
     """Mean of all valid point errors (N, K)."""
     valid = errors[~np.isnan(errors)]
-    return float(valid.mean()) if valid.size else float('nan')
+    return float(valid.sum() / max(1, valid.size))
 
 
 def per_face_nme(errors: np.ndarray) -> np.ndarray:

@@ -1,19 +1,26 @@
-"""The WFLW result table and cumulative error curves, from per-face errors."""
+"""The result table and cumulative error curves, from per-face errors.
+
+The subsets and their titles are the data set's (``metainfo['subsets']``,
+``{name: title}``); the first column is always every face ('All').
+"""
 import os
 import os.path as osp
 
-
 from .alignment_errors import area_under_curve, cumulative_error_curve, failure_rate
 
-SUBSET_TITLES = (('pose', 'Pose'), ('expression', 'Expression'), ('illumination', 'Illumination'),
-                 ('makeup', 'Make-up'), ('occlusion', 'Occlusion'), ('blur', 'Blur'))
+ALL_FACES = ('', 'All')
 
 
-def format_table(metrics: dict, face_nmes_by_subset: dict, threshold: float = 0.1) -> str:
+def _columns(subset_titles: dict) -> list:
+    return [ALL_FACES] + list((subset_titles or {}).items())
+
+
+def format_table(metrics: dict, face_nmes_by_subset: dict, threshold: float = 0.1,
+                 subset_titles: dict = None) -> str:
     """Rows NME / FR / AUC (and the mean-shape baseline's NME when present),
-    columns Full and each subset, in percent with two decimals; '-' for an
-    empty subset."""
-    columns = [('', 'Full')] + list(SUBSET_TITLES)
+    columns All and each subset of ``subset_titles``, in percent with two
+    decimals; '-' for an empty subset."""
+    columns = _columns(subset_titles)
     header = f"{'':<22}" + ''.join(f'{title:>13}' for _, title in columns)
     rows = [header, '-' * len(header)]
 
@@ -37,13 +44,14 @@ def format_table(metrics: dict, face_nmes_by_subset: dict, threshold: float = 0.
     return '\n'.join(rows)
 
 
-def save_error_curves(path: str, face_nmes_by_subset: dict, threshold: float = 0.1) -> str:
-    """Plot the cumulative error distribution of the full set and each subset to a PNG."""
+def save_error_curves(path: str, face_nmes_by_subset: dict, threshold: float = 0.1,
+                      subset_titles: dict = None, normaliser: str = 'inter-ocular distance') -> str:
+    """Plot the cumulative error distribution of all faces and each subset to a PNG."""
     import matplotlib
     matplotlib.use('Agg')
     from matplotlib import pyplot as plt
     figure, axes = plt.subplots(figsize=(6.4, 4.8), dpi=100)
-    for subset, title in [('', 'Full')] + list(SUBSET_TITLES):
+    for subset, title in _columns(subset_titles):
         if subset not in face_nmes_by_subset:
             continue
         nmes = face_nmes_by_subset[subset]
@@ -52,7 +60,7 @@ def save_error_curves(path: str, face_nmes_by_subset: dict, threshold: float = 0
                   label=f'{title} (AUC {area_under_curve(nmes, threshold) * 100:.2f}, n={len(nmes)})')
     axes.set_xlim(0, threshold * 100)
     axes.set_ylim(0, 100)
-    axes.set_xlabel('NME (%), normalised by inter-ocular distance')
+    axes.set_xlabel(f'NME (%), normalised by {normaliser}')
     axes.set_ylabel('faces with NME at or below (%)')
     axes.set_title('Cumulative error distribution')
     axes.grid(alpha=0.3)
@@ -65,19 +73,18 @@ def save_error_curves(path: str, face_nmes_by_subset: dict, threshold: float = 0
 
 
 def compare_with_baseline(metrics: dict) -> tuple:
-    """Model NME vs the mean-shape baseline on the full set and each subset.
+    """Model NME vs the mean-shape baseline on all faces and each subset in ``metrics``.
 
     Returns (text, every_ratio_at_most_half): one line per set with both NMEs
-    in percent and their ratio.
+    in percent and their ratio; a subset is named as in its key (``NME_<name>``).
     """
     lines = [f"{'set':<14}{'model NME %':>13}{'baseline %':>12}{'ratio':>8}"]
     all_at_most_half = True
-    for subset, title in [('', 'Full')] + list(SUBSET_TITLES):
-        key = f'NME_{subset}' if subset else 'NME'
-        baseline_key = f'baseline_{key}'
-        if key not in metrics or baseline_key not in metrics:
+    for key in metrics:
+        if not (key == 'NME' or key.startswith('NME_')) or f'baseline_{key}' not in metrics:
             continue
-        ratio = metrics[key] / metrics[baseline_key]
+        title = 'All' if key == 'NME' else key[len('NME_'):]
+        ratio = metrics[key] / metrics[f'baseline_{key}']
         all_at_most_half &= ratio <= 0.5
-        lines.append(f'{title:<14}{metrics[key] * 100:>13.2f}{metrics[baseline_key] * 100:>12.2f}{ratio:>8.2f}')
+        lines.append(f"{title:<14}{metrics[key] * 100:>13.2f}{metrics[f'baseline_{key}'] * 100:>12.2f}{ratio:>8.2f}")
     return '\n'.join(lines), all_at_most_half

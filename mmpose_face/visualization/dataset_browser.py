@@ -47,6 +47,7 @@ def browse_dataset(config, output_dir: str, max_items: int = 20, phase: str = 't
     init_default_scope(cfg.get('default_scope', 'mmpose_face'))
     dataset = DATASETS.build(cfg.get(f'{phase}_dataloader').dataset)
     visualizer = PoseLocalVisualizer(name=f'browse_dataset_{id(dataset)}', draw_bbox=False)
+    visualizer.set_dataset_meta(dataset.metainfo)
     os.makedirs(output_dir, exist_ok=True)
     written = []
     for index in range(min(max_items, len(dataset))):

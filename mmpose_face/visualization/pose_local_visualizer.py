@@ -8,19 +8,6 @@ from mmengine.visualization import Visualizer
 
 from mmpose_face.registry import VISUALIZERS
 
-# WFLW's 98 points as contours: (first index, last index, closed).
-# Points 96 and 97 (pupils) are drawn as points only.
-WFLW_CONTOURS = (
-    (0, 32, False),    # jaw
-    (33, 41, True),    # right brow (image left)
-    (42, 50, True),    # left brow
-    (51, 54, False),   # nose bridge
-    (55, 59, False),   # nose bottom
-    (60, 67, True),    # right eye
-    (68, 75, True),    # left eye
-    (76, 87, True),    # outer lips
-    (88, 95, True),    # inner lips
-)
 SUBPIXEL_BITS = 4  # cv2 drawing with 1/16 pixel precision
 
 
@@ -37,8 +24,9 @@ def write_image_bgr(path: str, image_bgr: np.ndarray) -> None:
         raise OSError(f'{path}: cannot write image')
 
 
-def contour_links(contours=WFLW_CONTOURS) -> list:
-    """``(first, last, closed)`` contours -> list of (i, j) point pairs."""
+def contour_links(contours) -> list:
+    """``(first, last, closed)`` contours (a data set's ``metainfo['contours']``)
+    -> list of (i, j) point pairs."""
     links = []
     for first, last, closed in contours:
         links += [(i, i + 1) for i in range(first, last)]
@@ -57,8 +45,9 @@ class PoseLocalVisualizer(Visualizer):
             prediction and face boxes.
         radius: point radius in pixels; ``None`` = about 1/100 of the face size.
         line_width: contour and box width in pixels; ``None`` = like radius.
-        draw_contours: join the points along the face contours
-            (``dataset_meta['skeleton_links']`` when given, else WFLW's for 98 points).
+        draw_contours: join the points along the data set's lines: its
+            ``skeleton_links`` when it has any, else its ``contours``
+            (:meth:`set_dataset_meta`); points only until it is set.
         draw_bbox: draw the face box the crop was made from.
     """
 
@@ -70,14 +59,16 @@ class PoseLocalVisualizer(Visualizer):
         self.gt_color, self.pred_color, self.bbox_color = tuple(gt_color), tuple(pred_color), tuple(bbox_color)
         self.radius, self.line_width = radius, line_width
         self.draw_contours, self.draw_bbox = draw_contours, draw_bbox
-        self.links = contour_links()
+        self.links = []
 
     def set_dataset_meta(self, dataset_meta: dict) -> None:
-        """Use the data set's skeleton when it has one (mmpose's method name)."""
+        """Draw the data set's skeleton, else its contours (mmpose's method name)."""
         self.dataset_meta = dataset_meta
         skeleton = (dataset_meta or {}).get('skeleton_links')
         if skeleton:
             self.links = [tuple(link) for link in skeleton]
+        else:
+            self.links = contour_links((dataset_meta or {}).get('contours') or ())
 
     def _sizes(self, keypoints: np.ndarray) -> tuple:
         face_size = float(np.ptp(keypoints.reshape(-1, 2), axis=0).max()) if keypoints.size else 100.

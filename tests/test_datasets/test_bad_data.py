@@ -21,6 +21,7 @@ from mmpose_face.apis.cli import run_tool
 from mmpose_face.datasets import WFLWDataset
 from mmpose_face.datasets.transforms.loading import ImageLoadError
 from mmpose_face.datasets.wflw_dataset import WFLWAnnotationError
+from mmpose_face.errors import FaceAnnotationError
 from mmpose_face.registry import HOOKS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -164,3 +165,125 @@ def test_the_valid_annotations_load(tmp_path):
     assert len(faces) == 4
     keypoints = faces.get_data_info(1)['keypoints']
     assert keypoints.shape == (1, 98, 2) and np.isfinite(keypoints).all()
+
+
+# --------------------------------------------------------------------------- repeated ids, geometry, layouts
+def refused(tmp_path, change, **kwargs):
+    """The error message of loading the sample file after ``change(coco)``."""
+    coco = read_annotations()
+    change(coco)
+    ann_file = write_annotations(tmp_path / 'changed.json', coco)
+    with pytest.raises(FaceAnnotationError) as error:
+        dataset(ann_file, **kwargs)
+    return ann_file, str(error.value)
+
+
+def test_a_repeated_annotation_id_is_refused_naming_file_and_id(tmp_path):
+    def repeat(coco):
+        coco['annotations'][3]['id'] = coco['annotations'][2]['id']  # 40 twice
+    ann_file, message = refused(tmp_path, repeat)
+    assert message.startswith(f'{ann_file}: annotation id 40: the id is repeated')
+
+
+def test_a_repeated_image_id_is_refused(tmp_path):
+    def repeat(coco):
+        coco['images'][1]['id'] = coco['images'][0]['id']
+    ann_file, message = refused(tmp_path, repeat)
+    assert message.startswith(f'{ann_file}: image id 2 is repeated') and BAD_IMAGE in message
+
+
+def move_keypoint(k, x, y):
+    def change(coco):
+        coco['annotations'][1]['keypoints'][3 * k:3 * k + 2] = [x, y]
+    return change
+
+
+@pytest.mark.parametrize('change,reason', [
+    (move_keypoint(5, 3 * 1024 + 1, 500.), 'keypoint 5 at (3073.0, 500.0) is farther from the 1024 x 1024 image'),
+    (move_keypoint(7, 400., -1100.), 'keypoint 7 at (400.0, -1100.0) is farther from the 1024 x 1024 image'),
+    (lambda coco: coco['annotations'][1].update(center=[-2000., 300.]), 'centre at (-2000.0, 300.0) is farther'),
+    (lambda coco: coco['annotations'][1].update(scale=0.004), 'box scale 0.004 is under one pixel'),
+    (lambda coco: coco['annotations'][1]['keypoints'].__setitem__(3 * 9 + 2, 3), 'keypoint 9 has visibility 3'),
+    (lambda coco: coco['annotations'][1]['keypoints'].__setitem__(2, -1), 'keypoint 0 has visibility -1'),
+], ids=['keypoint-right', 'keypoint-above', 'centre-left', 'scale-under-a-pixel', 'visibility-3',
+        'visibility-negative'])
+def test_implausible_geometry_is_refused_unless_the_user_opts_out(tmp_path, change, reason):
+    ann_file, message = refused(tmp_path, change)
+    assert message.startswith(f'{ann_file}: annotation id 12: {reason}'), message
+    assert 'check_geometry=False' in message
+    faces = dataset(ann_file, check_geometry=False)
+    assert len(faces) == 4
+
+
+def test_attributes_as_a_list_of_the_six_flags_in_release_order(tmp_path):
+    flags = [1, 0, 0, 1, 0, 1]  # pose, expression, illumination, make-up, occlusion, blur
+    coco = read_annotations()
+    for ann in coco['annotations']:
+        ann['attributes'] = flags
+    faces = dataset(write_annotations(tmp_path / 'list.json', coco))
+    assert faces.get_data_info(0)['attributes'] == dict(pose=1, expression=0, illumination=0, makeup=1,
+                                                        occlusion=0, blur=1)
+
+
+@pytest.mark.parametrize('attributes,reason', [
+    ([1, 0, 1], "'attributes' is a list of 3 values; a list must hold the 6 flags in the release order"),
+    ({'pose': 1, 'expression': 0}, "'attributes' has no 'illumination' flag"),
+    (dict(pose=2, expression=0, illumination=0, makeup=0, occlusion=0, blur=0), "attribute 'pose' must be 0 or 1"),
+    ('pose', "'attributes' must be a dict of the flags"),
+])
+def test_attributes_in_another_layout_are_refused_naming_file_and_id(tmp_path, attributes, reason):
+    ann_file, message = refused(tmp_path, lambda coco: coco['annotations'][2].update(attributes=attributes))
+    assert message.startswith(f'{ann_file}: annotation id 40: {reason}'), message
+
+
+# --------------------------------------------------------------------------- one error line from tools/test.py
+@pytest.fixture(scope='module')
+def small_checkpoint(tmp_path_factory) -> str:
+    """Random weights of the small config, as a checkpoint file."""
+    import torch
+    from mmpose_face.apis import init_model
+    path = tmp_path_factory.mktemp('weights') / 'weights.pth'
+    torch.save({'state_dict': init_model(SMALL_CONFIG).state_dict(), 'meta': {}}, path)
+    return str(path)
+
+
+def without_key(key, section='annotations', index=1):
+    def change(coco):
+        del coco[section][index][key]
+    return change
+
+
+@pytest.mark.parametrize('change,fragment', [
+    (lambda coco: coco['annotations'].__setitem__(1, [1, 2, 3]), 'annotations[1] is not a dict (got list: [1, 2, 3])'),
+    (lambda coco: coco.update(annotations=[]), "the 'annotations' list is empty: no face to load"),
+    (without_key('id'), "annotations[1] has no 'id'"),
+    (without_key('image_id'), "annotation id 12: no 'image_id'"),
+    (without_key('file_name', 'images'), "image id 12 has no 'file_name'"),
+    (without_key('id', 'images', 0), "images[0] has no 'id'"),
+    (lambda coco: coco['annotations'][1].update(attributes=dict(pose=1)), "annotation id 12: 'attributes' has no "
+                                                                           "'expression' flag"),
+    (lambda coco: coco['annotations'][1]['keypoints'].__setitem__(4, 'twelve'),
+     "annotation id 12: 'keypoints' is not a list of numbers"),
+    (lambda coco: coco['annotations'][1].update(center=['a', 'b']), "annotation id 12: 'center' is not a list"),
+], ids=['not-a-dict', 'empty-list', 'no-id', 'no-image-id', 'no-file-name', 'image-without-id',
+        'attribute-missing', 'non-numeric-keypoint', 'non-numeric-centre'])
+def test_the_test_tool_ends_in_one_error_line_naming_file_and_item(tmp_path, monkeypatch, capsys, small_checkpoint,
+                                                                   change, fragment):
+    import importlib.util
+    coco = read_annotations()
+    change(coco)
+    ann_file = write_annotations(tmp_path / 'bad.json', coco)
+    checkpoint = small_checkpoint
+    spec = importlib.util.spec_from_file_location('test_tool', osp.join(REPO, 'tools', 'test.py'))
+    test_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(test_tool)
+    monkeypatch.delenv('MMPOSE_FACE_DEBUG', raising=False)
+    monkeypatch.setattr('sys.argv', [
+        'test.py', SMALL_CONFIG, checkpoint, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={DATA}', f'test_dataloader.dataset.ann_file={ann_file}',
+        f'experiment_name=bad-{uuid.uuid4().hex}'])
+    assert run_tool(test_tool.main, test_tool.parse_args()) == 1
+    error = capsys.readouterr().err
+    lines = [line for line in error.splitlines() if line.startswith('error: ')]
+    assert len(lines) == 1 and 'Traceback' not in error, error
+    assert f'{ann_file}: ' in lines[0] and fragment in lines[0], lines[0]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from mmengine.structures import InstanceData
 
+from mmpose_face.datasets.dataset_info import load_dataset_info
 from mmpose_face.evaluation import NME
 from mmpose_face.registry import METRICS
 from mmpose_face.structures import PoseDataSample
@@ -16,6 +17,7 @@ from mmpose_face.structures import PoseDataSample
 K = 98
 INTER_OCULAR = 60.0
 SUBSETS = ('pose', 'expression', 'illumination', 'makeup', 'occlusion', 'blur')
+WFLW_META = load_dataset_info('configs/_base_/datasets/wflw.py')
 
 
 def ground_truth(seed=0):
@@ -41,8 +43,10 @@ def flags(*names):
     return {subset: int(subset in names) for subset in SUBSETS}
 
 
-def evaluate(faces, **kwargs):
-    metric = METRICS.build(dict(type='NME', norm_mode='keypoint_distance', **kwargs))
+def evaluate(faces, dataset_meta=WFLW_META, **kwargs):
+    kwargs.setdefault('norm_mode', 'keypoint_distance')
+    metric = METRICS.build(dict(type='NME', **kwargs))
+    metric.dataset_meta = dataset_meta
     metric.process({}, faces)
     return metric.evaluate(len(faces))
 
@@ -175,6 +179,10 @@ def test_mean_shape_baseline_by_hand(tmp_path):
     assert metrics['baseline_NME_pose'] == pytest.approx(5 / 60, rel=1e-4)
 
 
-def test_only_keypoint_distance_normalisation():
-    with pytest.raises(ValueError, match='keypoint_distance'):
+def test_norm_mode_and_norm_item_are_refused_as_mmpose_refuses_them():
+    with pytest.raises(KeyError, match="'use_norm_item' or 'keypoint_distance'"):
+        NME(norm_mode='inter_ocular')
+    with pytest.raises(KeyError, match='norm_item'):
         NME(norm_mode='use_norm_item')
+    with pytest.raises(AssertionError, match='pair'):
+        NME(norm_mode='keypoint_distance', keypoint_indices=[1, 2, 3])

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 from mmengine.structures import InstanceData
 
+from mmpose_face.datasets.dataset_info import load_dataset_info
 from mmpose_face.registry import VISUALIZERS
 from mmpose_face.structures import PoseDataSample
-from mmpose_face.visualization import WFLW_CONTOURS, PoseLocalVisualizer, contour_links
+from mmpose_face.visualization import PoseLocalVisualizer, contour_links
 
 FOOTBALL = 'tests/data/36_Football_americanfootball_ball_36_415.jpg'
+WFLW_META = load_dataset_info('configs/_base_/datasets/wflw.py')
 
 
 def football_face():
@@ -26,7 +28,7 @@ def make_visualizer(name, **kwargs):
 
 
 def test_wflw_contours():
-    links = contour_links(WFLW_CONTOURS)
+    links = contour_links(WFLW_META['contours'])
     # jaw 32 segments; closed brows 9 + 9; nose 3 + 4; closed eyes 8 + 8; closed lips 12 + 8
     assert len(links) == 32 + 18 + 7 + 16 + 20
     assert (41, 33) in links and (50, 42) in links and (67, 60) in links and (95, 88) in links
@@ -71,10 +73,13 @@ def test_ground_truth_and_prediction_in_their_colours(tmp_path):
 def test_contours_and_invisible_points():
     face = (football_face() - football_face().min(axis=0)) * 4 + 20  # enlarged: points ~30 px apart
     image = np.zeros((400, 400, 3), np.uint8)
-    links = contour_links()
+    links = contour_links(WFLW_META['contours'])
     i, j = max(links, key=lambda link: np.linalg.norm(face[link[0]] - face[link[1]]))
     middle = np.round((face[i] + face[j]) / 2).astype(int)  # on a line, far from points
-    with_lines = make_visualizer('lines', radius=1, line_width=1).draw_face(image.copy(), face, (255, 0, 0))
+    lines = make_visualizer('lines', radius=1, line_width=1)
+    assert lines.draw_face(image.copy(), face, (255, 0, 0))[middle[1], middle[0], 0] == 0  # no data set: points
+    lines.set_dataset_meta(WFLW_META)  # the data set's contours
+    with_lines = lines.draw_face(image.copy(), face, (255, 0, 0))
     without = make_visualizer('nolines', radius=1, draw_contours=False).draw_face(image.copy(), face, (255, 0, 0))
     assert with_lines[middle[1], middle[0], 0] > 0 and without[middle[1], middle[0], 0] == 0
     visible = np.ones(98)

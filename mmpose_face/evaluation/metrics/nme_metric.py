@@ -1,4 +1,4 @@
-"""NME on WFLW: the full test set, its six subsets, FR@0.1 and AUC@0.1 in one pass."""
+"""NME with the data set's normalisation, its subsets, FR@0.1 and AUC@0.1 in one pass."""
 import json
 import os.path as osp
 
@@ -8,13 +8,12 @@ from mmengine.logging import MMLogger
 
 from mmpose_face.fileio import write_atomically
 from mmpose_face.registry import METRICS
-from ..alignment_errors import (area_under_curve, failure_rate, normalised_point_errors,
+from ..alignment_errors import (area_under_curve, failure_rate, keypoint_distance, normalised_point_errors,
                                 per_face_nme, pooled_nme)
-from ..report import SUBSET_TITLES, format_table, save_error_curves
+from ..report import format_table, save_error_curves
 
-SUBSETS = tuple(name for name, _ in SUBSET_TITLES)
-DEFAULT_EYE_INDICES = {'wflw': (60, 72)}
-WFLW_PIXEL_STD = 200.
+PIXEL_STD = 200.  # ``scale`` of the centre/scale annotation layouts is in units of 200 pixels
+NORM_MODES = ('use_norm_item', 'keypoint_distance')
 
 
 def write_json_atomically(path: str, payload) -> None:
@@ -23,13 +22,19 @@ def write_json_atomically(path: str, payload) -> None:
 
 
 def mean_normalised_shape(ann_file: str, padding: float) -> np.ndarray:
-    """The average training shape (K, 2) in crop units (0..1 across the padded box)."""
+    """The average training shape (K, 2) in crop units (0..1 across the padded box).
+
+    Reads the centre/scale layout (``center``, ``scale`` in 200 px units).
+    """
     with open(ann_file) as f:
         annotations = json.load(f)['annotations']
     shapes = []
     for ann in annotations:
+        if 'center' not in ann or 'scale' not in ann:
+            raise ValueError(f"{ann_file}: annotation id {ann.get('id')}: the mean-shape baseline needs "
+                             "'center' and 'scale' (the WFLW / 300W / AFLW layout)")
         keypoints = np.asarray(ann['keypoints'], dtype=np.float64).reshape(-1, 3)[:, :2]
-        box = ann['scale'] * WFLW_PIXEL_STD * padding
+        box = ann['scale'] * PIXEL_STD * padding
         shapes.append((keypoints - np.asarray(ann['center'])) / box + 0.5)
     if not shapes:
         raise ValueError(f'{ann_file}: no annotations to average for the mean-shape baseline')
@@ -38,61 +43,113 @@ def mean_normalised_shape(ann_file: str, padding: float) -> np.ndarray:
 
 @METRICS.register_module()
 class NME(BaseMetric):
-    """Normalised mean error, normalised by the inter-ocular distance.
+    """Normalised mean error, as mmpose's ``NME``, with the data set's subsets.
 
-    Reports ``NME``, ``NME_<subset>`` for each WFLW subset that has faces
-    (pose, illumination, occlusion, blur, makeup, expression; read from each
-    face's ``attributes``; a face counts in every subset it belongs to, an
-    empty subset is absent), ``FR@0.1`` and ``AUC@0.1``; with
+    Reports ``NME``; ``NME_<subset>`` for each subset of
+    ``dataset_meta['subsets']`` that has faces (a face's ``attributes``
+    say which it belongs to; it counts in every one; an empty subset is
+    absent); ``FR@<threshold>`` and ``AUC@<threshold>``; with
     ``baseline_ann_file``, also ``baseline_NME(_<subset>)`` for predicting
     the mean training shape in every crop. Formulas:
     :mod:`mmpose_face.evaluation.alignment_errors`.
 
-    Args:
-        norm_mode: only ``'keypoint_distance'``.
-        keypoint_indices: the two points whose distance normalises
-            (default for WFLW: outer eye corners 60 and 72).
+    Args (mmpose 1.3.2's):
+        norm_mode: ``'keypoint_distance'`` (the distance of two ground-truth
+            points) or ``'use_norm_item'`` (a per-face value); anything else
+            is a KeyError. Default ``'keypoint_distance'`` (mmpose has none).
+        norm_item: with ``'use_norm_item'`` (required there, KeyError
+            otherwise): ``'bbox_size'`` (the longer side of the face's
+            ground-truth box, AFLW's) or a key of ``gt_instances``.
+        keypoint_indices: the two points of ``'keypoint_distance'``; None
+            = the data set's ``metainfo['nme_keypoint_indices']`` (KeyError
+            if it has none).
+    Args (this project's):
         threshold: of FR and AUC (0.1).
         baseline_ann_file: training annotations for the mean-shape baseline.
         baseline_padding: crop padding the baseline uses (as GetBBoxCenterScale).
         output_dir: where ``ced_curves.png`` is written (rank 0).
         dump_file: JSON of per-face predictions, ground truth, image path,
             annotation id, attributes and NME, to recompute offline.
+        collect_device, prefix: as :class:`mmengine.evaluator.BaseMetric`.
     """
 
     default_prefix = ''  # keys stay 'NME', ... as mmpose logs them
 
-    def __init__(self, norm_mode: str = 'keypoint_distance', keypoint_indices=None,
-                 threshold: float = 0.1, baseline_ann_file: str = None,
-                 baseline_padding: float = 1.25, output_dir: str = None, dump_file: str = None,
-                 collect_device: str = 'cpu', prefix: str = None):
+    def __init__(self, norm_mode: str = 'keypoint_distance', norm_item: str = None, keypoint_indices=None,
+                 collect_device: str = 'cpu', prefix: str = None, threshold: float = 0.1,
+                 baseline_ann_file: str = None, baseline_padding: float = 1.25, output_dir: str = None,
+                 dump_file: str = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if norm_mode != 'keypoint_distance':
-            raise ValueError(f"NME: norm_mode must be 'keypoint_distance' for WFLW, got {norm_mode!r}")
-        self.keypoint_indices = tuple(keypoint_indices) if keypoint_indices else None
+        if norm_mode not in NORM_MODES:
+            raise KeyError(f"NME: norm_mode should be 'use_norm_item' or 'keypoint_distance', but got {norm_mode!r}")
+        if norm_mode == 'use_norm_item' and not norm_item:
+            raise KeyError("NME: norm_mode is 'use_norm_item', so norm_item must name the per-face "
+                           "normaliser (e.g. 'bbox_size' for AFLW)")
+        if keypoint_indices is not None and len(keypoint_indices) != 2:
+            raise AssertionError(f'NME: keypoint_indices must be a pair of points, got {keypoint_indices}')
+        self.norm_mode, self.norm_item = norm_mode, norm_item
+        self.keypoint_indices = tuple(keypoint_indices) if keypoint_indices is not None else None
         self.threshold = threshold
         self.baseline_ann_file, self.baseline_padding = baseline_ann_file, baseline_padding
         self.output_dir, self.dump_file = output_dir, dump_file
 
+    def _norm_item_of(self, gt) -> float:
+        if self.norm_item == 'bbox_size':
+            if 'bboxes' not in gt:
+                raise AssertionError("NME: norm_item='bbox_size' needs the ground-truth 'bboxes' of each face")
+            box = np.asarray(gt['bboxes'], dtype=np.float64)[0]
+            return float(np.max(box[2:] - box[:2]))
+        if self.norm_item not in gt:
+            raise AssertionError(f'NME: the ground truth has no {self.norm_item!r} (norm_item) to normalise by')
+        return float(np.asarray(gt[self.norm_item], dtype=np.float64).reshape(-1)[0])
+
     def process(self, data_batch, data_samples) -> None:
+        """Keep each face's prediction, ground truth and visibility ((1, K) or
+        (1, K, 1)), and what the report needs when the sample has it."""
         for sample in data_samples:
             gt = sample['gt_instances']
-            self.results.append(dict(
+            visible = np.asarray(gt['keypoints_visible'])
+            if visible.ndim == 3:
+                visible = visible[..., 0]
+            face = dict(
                 id=sample.get('id'), img_id=sample.get('img_id'), img_path=sample.get('img_path'),
                 attributes=sample.get('attributes'),
                 pred=np.asarray(sample['pred_instances']['keypoints'])[0].astype(np.float64),
                 gt=np.asarray(gt['keypoints'])[0].astype(np.float64),
-                visible=np.asarray(gt['keypoints_visible'])[0].astype(np.float64),
-                input_center=np.asarray(sample['input_center'], dtype=np.float64),
-                input_scale=np.asarray(sample['input_scale'], dtype=np.float64)))
+                visible=visible.reshape(1, -1)[0].astype(bool).astype(np.float64))
+            if self.norm_item:
+                face['norm_item'] = self._norm_item_of(gt)
+            if 'input_center' in sample and 'input_scale' in sample:
+                face['input_center'] = np.asarray(sample['input_center'], dtype=np.float64)
+                face['input_scale'] = np.asarray(sample['input_scale'], dtype=np.float64)
+            self.results.append(face)
 
-    def _eye_indices(self):
-        if self.keypoint_indices:
-            return self.keypoint_indices
-        name = (self.dataset_meta or {}).get('dataset_name', 'wflw')
-        if name not in DEFAULT_EYE_INDICES:
-            raise ValueError(f'NME: no default keypoint_indices for dataset {name!r}; set them in the config')
-        return DEFAULT_EYE_INDICES[name]
+    def _keypoint_indices(self) -> tuple:
+        meta = self.dataset_meta or {}
+        if self.keypoint_indices is None:
+            if 'nme_keypoint_indices' not in meta:
+                raise KeyError(f"NME: norm_mode is 'keypoint_distance' and keypoint_indices is None, but the "
+                               f"data set {meta.get('dataset_name')!r} names no nme_keypoint_indices in its "
+                               'description: set keypoint_indices in the config')
+            return tuple(meta['nme_keypoint_indices'])
+        if 'keypoint_id2name' in meta:
+            for index in self.keypoint_indices:
+                if index not in meta['keypoint_id2name']:
+                    raise AssertionError(f"NME: the {meta.get('dataset_name')} data set has no keypoint {index}")
+        return self.keypoint_indices
+
+    def _normalisers(self, faces: list, gt: np.ndarray) -> np.ndarray:
+        if self.norm_mode == 'use_norm_item':
+            return np.array([face['norm_item'] for face in faces], dtype=np.float64)
+        return keypoint_distance(gt, self._keypoint_indices())
+
+    def _baseline_errors(self, faces, gt, visible, normalisers):
+        if any('input_center' not in face for face in faces):
+            raise KeyError('NME: the mean-shape baseline needs input_center and input_scale in every sample '
+                           '(TopdownAffine sets them)')
+        mean_shape = mean_normalised_shape(self.baseline_ann_file, self.baseline_padding)
+        baseline = np.stack([(mean_shape - 0.5) * face['input_scale'] + face['input_center'] for face in faces])
+        return normalised_point_errors(baseline, gt, visible, normalisers)
 
     def compute_metrics(self, results: list) -> dict:
         faces, seen = [], set()  # distributed padding may repeat a face: count it once
@@ -102,39 +159,43 @@ class NME(BaseMetric):
                 seen.add(face['id'])
         gt = np.stack([face['gt'] for face in faces])
         visible = np.stack([face['visible'] for face in faces])
-        errors = normalised_point_errors(np.stack([face['pred'] for face in faces]), gt, visible,
-                                         self._eye_indices())
+        normalisers = self._normalisers(faces, gt)
+        errors = normalised_point_errors(np.stack([face['pred'] for face in faces]), gt, visible, normalisers)
         face_nmes = per_face_nme(errors)
+        counted = ~np.isnan(face_nmes)  # a face without a normaliser or a visible point has no NME
+        subset_titles = dict((self.dataset_meta or {}).get('subsets') or {})
         membership = {'': np.ones(len(faces), dtype=bool)}
-        if all(face['attributes'] for face in faces):
-            for subset in SUBSETS:
-                members = np.array([bool(face['attributes'][subset]) for face in faces])
+        if subset_titles and all(face['attributes'] for face in faces):
+            for subset in subset_titles:
+                members = np.array([bool(face['attributes'].get(subset)) for face in faces])
                 if members.any():
                     membership[subset] = members
 
         metrics = {}
         for subset, members in membership.items():
             metrics[f'NME_{subset}' if subset else 'NME'] = pooled_nme(errors[members])
-        metrics[f'FR@{self.threshold:g}'] = failure_rate(face_nmes, self.threshold)
-        metrics[f'AUC@{self.threshold:g}'] = area_under_curve(face_nmes, self.threshold)
+        nmes_by_subset = {subset: face_nmes[members & counted] for subset, members in membership.items()}
+        metrics[f'FR@{self.threshold:g}'] = failure_rate(nmes_by_subset[''], self.threshold)
+        metrics[f'AUC@{self.threshold:g}'] = area_under_curve(nmes_by_subset[''], self.threshold)
         if self.baseline_ann_file:
-            mean_shape = mean_normalised_shape(self.baseline_ann_file, self.baseline_padding)
-            baseline = np.stack([(mean_shape - 0.5) * face['input_scale'] + face['input_center']
-                                 for face in faces])
-            baseline_errors = normalised_point_errors(baseline, gt, visible, self._eye_indices())
+            baseline_errors = self._baseline_errors(faces, gt, visible, normalisers)
             for subset, members in membership.items():
                 metrics[f'baseline_NME_{subset}' if subset else 'baseline_NME'] = \
                     pooled_nme(baseline_errors[members])
 
-        nmes_by_subset = {subset: face_nmes[members] for subset, members in membership.items()}
+        name = (self.dataset_meta or {}).get('dataset_name', 'face')
         MMLogger.get_current_instance().info(
-            f'WFLW evaluation of {len(faces)} faces:\n' + format_table(metrics, nmes_by_subset, self.threshold))
+            f'{name} evaluation of {len(faces)} faces:\n'
+            + format_table(metrics, nmes_by_subset, self.threshold, subset_titles))
         if self.output_dir:
-            save_error_curves(osp.join(self.output_dir, 'ced_curves.png'), nmes_by_subset, self.threshold)
+            normaliser = (f'{self.norm_item}' if self.norm_mode == 'use_norm_item'
+                          else 'the distance of keypoints {} and {}'.format(*self._keypoint_indices()))
+            save_error_curves(osp.join(self.output_dir, 'ced_curves.png'), nmes_by_subset, self.threshold,
+                              subset_titles, normaliser)
         if self.dump_file:
             write_json_atomically(self.dump_file, [dict(
                 id=face['id'], img_id=face['img_id'], img_path=face['img_path'],
-                attributes=face['attributes'], nme=float(nme),
+                attributes=face['attributes'], nme=None if np.isnan(nme) else float(nme),
                 pred_keypoints=face['pred'].round(4).tolist(),
                 gt_keypoints=face['gt'].round(4).tolist(),
                 keypoints_visible=face['visible'].tolist()) for face, nme in zip(faces, face_nmes)])

@@ -1,0 +1,12 @@
+"""COFW: 29 landmarks in mmpose's base layout (``bbox`` [x, y, w, h])."""
+from mmpose_face.registry import DATASETS
+from .base_coco_style_dataset import BaseCocoStyleDataset
+
+
+@DATASETS.register_module()
+class COFWDataset(BaseCocoStyleDataset):
+    """COFW faces (Burgos-Artizzu et al., ICCV 2013): ``bbox`` [x, y, w, h]
+    (clipped to the image) and ``keypoints`` 29 x [x, y, v]. Arguments as
+    :class:`BaseCocoStyleDataset` (mmpose's)."""
+
+    METAINFO = dict(from_file='configs/_base_/datasets/cofw.py')
