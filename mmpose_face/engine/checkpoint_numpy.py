@@ -50,16 +50,15 @@ class RefusedContent(Exception):
 def canonical_dtype(code):
     """The dtype numpy pickled as ``numpy.dtype(code, False, True)``, or raise RefusedContent.
 
-    numpy writes ``kind + itemsize`` (``'f8'``, ``'b1'``, ``'U20'`` for 5 characters).
+    numpy writes ``kind + itemsize`` (``'f8'``, ``'b1'``; for unicode the characters or
+    the bytes, which the BUILD state's size then fixes).
     """
     match = _DTYPE_CODE.match(code) if isinstance(code, str) else None
     if match is None:
         raise RefusedContent(f'the dtype {code!r}: {_kind_reason(code)}')
     kind, size = match.group(1), int(match.group(2))
-    if kind == 'U':
-        if size % 4:
-            raise RefusedContent(f'the dtype {code!r}: a unicode dtype of {size} bytes (not a multiple of 4)')
-        return np.dtype(f'U{size // 4}')
+    if kind == 'U':  # numpy writes the number of characters or of bytes; the state's size decides
+        return np.dtype(f'U{size}')
     try:
         dtype = np.dtype(code)
     except TypeError:
@@ -208,6 +207,9 @@ def _reduce(func, args):
 
 def _build(target, state) -> None:
     if isinstance(target, _Dtype):
+        if (target.dtype.kind == 'U' and isinstance(state, tuple) and len(state) == 8
+                and isinstance(state[5], int) and state[5] > 0 and state[5] % 4 == 0):
+            target.dtype = np.dtype(f'U{state[5] // 4}')  # what numpy's BUILD makes of it
         if not isinstance(state, tuple) or state not in _canonical_states(target.dtype):
             raise RefusedContent(f'a state for the dtype {target.dtype.str} that changes it: {_show(state)} '
                                  f'(numpy writes {_show(_canonical_states(target.dtype)[0])})')
