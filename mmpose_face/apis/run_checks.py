@@ -28,8 +28,9 @@ def load_config(prepare, config_path: str, *args, **kwargs):
     try:
         return prepare(config_path, *args, **kwargs)
     except SyntaxError as error:
-        where = f'{error.filename}:{error.lineno}' if error.filename and error.lineno else config_path
-        detail = error.msg if error.filename and error.lineno else str(error)
+        named = error.filename if error.filename and osp.isfile(error.filename) else config_path
+        where = f'{named}:{error.lineno}' if error.lineno else named
+        detail = error.msg if error.lineno else str(error)
         raise ConfigError(f'{where}: the config has a syntax error: {detail}') from None
 
 
