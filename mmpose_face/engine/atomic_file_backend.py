@@ -26,8 +26,8 @@ from mmpose_face.fileio import write_atomically
 BACKEND_NAME = 'atomic_local'
 
 
-def _mib(size: int) -> str:
-    return f'{size / 2**20:.1f} MiB'
+def _readable_size(size: int) -> str:
+    return f'{size} bytes' if size < 2**20 else f'{size / 2**20:.1f} MiB'
 
 
 def check_free_space(filepath: str, size: int) -> None:
@@ -42,7 +42,7 @@ def check_free_space(filepath: str, size: int) -> None:
     if free < needed:
         raise CheckpointWriteError(
             errno.ENOSPC, f'{filepath}: not enough free space: writing it all-or-nothing needs twice its '
-            f'{_mib(size)}, {_mib(needed)}; {_mib(free)} are free, {_mib(needed - free)} missing; nothing was '
+            f'{_readable_size(size)}, {_readable_size(needed)}; {_readable_size(free)} are free, {_readable_size(needed - free)} missing; nothing was '
             f'written')
 
 
