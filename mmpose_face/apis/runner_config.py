@@ -44,8 +44,8 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
     if amp:
         if not torch.cuda.is_available():
             # mmengine's AmpOptimWrapper asserts CUDA (float16 autocast with loss scaling)
-            raise UserInputRuntimeError('--amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper); this machine has '
-                               'none, so train without --amp (full float32 precision)')
+            raise UserInputRuntimeError('--amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper); this machine '
+                                        'has none, so train without --amp (full float32 precision)')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if no_validate:

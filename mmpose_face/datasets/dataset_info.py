@@ -3,6 +3,8 @@ import os.path as osp
 
 from mmengine.config import Config
 
+from mmpose_face.errors import UserInputKeyError
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -28,7 +30,7 @@ def parse_dataset_info(dataset_info: dict) -> dict:
     for i in range(num_keypoints):
         swap = keypoint_info[i].get('swap', '')
         if swap and swap not in name2id:
-            raise KeyError(f"keypoint {names[i]!r} swaps with unknown keypoint {swap!r}")
+            raise UserInputKeyError(f"keypoint {names[i]!r} swaps with unknown keypoint {swap!r}")
         flip_indices.append(name2id[swap] if swap else i)
     for i, j in enumerate(flip_indices):
         if flip_indices[j] != i:

@@ -212,3 +212,22 @@ def test_a_cached_file_that_does_not_open_is_named_with_the_fix(server, tmp_path
                                                   f'be loaded: its zip archive is cut off or damaged.*Delete it '
                                                   fr'\(rm {cached}\)'):
         download_checkpoint(f'{server}/good/model.pth', str(cache))
+
+
+def test_the_demo_takes_trust_checkpoint_like_the_other_tools(good_checkpoint, tmp_path, monkeypatch, capsys):
+    import argparse
+
+    from mmpose_face.apis import face_landmarks_demo
+    weights = torch.load(good_checkpoint, weights_only=True)['state_dict']
+    path = tmp_path / 'with_namespace.pth'
+    torch.save({'state_dict': weights, 'meta': {'args': argparse.Namespace(lr=1)}}, path)
+    loaded = []
+    monkeypatch.setattr(face_landmarks_demo, 'run_demo', lambda input_, landmarker, **kwargs: loaded.append(
+        landmarker) or {'items': [], 'num_faces': 0, 'seconds': 0.0})
+    argv = ['tests/data', SMALL_CONFIG, str(path), '--out-dir', str(tmp_path / 'out')]
+    monkeypatch.setenv(checkpoint_loading.TRUST_ENV, '0')
+    assert run_tool_in_process('../demo/face_landmarks_demo', argv, monkeypatch) == 1
+    assert f'error: {path}: refused to load: it needs the global argparse.Namespace' in capsys.readouterr().err
+    with pytest.warns(UserWarning, match=f'{path}: loading a trusted checkpoint with full unpickling'):
+        assert run_tool_in_process('../demo/face_landmarks_demo', argv + ['--trust-checkpoint'], monkeypatch) == 0
+    assert loaded and loaded[0].model is not None
