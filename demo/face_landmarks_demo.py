@@ -28,6 +28,10 @@ def parse_args():
     parser.add_argument('--show', action='store_true', help='also show the results in a window (q quits)')
     parser.add_argument('--onnx', help='run this exported ONNX model with onnxruntime instead of PyTorch')
     parser.add_argument('--max-frames', type=int, help='stop a video or webcam after this many frames')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
+    parser.add_argument('--skip-hash-check', action='store_true',
+                        help='load a checkpoint whose name promises another SHA-256 (a renamed or changed file)')
     return parser.parse_args()
 
 
@@ -36,7 +40,8 @@ def main(args):
     if args.checkpoint is None and args.onnx is None:
         raise ValueError('give a CHECKPOINT, or an exported model with --onnx')
     landmarker = FaceLandmarker(args.config, args.checkpoint, device=args.device,
-                                batch_size=args.batch_size, onnx_file=args.onnx)
+                                batch_size=args.batch_size, onnx_file=args.onnx,
+                                trusted=args.trust_checkpoint or None, skip_hash_check=args.skip_hash_check or None)
     summary = run_demo(args.input, landmarker, out_dir=args.out_dir, bboxes_file=args.bboxes,
                        show=args.show, max_frames=args.max_frames)
     for item in summary['items']:

@@ -7,11 +7,14 @@ small, idempotent and applied once by :func:`apply` (called on
 
 1. ``torch.load`` defaults to ``weights_only=True`` since torch 2.6, and
    mmengine's own checkpoints hold ``HistoryBuffer`` objects and numpy
-   arrays/scalars in their message hub. We allow-list exactly those globals
+   arrays/scalars in their message hub. We allow-list ``HistoryBuffer``
    (:func:`torch.serialization.add_safe_globals`) instead of turning safety
    off, and route mmengine's local and http(s) checkpoint schemes through
    :mod:`mmpose_face.engine.checkpoint_loading`, which always loads with
-   ``weights_only=True`` (mmengine's http loader would unpickle anything).
+   ``weights_only=True`` (mmengine's http loader would unpickle anything)
+   and admits numpy's plain numeric dtypes, arrays and scalars only after a
+   check of the file that runs none of it (a numpy dtype's pickled state
+   can turn 8 bytes into a ``PyObject*``).
    ``HistoryBuffer.__getstate__`` also pickles its class-level statistics
    functions (``HistoryBuffer.min`` ...), which protocol 2 writes as
    ``getattr(HistoryBuffer, 'min')``; allowing ``getattr`` would allow
@@ -30,25 +33,9 @@ import importlib.util
 import os
 import os.path as osp
 
-import numpy as np
 import torch
 
 _applied = False
-
-
-def _numpy_globals():
-    """numpy objects found in checkpoints, under the names numpy 1 and 2 pickle them with."""
-    multiarray = np._core.multiarray
-    entries = [np.ndarray, np.dtype]
-    entries += [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGUSO']
-    for module_name in ('numpy.core.multiarray', 'numpy._core.multiarray'):
-        entries.append((multiarray._reconstruct, f'{module_name}._reconstruct'))
-        entries.append((multiarray.scalar, f'{module_name}.scalar'))
-    # Pickle protocol 2 (torch.save's) writes an empty bytes object as a call of
-    # builtins.bytes: the data of an empty array, such as the skeleton_link_colors
-    # in the dataset_meta of mmpose 1.x WFLW checkpoints. Building bytes runs no code.
-    entries.append(bytes)
-    return entries
 
 
 def _history_buffer_state(buffer) -> dict:
@@ -56,10 +43,16 @@ def _history_buffer_state(buffer) -> dict:
 
 
 def allow_mmengine_checkpoint_globals():
-    """Allow-list what mmengine checkpoints contain besides tensors (fix 1)."""
+    """Allow-list mmengine's ``HistoryBuffer`` for every weights-only load (fix 1).
+
+    numpy is not allow-listed here, for the whole process: its globals are
+    admitted only inside ``safe_torch_load``, after a check of the file
+    (:mod:`mmpose_face.engine.checkpoint_numpy`), so importing mmpose_face
+    does not widen what a plain ``torch.load(weights_only=True)`` accepts.
+    """
     from mmengine.logging.history_buffer import HistoryBuffer
     HistoryBuffer.__getstate__ = _history_buffer_state
-    torch.serialization.add_safe_globals([HistoryBuffer] + _numpy_globals())
+    torch.serialization.add_safe_globals([HistoryBuffer])
 
 
 def _init_dist_pytorch_anywhere(backend, init_backend='torch', **kwargs):

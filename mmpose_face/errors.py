@@ -71,3 +71,52 @@ class FaceAnnotationError(WFLWAnnotationError):
     A :class:`WFLWAnnotationError` (hence a ValueError), so every handler of
     that catches it.
     """
+
+
+class UserInputError(Exception):
+    """Marker of an error that bad input, a bad setting or the machine causes, not a bug.
+
+    The tools print its message as one ``error:`` line; any other KeyError,
+    TypeError or RuntimeError keeps its traceback. Raise one of the
+    subclasses below (each keeps the built-in type callers catch).
+    """
+
+
+class UserInputKeyError(UserInputError, KeyError):
+    """A name that the config or a file asks for and that does not exist."""
+
+    def __str__(self):  # KeyError's str() quotes its argument
+        return str(self.args[0]) if self.args else ''
+
+
+class UserInputTypeError(UserInputError, TypeError):
+    """A setting of the wrong kind."""
+
+
+class UserInputRuntimeError(UserInputError, RuntimeError):
+    """Something the machine or the environment cannot do (no GPU, no display)."""
+
+
+class ConfigError(UserInputError, ValueError):
+    """A config file or option that cannot work: a syntax error, ``--cfg-options`` without
+    ``=``, a value out of range, a package the config needs that is not installed."""
+
+
+class SettingError(UserInputError, ValueError):
+    """An environment variable whose value is not understood; the message names it."""
+
+
+class CheckpointReadError(UserInputError, RuntimeError):
+    """A file that cannot be read as a checkpoint (empty, truncated, not an archive)."""
+
+
+class CheckpointDownloadError(UserInputError, RuntimeError):
+    """A download that failed or arrived incomplete; nothing was put in the cache."""
+
+
+class ResumeError(UserInputError, RuntimeError):
+    """A checkpoint that cannot be resumed as asked (weights only, finished run)."""
+
+
+class WorkDirError(UserInputError, OSError):
+    """The work dir cannot be written (full disk, no permission); the message says how much is missing."""

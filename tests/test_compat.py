@@ -6,6 +6,7 @@ from mmengine.logging import MessageHub
 
 import mmpose_face  # noqa: F401  (applies the fixes)
 from mmpose_face import compat
+from mmpose_face.engine.checkpoint_loading import safe_torch_load
 
 
 def test_message_hub_state_loads_with_weights_only(tmp_path):
@@ -15,8 +16,10 @@ def test_message_hub_state_loads_with_weights_only(tmp_path):
     path = tmp_path / 'hub.pth'
     torch.save({'message_hub': hub.state_dict()}, path)
     # mmengine's HistoryBuffer pickled its statistics functions as getattr(...) calls
-    assert torch.serialization.get_unsafe_globals_in_checkpoint(str(path)) == []
-    loaded = torch.load(path, weights_only=True)['message_hub']['log_scalars']['train/loss']
+    from mmpose_face.engine.checkpoint_numpy import ADMITTED_NUMPY_GLOBALS
+    needed = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+    assert needed and set(needed) <= set(ADMITTED_NUMPY_GLOBALS)  # no getattr, no HistoryBuffer
+    loaded = safe_torch_load(str(path))['message_hub']['log_scalars']['train/loss']
     assert loaded.mean() == 2.0 and loaded.min() == 1.0 and loaded.current() == 2.0
 
 
@@ -25,9 +28,26 @@ def test_numpy_arrays_and_scalars_load_with_weights_only(tmp_path):
     path = tmp_path / 'meta.pth'
     torch.save({'best_score': np.float64(0.0488), 'colors': np.zeros((0, 3), np.uint8),
                 'flip': np.arange(98)}, path)
-    loaded = torch.load(path, weights_only=True)
+    loaded = safe_torch_load(str(path))
     assert loaded['best_score'] == 0.0488 and loaded['colors'].shape == (0, 3)
     assert (loaded['flip'] == np.arange(98)).all()
+    assert loaded['colors'].dtype == np.uint8 and type(loaded['flip']) is np.ndarray
+
+
+def test_importing_mmpose_face_does_not_widen_plain_weights_only_loads(tmp_path):
+    """numpy is admitted only inside safe_torch_load, after the file was checked: a
+    plain torch.load(weights_only=True) elsewhere in the process still refuses it."""
+    import pickle
+
+    import numpy as np
+    path = tmp_path / 'meta.pth'
+    torch.save({'flip': np.arange(3)}, path)
+    try:
+        torch.load(path, weights_only=True)
+    except pickle.UnpicklingError as error:
+        assert 'numpy' in str(error)
+    else:
+        raise AssertionError('a plain weights-only load accepted numpy')
 
 
 def test_config_package_helpers_work_without_pkg_resources(monkeypatch):

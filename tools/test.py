@@ -8,10 +8,10 @@ import argparse
 import os
 import sys
 
-from mmengine.config import DictAction
 
 
 def parse_args():
+    from mmpose_face.apis.cli import CfgOptionsAction
     parser = argparse.ArgumentParser(description='Test a face landmark model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file (path or http(s) URL)')
@@ -21,7 +21,9 @@ def parse_args():
     parser.add_argument('--show-dir', help='save every test face with its landmarks here')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--skip-hash-check', action='store_true',
+                        help='load a checkpoint whose name promises another SHA-256 (a renamed or changed file)')
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override settings, e.g. test_dataloader.batch_size=8')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -33,14 +35,17 @@ def parse_args():
 def main(args):
     from mmengine.runner import Runner
 
-    from mmpose_face.apis import prepare_test_config
+    from mmpose_face.apis import prepare_test_config, run_checks
     from mmpose_face.engine.checkpoint_loading import load_checkpoint
     from mmpose_face.evaluation.metrics.nme_metric import write_json_atomically
-    cfg = prepare_test_config(args.config, args.work_dir, args.dump, args.show_dir,
-                              args.launcher, args.cfg_options)
+    cfg = run_checks.load_config(prepare_test_config, args.config, args.work_dir, args.dump, args.show_dir,
+                                 args.launcher, args.cfg_options)
+    run_checks.check_vis_backends(cfg, args.config)
+    run_checks.check_work_dir(cfg.work_dir)
     runner = Runner.from_cfg(cfg)
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
-    load_checkpoint(model, args.checkpoint, trusted=args.trust_checkpoint or None)
+    load_checkpoint(model, args.checkpoint, trusted=args.trust_checkpoint or None,
+                    skip_hash_check=args.skip_hash_check or None)
     metrics = runner.test()
     if args.out and runner.rank == 0:
         write_json_atomically(args.out, {key: float(value) for key, value in metrics.items()})

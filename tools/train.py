@@ -3,22 +3,27 @@ import argparse
 import os
 import sys
 
-from mmengine.config import DictAction
 
 
 def parse_args():
+    from mmpose_face.apis.cli import CfgOptionsAction
     parser = argparse.ArgumentParser(description='Train a face landmark model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from the latest checkpoint in the work dir, or from CKPT')
+    parser.add_argument('--resume-weights-only', action='store_true',
+                        help='let --resume continue from a file without optimizer state (a best_*.pth): '
+                             'its weights and counters, a fresh optimizer and LR schedule')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument('--no-validate', action='store_true', help='no validation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the LR by the actual batch size / auto_scale_lr.base_batch_size')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--skip-hash-check', action='store_true',
+                        help='load a checkpoint whose name promises another SHA-256 (a renamed or changed file)')
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override settings, e.g. train_cfg.max_epochs=10')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -30,12 +35,26 @@ def parse_args():
 def main(args):
     from mmengine.runner import Runner, find_latest_checkpoint
 
-    from mmpose_face.apis import prepare_train_config
-    from mmpose_face.engine.checkpoint_loading import CheckpointMismatchError
+    from mmpose_face.apis import prepare_train_config, run_checks
+    from mmpose_face.engine.checkpoint_loading import SKIP_HASH_ENV, TRUST_ENV, CheckpointMismatchError
+    from mmpose_face.engine.resume_checkpoint import check_resumable, resume_source
     if args.trust_checkpoint:
-        os.environ['MMPOSE_FACE_TRUST_CHECKPOINTS'] = '1'
-    cfg = prepare_train_config(args.config, args.work_dir, args.resume, args.amp, args.no_validate,
-                               args.auto_scale_lr, args.launcher, args.cfg_options)
+        os.environ[TRUST_ENV] = '1'
+    if args.skip_hash_check:
+        os.environ[SKIP_HASH_ENV] = '1'
+    cfg = run_checks.load_config(prepare_train_config, args.config, args.work_dir, args.resume, args.amp,
+                                 args.no_validate, args.auto_scale_lr, args.launcher, args.cfg_options)
+    run_checks.check_optimizer_values(cfg, args.config)
+    run_checks.check_vis_backends(cfg, args.config)
+    run_checks.check_work_dir(cfg.work_dir)
+    if args.resume:
+        source = resume_source(cfg.work_dir) if args.resume == 'auto' else args.resume
+        if source is not None:
+            finished = check_resumable(source, cfg.get('train_cfg'), args.resume_weights_only)
+            if finished:
+                print(finished)
+                return
+            cfg.load_from = source  # mmengine itself would only read last_checkpoint
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()

@@ -1,18 +1,37 @@
-"""How the tools end on bad input: one line naming the file and the reason, no traceback."""
+"""How the tools end on bad input: one line naming the file and the reason, no traceback.
+
+Only errors that bad input, a bad setting or the machine cause are turned
+into that line: this package's error classes (:mod:`mmpose_face.errors`,
+including every :class:`~mmpose_face.errors.UserInputError`), ``OSError``
+(missing files, full disks, permissions), ``ValueError`` (values that
+cannot work) and mmengine's registry ``KeyError`` for a ``type`` the config
+names and nobody registered. Any other ``KeyError``, ``TypeError`` or
+``RuntimeError`` is a bug and keeps its traceback.
+"""
+import argparse
 import os
 import sys
 
-from mmpose_face.datasets.transforms.loading import ImageLoadError
-from mmpose_face.datasets.wflw_dataset import WFLWAnnotationError
-from mmpose_face.engine.checkpoint_loading import (CheckpointHashError, CheckpointMismatchError,
-                                                   UnsafeCheckpointError)
-from mmpose_face.models.pose_estimator import NonFiniteLossError
+from mmengine.config import DictAction
 
-USER_ERRORS = (FileNotFoundError, ImageLoadError, WFLWAnnotationError, CheckpointHashError,
-               CheckpointMismatchError, UnsafeCheckpointError, NonFiniteLossError, KeyError, ValueError,
-               TypeError, RuntimeError, OSError)
+from mmpose_face.errors import (CheckpointHashError, CheckpointMismatchError, CheckpointWriteError,
+                                FaceCropCacheError, ImageLoadError, NonFiniteLossError, OnnxCheckError,
+                                UnsafeCheckpointError, UserInputError, WFLWAnnotationError)
+
+USER_ERRORS = (UserInputError, FileNotFoundError, ImageLoadError, WFLWAnnotationError, CheckpointHashError,
+               CheckpointMismatchError, UnsafeCheckpointError, CheckpointWriteError, NonFiniteLossError,
+               FaceCropCacheError, OnnxCheckError, OSError, ValueError)
 DEBUG_ENV = 'MMPOSE_FACE_DEBUG'
 _WORKER_PREFIX = 'Caught '
+
+
+def is_user_error(error: BaseException) -> bool:
+    """Whether ``error`` comes from the user's input or machine (one line) or is a bug (traceback)."""
+    if isinstance(error, USER_ERRORS):
+        return True
+    message = str(error.args[0]) if error.args else ''
+    # mmengine's Registry.build: "X is not in the mmpose_face::model registry. Please check ..."
+    return isinstance(error, KeyError) and ' is not in the ' in message and ' registry' in message
 
 
 def user_message(error: BaseException) -> str:
@@ -29,15 +48,27 @@ def user_message(error: BaseException) -> str:
     return rest if separator and ' ' not in head else original
 
 
+class CfgOptionsAction(DictAction):
+    """mmengine's ``--cfg-options`` parser, with an argparse error (not a traceback)
+    for an item without ``=``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values if isinstance(values, list) else [values]:
+            if '=' not in item:
+                raise argparse.ArgumentError(
+                    self, f'{item!r} has no "=": write KEY=VALUE, e.g. train_cfg.max_epochs=10')
+        super().__call__(parser, namespace, values, option_string)
+
+
 def run_tool(main, *args) -> int:
-    """Run ``main(*args)``; known errors become ``error: <message>`` and exit code 1.
+    """Run ``main(*args)``; user errors become ``error: <message>`` and exit code 1.
 
     Set ``MMPOSE_FACE_DEBUG=1`` to see the full traceback instead.
     """
     try:
         main(*args)
-    except USER_ERRORS as error:
-        if os.environ.get(DEBUG_ENV):
+    except Exception as error:  # noqa: BLE001  sorted below: bugs are raised again
+        if not is_user_error(error) or os.environ.get(DEBUG_ENV):
             raise
         print(f'error: {user_message(error)}\n(set {DEBUG_ENV}=1 for the traceback)', file=sys.stderr)
         return 1

@@ -13,6 +13,7 @@ import numpy as np
 from mmengine.config import Config
 from tqdm import tqdm
 
+from mmpose_face.errors import UserInputRuntimeError
 from mmpose_face.fileio import read_image_bgr
 from .face_detector import HOGFaceDetector, boxes_for, load_coco_bboxes
 from .inference import dataset_meta_from_config, inference_topdown, init_model, prepare_face_crops
@@ -27,6 +28,7 @@ class FaceLandmarker:
     Args:
         config: model config (path or Config): its test pipeline crops the faces.
         checkpoint: weights for PyTorch; unused with ``onnx_file``.
+        trusted, skip_hash_check: as in :func:`mmpose_face.apis.init_model`.
         device: PyTorch device.
         batch_size: faces per forward pass (all faces of an image are batched).
         onnx_file: run this exported model with onnxruntime instead.
@@ -37,7 +39,7 @@ class FaceLandmarker:
     """
 
     def __init__(self, config, checkpoint: str = None, device: str = 'cpu', batch_size: int = 32,
-                 onnx_file: str = None, detector=None):
+                 onnx_file: str = None, detector=None, trusted: bool = None, skip_hash_check: bool = None):
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         self.config = Config.fromfile(str(config)) if not isinstance(config, Config) else config
@@ -52,7 +54,8 @@ class FaceLandmarker:
                 raise ValueError(f'{onnx_file}: takes {self.onnx_model.input_size} crops but the config '
                                  f'crops {crop_size}')
         else:
-            self.model = init_model(self.config, checkpoint, device=device)
+            self.model = init_model(self.config, checkpoint, device=device, trusted=trusted,
+                                    skip_hash_check=skip_hash_check)
             self.onnx_model, self.dataset_meta = None, self.model.dataset_meta
 
     def detect(self, image_bgr: np.ndarray):
@@ -117,7 +120,7 @@ class _Window:
             cv2.imshow(self.name, image_bgr)
             key = cv2.waitKey(wait_ms)
         except cv2.error as error:
-            raise RuntimeError(f'--show needs a display and opencv-python with GUI support ({error})') from None
+            raise UserInputRuntimeError(f'--show needs a display and opencv-python with GUI support ({error})') from None
         return key not in (ord('q'), 27)
 
 

@@ -12,6 +12,7 @@ from mmpose_face.engine.checkpoint_loading import load_checkpoint
 from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import DATASETS, MODELS
 from mmpose_face.structures import bbox_xywh2xyxy
+from mmpose_face.errors import UserInputTypeError
 
 
 def dataset_meta_from_config(config: Config) -> dict:
@@ -22,7 +23,7 @@ def dataset_meta_from_config(config: Config) -> dict:
 
 
 def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options: dict = None,
-               trusted: bool = None) -> torch.nn.Module:
+               trusted: bool = None, skip_hash_check: bool = None) -> torch.nn.Module:
     """Build the model a config describes, load a checkpoint (safely), set eval mode.
 
     Args:
@@ -31,11 +32,12 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
         device: e.g. ``'cpu'`` or ``'cuda:0'``.
         cfg_options: overrides merged into the config.
         trusted: allow unpickling beyond tensors (see checkpoint_loading).
+        skip_hash_check: load a file whose name promises another SHA-256 (see checkpoint_loading).
     """
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
     elif not isinstance(config, Config):
-        raise TypeError(f'config must be a path or a Config, got {type(config).__name__}')
+        raise UserInputTypeError(f'config must be a path or a Config, got {type(config).__name__}')
     if cfg_options:
         config.merge_from_dict(cfg_options)
     init_default_scope(config.get('default_scope', 'mmpose_face'))
@@ -43,7 +45,8 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
     model = revert_sync_batchnorm(MODELS.build(config.model))
     model.dataset_meta = dataset_meta_from_config(config)
     if checkpoint is not None:
-        saved = load_checkpoint(model, checkpoint, map_location='cpu', trusted=trusted)
+        saved = load_checkpoint(model, checkpoint, map_location='cpu', trusted=trusted,
+                                skip_hash_check=skip_hash_check)
         saved_meta = saved.get('meta', {}).get('dataset_meta') if isinstance(saved, dict) else None
         if saved_meta and 'flip_indices' in saved_meta:
             model.dataset_meta = saved_meta

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mmpose_face.errors import OnnxCheckError
+from mmpose_face.errors import OnnxCheckError, UserInputRuntimeError
 from mmpose_face.models.heads.regression_head import flip_normalised_coordinates
 
 INPUT_NAME, OUTPUT_NAME = 'crops', 'keypoints'
@@ -152,7 +152,7 @@ class OnnxLandmarkModel:
         try:
             self.session = onnxruntime.InferenceSession(onnx_file, options, providers=['CPUExecutionProvider'])
         except Exception as error:  # onnxruntime raises its own exception types
-            raise RuntimeError(f'{onnx_file}: cannot load ONNX model ({error})') from None
+            raise UserInputRuntimeError(f'{onnx_file}: cannot load ONNX model ({error})') from None
         shape = self.session.get_inputs()[0].shape
         self.input_size = (shape[3], shape[2])  # (W, H)
 

@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 
 from mmpose_face import compat
+from mmpose_face.errors import UserInputKeyError, UserInputRuntimeError
 from mmpose_face.registry import METRICS
 
 
@@ -51,8 +52,8 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
     if amp:
         if not torch.cuda.is_available():
             # mmengine's AmpOptimWrapper asserts CUDA (float16 autocast with loss scaling)
-            raise RuntimeError('--amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper); this machine has '
-                               'none, so train without --amp (full float32 precision)')
+            raise UserInputRuntimeError('--amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper); this machine '
+                                        'has none, so train without --amp (full float32 precision)')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if no_validate:
@@ -61,7 +62,8 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
             cfg.default_hooks.checkpoint.save_best = None
     if auto_scale_lr:
         if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
-            raise KeyError(f'{config_path}: --auto-scale-lr needs auto_scale_lr.base_batch_size in the config')
+            raise UserInputKeyError(
+                f'{config_path}: --auto-scale-lr needs auto_scale_lr.base_batch_size in the config')
         cfg.auto_scale_lr.enable = True
     _distributed_on_cpu(cfg, launcher)
     if (cfg.get('randomness') or {}).get('deterministic'):

@@ -15,6 +15,8 @@ import os.path as osp
 import numpy as np
 from mmengine.config import Config
 
+from mmpose_face.errors import UserInputKeyError
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FACE_KEYS = ('nme_keypoint_indices', 'subsets', 'contours')
 
@@ -48,7 +50,7 @@ def parse_dataset_info(dataset_info: dict) -> dict:
     for kpt_id, keypoint in keypoint_info.items():
         swap = keypoint.get('swap', '')
         if swap and swap not in name2id:
-            raise KeyError(f"keypoint {names[kpt_id]!r} swaps with unknown keypoint {swap!r}")
+            raise UserInputKeyError(f"keypoint {names[kpt_id]!r} swaps with unknown keypoint {swap!r}")
         partner = name2id[swap] if swap else kpt_id
         flip_indices.append(partner)
         if partner != kpt_id and (partner, kpt_id) not in flip_pairs:

@@ -7,6 +7,7 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from mmpose_face.errors import UserInputKeyError
 from mmpose_face.registry import DATASETS
 from .pose_local_visualizer import PoseLocalVisualizer, write_image_bgr
 
@@ -43,7 +44,7 @@ def browse_dataset(config, output_dir: str, max_items: int = 20, phase: str = 't
     if phase not in ('train', 'val', 'test'):
         raise ValueError(f"phase must be 'train', 'val' or 'test', got {phase!r}")
     if f'{phase}_dataloader' not in cfg or cfg.get(f'{phase}_dataloader') is None:
-        raise KeyError(f'{cfg.filename}: no {phase}_dataloader in the config')
+        raise UserInputKeyError(f'{cfg.filename}: no {phase}_dataloader in the config')
     init_default_scope(cfg.get('default_scope', 'mmpose_face'))
     dataset = DATASETS.build(cfg.get(f'{phase}_dataloader').dataset)
     visualizer = PoseLocalVisualizer(name=f'browse_dataset_{id(dataset)}', draw_bbox=False)

@@ -5,6 +5,8 @@ import os.path as osp
 
 import numpy as np
 
+from mmpose_face.errors import UserInputKeyError
+
 
 def load_scalar_log(path: str) -> dict:
     """Read ``vis_data/scalars.json`` or ``vis_data/{timestamp}.json`` (one JSON
@@ -65,7 +67,7 @@ def plot_curves(log_files, keys=('loss_kpt', 'lr', 'NME'), out_file: str = 'curv
                        - {'iter', 'epoch', 'step'})
     for key in keys:
         if not any(curve(log, key) for log in logs):
-            raise KeyError(f'{", ".join(log_files)}: no {key!r} in the log; it has {available}')
+            raise UserInputKeyError(f'{", ".join(log_files)}: no {key!r} in the log; it has {available}')
     figure, axes = plt.subplots(len(keys), 1, figsize=(7, 2.6 * len(keys)), squeeze=False)
     for axis, key in zip(axes[:, 0], keys):
         for log, name in zip(logs, legend):

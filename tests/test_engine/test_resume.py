@@ -29,6 +29,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.runner import get_priority
 
+from mmpose_face.engine.checkpoint_loading import safe_torch_load
 from mmpose_face.engine.hooks import CheckpointHook, RandomStateCheckpointHook
 from mmpose_face.engine.hooks.random_state_checkpoint_hook import get_random_state
 from mmpose_face.registry import HOOKS
@@ -182,8 +183,8 @@ def test_killed_mid_epoch_and_resumed_run_ends_like_an_uninterrupted_run(tmp_pat
     assert_same(third_epoch_lr, load_probe(probe_dir, 'resumed_epoch2.pt')['lr'])
 
     # same final weights, optimizer state, metrics and best-NME record
-    final_full = torch.load(osp.join(full_dir, 'epoch_3.pth'), weights_only=True)
-    final_resumed = torch.load(osp.join(killed_dir, 'epoch_3.pth'), weights_only=True)
+    final_full = safe_torch_load(osp.join(full_dir, 'epoch_3.pth'))
+    final_resumed = safe_torch_load(osp.join(killed_dir, 'epoch_3.pth'))
     assert_same(final_full['state_dict'], final_resumed['state_dict'], 'state_dict')
     assert_same(final_full['optimizer'], final_resumed['optimizer'], 'optimizer')
     for key in ('best_score', 'best_ckpt'):
@@ -209,7 +210,7 @@ def test_random_states_go_into_the_checkpoint_and_come_back(tmp_path):
     torch.save(checkpoint, tmp_path / 'state.pth')
     expected = draw_from_every_generator()
     draw_from_every_generator()
-    hook.after_load_checkpoint(None, torch.load(tmp_path / 'state.pth', weights_only=True))
+    hook.after_load_checkpoint(None, safe_torch_load(str(tmp_path / 'state.pth')))
     assert draw_from_every_generator() == expected
 
 

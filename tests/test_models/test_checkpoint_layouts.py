@@ -133,7 +133,7 @@ def test_the_old_file_really_has_the_0x_head_keys_and_numpy1_pickles(checkpoints
     with zipfile.ZipFile(checkpoints['v0']) as archive:
         pickled = archive.read(next(n for n in archive.namelist() if n.endswith('data.pkl')))
     assert b'numpy.core.multiarray' in pickled and b'numpy._core' not in pickled
-    keys = torch.load(checkpoints['v0'], weights_only=True)['state_dict'].keys()
+    keys = load_checkpoint_file(checkpoints['v0'])['state_dict'].keys()
     assert {'keypoint_head.fc.weight', 'keypoint_head.fc.bias', 'backbone.conv1.weight'} <= set(keys)
     assert not any(key.startswith('head.') for key in keys)
 
@@ -220,7 +220,7 @@ def test_load_from_in_train_starts_from_the_0x_weights(checkpoints, tmp_path):
     output = run_tool('tools/train.py', CONFIG, '--work-dir', tmp_path, '--no-validate', '--cfg-options',
                       f"load_from={checkpoints['v0']}", 'train_cfg.max_epochs=1', 'optim_wrapper.optimizer.lr=0')
     assert f"Load checkpoint from {checkpoints['v0']}" in output
-    saved = torch.load(tmp_path / 'epoch_1.pth', map_location='cpu', weights_only=True)['state_dict']
+    saved = load_checkpoint_file(str(tmp_path / 'epoch_1.pth'))['state_dict']
     for key, value in checkpoints['state'].items():
         if not key.endswith(('running_mean', 'running_var', 'num_batches_tracked')):
             assert torch.equal(saved[key], value), key

@@ -41,8 +41,8 @@ def run_test_tool(*args, **kwargs):
 
 
 def load(path):
-    import mmpose_face  # noqa: F401  (allow-lists what mmengine checkpoints hold)
-    return torch.load(path, map_location='cpu', weights_only=True)
+    from mmpose_face.engine.checkpoint_loading import safe_torch_load  # weights_only, numpy checked
+    return safe_torch_load(str(path))
 
 
 @pytest.fixture(scope='module')

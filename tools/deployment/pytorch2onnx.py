@@ -23,13 +23,16 @@ def parse_args():
     parser.add_argument('--opset', type=int, default=17, help='ONNX opset version (default: %(default)s)')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
+    parser.add_argument('--skip-hash-check', action='store_true',
+                        help='load a checkpoint whose name promises another SHA-256 (a renamed or changed file)')
     return parser.parse_args()
 
 
 def main(args):
     from mmpose_face.apis import init_model
     from mmpose_face.apis.onnx_export import MAX_ALLOWED_DIFFERENCE, export_onnx
-    model = init_model(args.config, args.checkpoint, device='cpu', trusted=args.trust_checkpoint or None)
+    model = init_model(args.config, args.checkpoint, device='cpu', trusted=args.trust_checkpoint or None,
+                       skip_hash_check=args.skip_hash_check or None)
     if os.path.dirname(args.output):
         os.makedirs(os.path.dirname(args.output), exist_ok=True)
     max_difference = export_onnx(model, args.output, flip_test=args.flip_test, opset=args.opset)

@@ -15,6 +15,7 @@ file and the last complete checkpoint.
 Registered as ``CheckpointHook`` in the ``mmpose_face`` scope, so configs
 written for mmpose (``default_hooks.checkpoint.type='CheckpointHook'``) get it.
 """
+import os
 import os.path as osp
 
 from mmengine.dist import is_main_process
@@ -57,6 +58,33 @@ class CheckpointHook(MMEngineCheckpointHook):
         super().before_train(runner)
         if is_main_process() and osp.isdir(str(self.out_dir)):
             remove_partial_files(str(self.out_dir))  # left by a run killed while saving
+            self._remove_orphan_best_checkpoints(runner)
+
+    def _remove_orphan_best_checkpoints(self, runner) -> None:
+        """Remove ``best_<key>_*`` files that a resumed run's record does not name.
+
+        After a new best is written, mmengine saves the epoch checkpoint again to
+        record it; a kill during that re-save leaves a best file that the
+        checkpoint the run resumes from does not know: the resumed run would
+        never replace it. Only done when resuming (the message hub holds the
+        run's ``last_ckpt``), so a new run keeps an older run's files.
+        """
+        if not self.save_best or not runner.message_hub.get_info('last_ckpt'):
+            return
+        if len(self.key_indicators) == 1:
+            recorded = {self.key_indicators[0]: self.best_ckpt_path}
+        else:
+            recorded = dict(self.best_ckpt_path_dict)
+        out_dir = str(self.out_dir)
+        for key, kept in recorded.items():
+            prefix = f'best_{key}_'.replace('/', '_')
+            for name in os.listdir(out_dir):
+                path = osp.join(out_dir, name)
+                if name.startswith(prefix) and name.endswith('.pth') and (
+                        kept is None or osp.abspath(path) != osp.abspath(str(kept))):
+                    os.remove(path)
+                    runner.logger.info(f'Removed {path}: a best checkpoint written after the checkpoint '
+                                       f'this run resumed from, and not in its record')
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         dropped = []

@@ -5,6 +5,7 @@ import os.path as osp
 
 from mmengine.hooks import Hook
 
+from mmpose_face.errors import UserInputTypeError
 from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import HOOKS
 
@@ -40,7 +41,7 @@ class PoseVisualizationHook(Hook):
     def _visualizer(self, runner, evaluator):
         visualizer = runner.visualizer
         if not hasattr(visualizer, 'draw_instances'):
-            raise TypeError(f'PoseVisualizationHook needs visualizer=dict(type=\'PoseLocalVisualizer\', ...) '
+            raise UserInputTypeError(f'PoseVisualizationHook needs visualizer=dict(type=\'PoseLocalVisualizer\', ...) '
                             f'in the config, got {type(visualizer).__name__}')
         visualizer.set_dataset_meta(getattr(evaluator, 'dataset_meta', None))
         return visualizer

@@ -4,6 +4,7 @@ from mmengine.model import BaseModule
 from torchvision.models.resnet import BasicBlock, Bottleneck
 from torchvision.models.resnet import ResNet as TorchvisionResNet
 
+from mmpose_face.errors import UserInputKeyError
 from mmpose_face.registry import MODELS
 
 
@@ -35,7 +36,7 @@ class ResNet(BaseModule):
     def __init__(self, depth: int, out_indices=(3, ), init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if depth not in self.arch_settings:
-            raise KeyError(f'ResNet: invalid depth {depth}; choose from {sorted(self.arch_settings)}')
+            raise UserInputKeyError(f'ResNet: invalid depth {depth}; choose from {sorted(self.arch_settings)}')
         block, stage_blocks = self.arch_settings[depth]
         reference = TorchvisionResNet(block, list(stage_blocks))
         self.conv1, self.bn1 = reference.conv1, reference.bn1

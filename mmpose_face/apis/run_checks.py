@@ -1,0 +1,95 @@
+"""Checks a training or test run passes before the runner is built, so that what
+would fail minutes later, or in a traceback, fails at once with the file or
+option and the reason.
+
+- :func:`load_config`: a config with a syntax error names the file and line;
+- :func:`check_work_dir`: the work dir can be written (a full disk would
+  otherwise first show as logging tracebacks);
+- :func:`check_optimizer_values`: optimizer numbers fit the parameters'
+  float32 (``lr=1e40`` otherwise stops at the first step with "value cannot
+  be converted to type float without overflow");
+- :func:`check_vis_backends`: a TensorBoard backend has its package.
+"""
+import math
+import os
+import os.path as osp
+import shutil
+
+from mmpose_face.errors import CheckpointWriteError, ConfigError, WorkDirError
+from mmpose_face.fileio import write_atomically
+
+FLOAT32_MAX = 3.4028234663852886e38
+_PROBE_BYTES = 1 << 16
+
+
+def load_config(prepare, config_path: str, *args, **kwargs):
+    """``prepare(config_path, *args, **kwargs)`` (``prepare_train_config`` ...), with a
+    syntax error in the config (or a base it names) as a :class:`ConfigError`."""
+    try:
+        return prepare(config_path, *args, **kwargs)
+    except SyntaxError as error:
+        named = error.filename if error.filename and osp.isfile(error.filename) else config_path
+        where = f'{named}:{error.lineno}' if error.lineno else named
+        detail = error.msg if error.lineno else str(error)
+        raise ConfigError(f'{where}: the config has a syntax error: {detail}') from None
+
+
+def check_work_dir(work_dir: str) -> None:
+    """Create ``work_dir`` and write (then remove) a 64 KiB file in it, or raise
+    :class:`WorkDirError` naming the folder, the reason and the free space."""
+    probe = osp.join(work_dir, f'.write_probe.{os.getpid()}')
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+        write_atomically(b'\0' * _PROBE_BYTES, probe)
+    except (OSError, CheckpointWriteError) as error:
+        try:
+            free = f'{shutil.disk_usage(work_dir).free / 2**20:.1f} MiB free'
+        except OSError:
+            free = 'free space unknown'
+        reason = 'the disk is full' if 'disk is full' in str(error) else (getattr(error, 'strerror', '') or error)
+        raise WorkDirError(f'{work_dir}: cannot write in the work dir ({reason}; {free}). Free space or pass '
+                           f'another --work-dir.') from None
+    finally:
+        if osp.exists(probe):
+            os.remove(probe)
+
+
+def _numbers(value):
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [number for item in value for number in _numbers(item)]
+    return []
+
+
+def check_optimizer_values(cfg, config_path: str) -> None:
+    """Every number of ``optim_wrapper.optimizer`` (lr, weight_decay, betas, eps ...)
+    is finite and fits in float32, the parameters' type."""
+    optimizer = (cfg.get('optim_wrapper') or {}).get('optimizer') or {}
+    for key, value in optimizer.items():
+        for number in _numbers(value):
+            if not math.isfinite(number) or abs(number) > FLOAT32_MAX:
+                raise ConfigError(
+                    f'{config_path}: optim_wrapper.optimizer.{key}={value!r} cannot be used: the parameters are '
+                    f'float32, whose values are finite and at most {FLOAT32_MAX:.3g} in size')
+
+
+def _package_available(name: str) -> bool:
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
+
+
+def check_vis_backends(cfg, config_path: str) -> None:
+    """A ``TensorboardVisBackend`` in ``visualizer.vis_backends`` needs the tensorboard package."""
+    backends = (cfg.get('visualizer') or {}).get('vis_backends') or []
+    for backend in backends:
+        kind = str(backend.get('type', '')) if isinstance(backend, dict) else ''
+        if 'tensorboard' in kind.lower() and not _package_available('tensorboard'):
+            raise ConfigError(
+                f'{config_path}: visualizer.vis_backends asks for {kind}, but the tensorboard package is not '
+                f'installed: pip install tensorboard, or remove {kind} from vis_backends')

@@ -1,0 +1,177 @@
+"""``--resume`` in the cases mmengine gets wrong, and the checkpoint hook's two
+remaining holes.
+
+- a weights-only file (``best_NME_epoch_2.pth``) is refused with the reason,
+  or resumed behind ``--resume-weights-only``;
+- a work dir with ``epoch_*.pth`` but no ``last_checkpoint`` resumes the
+  newest complete one (a cut-off newer file is passed over);
+- resuming a finished run says it is finished;
+- a kill during the re-save that records a new best leaves a best file
+  that the resumed run removes;
+- a checkpoint write checks free space against twice the file first.
+"""
+import collections
+import os
+import os.path as osp
+import shutil
+import uuid
+
+import pytest
+
+from mmpose_face.engine.hooks import CheckpointHook
+from mmpose_face.engine.resume_checkpoint import newest_complete_checkpoint, resume_source
+from mmpose_face.errors import CheckpointWriteError
+
+from test_atomic_checkpoint import FakeRunner
+from test_safe_loading import SMALL_CONFIG, run_tool_in_process
+
+
+def train(work_dir, monkeypatch, *argv):
+    return run_tool_in_process('train', [
+        SMALL_CONFIG, '--work-dir', str(work_dir), *argv,
+        '--cfg-options', f'experiment_name=resume-{uuid.uuid4().hex}'], monkeypatch)
+
+
+def max_epochs(n):
+    return ['--cfg-options', f'train_cfg.max_epochs={n}']
+
+
+@pytest.fixture(scope='module')
+def two_epochs(tmp_path_factory):
+    """A finished 2-epoch run (checkpoint and validation every epoch)."""
+    work_dir = tmp_path_factory.mktemp('two_epochs')
+    monkeypatch = pytest.MonkeyPatch()
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert train(work_dir, monkeypatch, *max_epochs(2)) == 0
+    finally:
+        monkeypatch.undo()
+        torch.set_num_threads(threads)
+    names = sorted(os.listdir(work_dir))
+    assert {'epoch_1.pth', 'epoch_2.pth', 'last_checkpoint'} <= set(names)
+    return work_dir
+
+
+def copy_run(two_epochs, tmp_path):
+    work_dir = tmp_path / 'work'
+    shutil.copytree(two_epochs, work_dir)
+    with open(work_dir / 'last_checkpoint', 'w') as f:  # it names files of the original folder
+        f.write(str(work_dir / 'epoch_2.pth'))
+    return work_dir
+
+
+def best_file(work_dir):
+    return [name for name in os.listdir(work_dir) if name.startswith('best_NME_')][0]
+
+
+def test_a_weights_only_file_is_refused_for_resume(two_epochs, tmp_path, monkeypatch, capsys, one_thread):
+    work_dir = copy_run(two_epochs, tmp_path)
+    best = work_dir / best_file(work_dir)
+    assert train(work_dir, monkeypatch, '--resume', str(best), *max_epochs(3)) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f'error: {best}: holds weights only, no optimizer state (a best_*.pth'), error
+    assert '--resume-weights-only' in error
+    assert not osp.exists(work_dir / 'epoch_3.pth')
+
+    assert train(work_dir, monkeypatch, '--resume', str(best), '--resume-weights-only', *max_epochs(3)) == 0
+    assert osp.isfile(work_dir / 'epoch_3.pth')
+
+
+def test_resume_without_last_checkpoint_takes_the_newest_complete_one(two_epochs, tmp_path, monkeypatch,
+                                                                    one_thread):
+    work_dir = copy_run(two_epochs, tmp_path)
+    os.remove(work_dir / 'last_checkpoint')
+    data = (work_dir / 'epoch_2.pth').read_bytes()
+    (work_dir / 'epoch_3.pth').write_bytes(data[:len(data) // 2])  # cut off: not complete
+    assert newest_complete_checkpoint(str(work_dir)) == str(work_dir / 'epoch_2.pth')
+    assert resume_source(str(work_dir)) == str(work_dir / 'epoch_2.pth')
+    before = {name: (work_dir / name).read_bytes() for name in ('epoch_1.pth', 'epoch_2.pth')}
+
+    assert train(work_dir, monkeypatch, '--resume', *max_epochs(3)) == 0
+    # epochs 1 and 2 were not trained again (a restart would have rewritten their checkpoints)
+    assert all((work_dir / name).read_bytes() == data for name, data in before.items())
+    from mmpose_face.engine.checkpoint_loading import safe_torch_load
+    assert safe_torch_load(str(work_dir / 'epoch_3.pth'))['meta']['epoch'] == 3
+
+
+def test_resuming_a_finished_run_says_so(two_epochs, tmp_path, monkeypatch, capsys, one_thread):
+    work_dir = copy_run(two_epochs, tmp_path)
+    files = sorted(os.listdir(work_dir))
+    assert train(work_dir, monkeypatch, '--resume', *max_epochs(2)) == 0
+    assert (f'{work_dir / "epoch_2.pth"}: this run is finished (epoch 2 of train_cfg.max_epochs=2); there is '
+            'nothing to resume. To train longer, raise train_cfg.max_epochs.') in capsys.readouterr().out
+    assert sorted(os.listdir(work_dir)) == files
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs."""
+
+
+class KilledAtTheBestReSave(FakeRunner):
+    """Dies when epoch ``epoch`` is saved the second time (mmengine's re-save that
+    records the new best, after the best file was written)."""
+
+    def __init__(self, work_dir, kill_epoch):
+        super().__init__(work_dir)
+        self.kill_epoch, self.saves = kill_epoch, collections.Counter()
+
+    def save_checkpoint(self, out_dir, filename, *args, **kwargs):
+        self.saves[filename] += 1
+        if filename == f'epoch_{self.kill_epoch}.pth' and self.saves[filename] == 2:
+            raise Killed()
+        super().save_checkpoint(out_dir, filename, *args, **kwargs)
+
+
+def test_a_kill_during_the_best_re_save_leaves_no_orphan_best_file(tmp_path):
+    runner, hook = KilledAtTheBestReSave(tmp_path, kill_epoch=2), CheckpointHook(interval=1, save_best='NME',
+                                                                                 rule='less')
+    hook.before_train(runner)
+    for epoch, nme in ((1, 0.5), (2, 0.4)):
+        hook.after_train_epoch(runner)
+        runner.epoch, runner.iter = epoch, 2 * epoch
+        try:
+            hook.after_val_epoch(runner, {'NME': nme})
+        except Killed:
+            break
+    assert sorted(name for name in os.listdir(tmp_path) if name.startswith('best_')) == \
+        ['best_NME_epoch_1.pth', 'best_NME_epoch_2.pth']
+    # the run resumes from epoch_2.pth as its first save wrote it: best is still epoch 1
+    resumed = FakeRunner(tmp_path)
+    resumed.epoch, resumed.iter = 2, 4
+    resumed.message_hub.update_info('last_ckpt', str(tmp_path / 'epoch_2.pth'))
+    resumed.message_hub.update_info('best_ckpt', str(tmp_path / 'best_NME_epoch_1.pth'))
+    resumed.message_hub.update_info('best_score', 0.5)
+    hook = CheckpointHook(interval=1, save_best='NME', rule='less')
+    hook.before_train(resumed)
+    hook.after_train_epoch(resumed)
+    resumed.epoch, resumed.iter = 3, 6
+    hook.after_val_epoch(resumed, {'NME': 0.3})
+    assert sorted(name for name in os.listdir(tmp_path) if name.startswith('best_')) == ['best_NME_epoch_3.pth']
+
+
+def test_a_new_run_keeps_best_files_it_did_not_write(tmp_path):
+    (tmp_path / 'best_NME_epoch_7.pth').write_bytes(b'an older run')
+    hook = CheckpointHook(interval=1, save_best='NME', rule='less')
+    hook.before_train(FakeRunner(tmp_path))  # not resumed: no last_ckpt in the message hub
+    assert osp.isfile(tmp_path / 'best_NME_epoch_7.pth')
+
+
+def test_a_checkpoint_write_checks_free_space_first(tmp_path, monkeypatch):
+    runner, hook = FakeRunner(tmp_path), CheckpointHook(interval=1)
+    hook.before_train(runner)
+    hook.after_train_epoch(runner)  # epoch 1: about 4 KB
+    size = osp.getsize(tmp_path / 'epoch_1.pth')
+    runner.epoch, runner.iter = 1, 2
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, 'disk_usage', lambda path: usage._replace(free=size))  # room for one copy
+    with pytest.raises(CheckpointWriteError) as error:
+        hook.after_train_epoch(runner)
+    message = str(error.value)
+    assert f'{tmp_path / "epoch_2.pth"}: not enough free space: writing it all-or-nothing needs twice' in message
+    assert f'{size} bytes are free, {size} bytes missing; nothing was written' in message and 'last complete checkpoint is' in message
+    assert not osp.exists(tmp_path / 'epoch_2.pth')
+    monkeypatch.undo()
+    hook.after_train_epoch(runner)
+    assert osp.isfile(tmp_path / 'epoch_2.pth')
