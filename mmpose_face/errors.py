@@ -57,3 +57,27 @@ class NonFiniteLossError(FloatingPointError):
 
 class OnnxCheckError(RuntimeError):
     """The exported ONNX model does not reproduce the PyTorch model."""
+
+
+class MissingTargetWeightError(ValueError, AssertionError):
+    """A loss with ``use_target_weight=True`` called without weights (mmpose asserts)."""
+
+
+class ConfigCompatibilityError(KeyError):
+    """A config that names mmpose's scope or a part this project does not have;
+    the message names the config, the part and what to change."""
+
+    def __str__(self):  # KeyError would print the message quoted
+        return str(self.args[0]) if self.args else ''
+
+
+class ImageNotFoundError(ImageLoadError, FileNotFoundError):
+    """The image file does not exist (mmpose raises FileNotFoundError)."""
+
+
+class ImageDecodeError(ImageLoadError, AssertionError):
+    """The image file exists but does not decode (mmpose/mmcv assert)."""
+
+
+class OptionalDependencyError(ImportError, RuntimeError):
+    """An optional extra is not installed; the message names the extra to install."""
