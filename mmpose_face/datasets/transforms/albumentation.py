@@ -1,4 +1,5 @@
 """Pixel-level augmentations of the albumentations library, named in a config."""
+import importlib
 import warnings
 
 from mmcv.transforms import BaseTransform
@@ -42,13 +43,24 @@ class Albumentation(BaseTransform):
         self.aug = self.albumentations.Compose([self.build_albumentation(t) for t in transforms])
         self.keymap_to_albu = keymap if keymap else {'img': 'image'}
 
+    def is_pixel_level(self, name: str) -> bool:
+        """Whether albumentations lists ``name`` among its pixel-level transforms
+        (module ``augmentations.transforms`` in 1.x, ``augmentations.pixel.transforms`` in 2.x)."""
+        for module in ('augmentations.transforms', 'augmentations.pixel.transforms'):
+            try:
+                if hasattr(importlib.import_module(f'albumentations.{module}'), name):
+                    return True
+            except ImportError:
+                continue
+        return name in ('Compose', 'OneOf', 'SomeOf', 'Sequential', 'OneOrOther')
+
     def build_albumentation(self, cfg: dict):
         """One albumentations transform from its config dict."""
         assert isinstance(cfg, dict) and 'type' in cfg, f'Albumentation: {cfg} must be a dict with a "type"'
         args = dict(cfg)
         obj_type = args.pop('type')
         if isinstance(obj_type, str):
-            if not hasattr(self.albumentations.augmentations.transforms, obj_type):
+            if not self.is_pixel_level(obj_type):
                 warnings.warn(f'Albumentation: {obj_type} is not a pixel-level transform; use with caution')
             if not hasattr(self.albumentations, obj_type):
                 raise KeyError(f'Albumentation: albumentations has no transform {obj_type!r}')
