@@ -91,7 +91,8 @@ def face_sample(index=0):
 
 
 def small_resnet(**kwargs):
-    return dict(type='ResNet', depth=18, base_channels=8, stem_channels=8, **kwargs)
+    """A narrow ResNet config (ResNet-18 unless ``depth`` is given)."""
+    return dict(dict(type='ResNet', depth=18, base_channels=8, stem_channels=8), **kwargs)
 
 
 # --------------------------------------------------------------------------- the cases

@@ -162,3 +162,30 @@ def test_unknown_part_gives_one_error_line_naming_the_part_and_the_config(tmp_pa
     (line, ) = [line for line in output.splitlines() if line.startswith('error:')]
     assert config in line and "model.head.loss type='KeypointOHKMMSELoss'" in line
     assert not (tmp_path / 'epoch_1.pth').exists()
+
+
+MMPOSE_PYTHON = REPO_ROOT / '.venv-mmpose' / 'bin' / 'python'
+
+
+@pytest.mark.skipif(not MMPOSE_PYTHON.is_file(), reason='no mmpose 1.3.2 reference environment (.venv-mmpose); '
+                    'create it with: bash benchmarks/mmpose_reference/setup_env.sh')
+def test_same_weights_give_mmpose_nme_with_mmpose_own_tool_and_config(trained):
+    """mmpose's tools/test.py, its own config from its wheel, our checkpoint: the same NME."""
+    config, work_dir, runner = trained
+    if config == CONFIGS[-1]:
+        pytest.skip('the variant is not an mmpose file')
+    mim = subprocess.run([str(MMPOSE_PYTHON), '-c', 'import mmpose, os; print(os.path.dirname(mmpose.__file__))'],
+                         capture_output=True, text=True, env={k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+                         ).stdout.strip() + '/.mim'
+    options = {key: value for key, value in TEST_OPTIONS.items() if key != 'default_scope'}
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    env['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'  # mmengine 0.10.7's torch.load and our checkpoint's meta
+    process = subprocess.run([str(MMPOSE_PYTHON), f'{mim}/tools/test.py',
+                              f'{mim}/configs/face_2d_keypoint/topdown_regression/wflw/{config}',
+                              str(work_dir / 'epoch_1.pth'), '--work-dir', str(work_dir / 'mmpose_test'),
+                              *as_cli(options)], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    output = process.stdout + process.stderr
+    assert process.returncode == 0, output[-3000:]
+    mmpose_nme = float(re.findall(r'NME: ([0-9.]+)', output)[-1])
+    ours = runner.message_hub.get_scalar('val/NME').current()
+    assert mmpose_nme == pytest.approx(ours, abs=1e-6)  # mmpose logs 6 digits
