@@ -5,6 +5,7 @@ the mmpose_face scope; mmpose's PhotometricDistortion and Albumentation
 are here. Each argument is checked by what it changes.
 """
 import builtins
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -19,8 +20,9 @@ from mmpose_face.datasets.transforms import (Albumentation, GenerateTarget, GetB
                                              RandomFlip, TopdownAffine)
 from mmpose_face.errors import OptionalDependencyError
 from mmpose_face.registry import TRANSFORMS
-from tests.test_datasets.test_transforms import ANN_FILE, DATA_DIR
 
+DATA_DIR = Path(__file__).resolve().parents[2] / 'tests' / 'data'
+ANN_FILE = DATA_DIR / 'test_wflw.json'
 CODEC = dict(type='RegressionLabel', input_size=(64, 64))
 
 
