@@ -120,3 +120,27 @@ class ResumeError(UserInputError, RuntimeError):
 
 class WorkDirError(UserInputError, OSError):
     """The work dir cannot be written (full disk, no permission); the message says how much is missing."""
+
+
+class MissingTargetWeightError(ValueError, AssertionError):
+    """A loss with ``use_target_weight=True`` called without weights (mmpose asserts)."""
+
+
+class ConfigCompatibilityError(UserInputError, KeyError):
+    """A config that names mmpose's scope or a part this project does not have;
+    the message names the config, the part and what to change."""
+
+    def __str__(self):  # KeyError would print the message quoted
+        return str(self.args[0]) if self.args else ''
+
+
+class ImageNotFoundError(ImageLoadError, FileNotFoundError):
+    """The image file does not exist (mmpose raises FileNotFoundError)."""
+
+
+class ImageDecodeError(ImageLoadError, AssertionError):
+    """The image file exists but does not decode (mmpose/mmcv assert)."""
+
+
+class OptionalDependencyError(UserInputError, ImportError, RuntimeError):
+    """An optional extra is not installed; the message names the extra to install."""

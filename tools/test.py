@@ -19,6 +19,8 @@ def parse_args():
     parser.add_argument('--out', help='write the metrics to this JSON file')
     parser.add_argument('--dump', help='write per-face predictions and ground truth to this JSON file')
     parser.add_argument('--show-dir', help='save every test face with its landmarks here')
+    parser.add_argument('--badcase', action='store_true',
+                        help='draw and list the worst faces (default_hooks.badcase: BadCaseAnalysisHook)')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
     parser.add_argument('--skip-hash-check', action='store_true',
@@ -39,7 +41,7 @@ def main(args):
     from mmpose_face.engine.checkpoint_loading import load_checkpoint
     from mmpose_face.evaluation.metrics.nme_metric import write_json_atomically
     cfg = run_checks.load_config(prepare_test_config, args.config, args.work_dir, args.dump, args.show_dir,
-                                 args.launcher, args.cfg_options)
+                                 args.launcher, args.cfg_options, badcase=args.badcase)
     run_checks.check_vis_backends(cfg, args.config)
     run_checks.check_work_dir(cfg.work_dir)
     runner = Runner.from_cfg(cfg)

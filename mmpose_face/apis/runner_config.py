@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 
 from mmpose_face import compat
+from mmpose_face.apis.config_compatibility import check_config_compatibility
 from mmpose_face.errors import UserInputKeyError, UserInputRuntimeError
 from mmpose_face.registry import METRICS
 
@@ -44,6 +45,7 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
     cfg = Config.fromfile(config_path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    check_config_compatibility(cfg, config_path)
     cfg.work_dir = _work_dir(cfg, config_path, work_dir)
     if resume == 'auto':
         cfg.resume, cfg.load_from = True, None
@@ -75,13 +77,18 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
 
 def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None,
                         show_dir: str = None, launcher: str = 'none',
-                        cfg_options: dict = None) -> Config:
+                        cfg_options: dict = None, badcase: bool = False) -> Config:
     """Load a config and apply ``tools/test.py``'s options: each evaluator whose
     metric takes ``output_dir`` / ``dump_file`` writes its curves into the work
-    dir and, with ``dump``, per-face predictions."""
+    dir and, with ``dump``, per-face predictions; ``badcase`` enables the
+    config's ``default_hooks.badcase`` (its metric defaulting to the model's
+    loss, or the test evaluator for 'accuracy')."""
     cfg = Config.fromfile(config_path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    check_config_compatibility(cfg, config_path)
+    if badcase:
+        _enable_badcase_analysis(cfg, config_path)
     cfg.work_dir = _work_dir(cfg, config_path, work_dir)
     cfg.load_from = None  # the tool loads the checkpoint itself, strictly
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
@@ -99,3 +106,18 @@ def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None
     _distributed_on_cpu(cfg, launcher)
     os.makedirs(cfg.work_dir, exist_ok=True)
     return cfg
+
+
+def _enable_badcase_analysis(cfg: Config, config_path: str) -> None:
+    """``tools/test.py --badcase``, as mmpose's tool sets it up."""
+    hook = (cfg.get('default_hooks') or {}).get('badcase')
+    if not hook:
+        raise KeyError(f"{config_path}: --badcase needs default_hooks.badcase = dict(type='BadCaseAnalysisHook', "
+                       "out_dir='badcase') in the config")
+    hook.enable = True
+    metric_type = hook.get('metric_type', 'loss')
+    if metric_type not in ('loss', 'accuracy'):
+        raise ValueError(f"{config_path}: default_hooks.badcase.metric_type must be 'loss' or 'accuracy', "
+                         f'got {metric_type!r}')
+    if not hook.get('metric'):
+        hook.metric = cfg.model.head.loss if metric_type == 'loss' else cfg.test_evaluator

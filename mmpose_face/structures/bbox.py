@@ -22,6 +22,22 @@ def bbox_xyxy2cs(bbox: np.ndarray, padding: float = 1.0):
     return center, scale
 
 
+def bbox_xywh2cs(bbox: np.ndarray, padding: float = 1.0):
+    """(N, 4) or (4,) x, y, w, h -> centre and scale ((N, 2) or (2,)), the size times ``padding``."""
+    bbox = _as_float(bbox)
+    single = bbox.ndim == 1
+    x, y, w, h = np.hsplit(bbox[None] if single else bbox, [1, 2, 3])
+    center, scale = np.hstack([x + w * 0.5, y + h * 0.5]), np.hstack([w, h]) * padding
+    return (center[0], scale[0]) if single else (center, scale)
+
+
+def bbox_xyxy2xywh(bbox: np.ndarray) -> np.ndarray:
+    """(N, 4) x1, y1, x2, y2 -> (N, 4) x, y, w, h."""
+    bbox = _as_float(bbox).copy()
+    bbox[:, 2:] -= bbox[:, :2]
+    return bbox
+
+
 def bbox_cs2xyxy(center: np.ndarray, scale: np.ndarray, padding: float = 1.0) -> np.ndarray:
     """Centre (N, 2) and scale (N, 2) -> (N, 4) xyxy, the size divided by ``padding``."""
     half_size = scale / padding * 0.5

@@ -1,5 +1,5 @@
 """The per-face record that flows from the data pipeline to the metric."""
-from mmengine.structures import BaseDataElement, InstanceData
+from mmengine.structures import BaseDataElement, InstanceData, PixelData
 
 
 class PoseDataSample(BaseDataElement):
@@ -12,6 +12,9 @@ class PoseDataSample(BaseDataElement):
             input crop, ``keypoint_weights`` (1, K).
         pred_instances: ``keypoints`` (1, K, 2) image pixels,
             ``keypoint_scores`` (1, K).
+    Also, as mmpose: ``gt_fields`` / ``pred_fields`` (:class:`PixelData`,
+    e.g. heatmaps; regression leaves them unset). Each field can be deleted
+    (``del sample.pred_instances``).
     Metainfo holds ``img_path``, ``id``, ``input_center``, ``input_scale``,
     ``input_size``, ``flip_indices`` and, for WFLW, ``attributes``.
     """
@@ -24,6 +27,10 @@ class PoseDataSample(BaseDataElement):
     def gt_instances(self, value: InstanceData):
         self.set_field(value, '_gt_instances', dtype=InstanceData)
 
+    @gt_instances.deleter
+    def gt_instances(self):
+        del self._gt_instances
+
     @property
     def gt_instance_labels(self) -> InstanceData:
         return self._gt_instance_labels
@@ -32,6 +39,10 @@ class PoseDataSample(BaseDataElement):
     def gt_instance_labels(self, value: InstanceData):
         self.set_field(value, '_gt_instance_labels', dtype=InstanceData)
 
+    @gt_instance_labels.deleter
+    def gt_instance_labels(self):
+        del self._gt_instance_labels
+
     @property
     def pred_instances(self) -> InstanceData:
         return self._pred_instances
@@ -39,3 +50,31 @@ class PoseDataSample(BaseDataElement):
     @pred_instances.setter
     def pred_instances(self, value: InstanceData):
         self.set_field(value, '_pred_instances', dtype=InstanceData)
+
+    @pred_instances.deleter
+    def pred_instances(self):
+        del self._pred_instances
+
+    @property
+    def gt_fields(self) -> PixelData:
+        return self._gt_fields
+
+    @gt_fields.setter
+    def gt_fields(self, value: PixelData):
+        self.set_field(value, '_gt_fields', dtype=PixelData)
+
+    @gt_fields.deleter
+    def gt_fields(self):
+        del self._gt_fields
+
+    @property
+    def pred_fields(self) -> PixelData:
+        return self._pred_fields
+
+    @pred_fields.setter
+    def pred_fields(self, value: PixelData):
+        self.set_field(value, '_pred_fields', dtype=PixelData)
+
+    @pred_fields.deleter
+    def pred_fields(self):
+        del self._pred_fields

@@ -139,6 +139,39 @@ def test_use_target_weight_needs_weights():
     output, target = make_pair(SMALL_AND_LARGE_ERRORS)
     with pytest.raises(ValueError, match='target_weight'):
         L1Loss(use_target_weight=True)(output, target)
+    with pytest.raises(AssertionError):  # what mmpose raises
+        WingLoss(use_target_weight=True)(output, target)
+
+
+@pytest.mark.parametrize('loss_class', ALL_LOSSES)
+def test_per_coordinate_weights_N_K_D_weigh_x_and_y_apart(loss_class):
+    """mmpose's losses take (N, K, D) weights next to (N, K): x and y separately."""
+    output, target = make_pair(SMALL_AND_LARGE_ERRORS)
+    loss = loss_class(use_target_weight=True)
+    weights = torch.ones(2, 3, 2, dtype=torch.float64)
+    weights[0, 1, 0] = 0.  # the x of one point does not count
+    wild = output.clone()
+    wild[0, 1, 0] = 1e3
+    tame = output.clone()
+    tame[0, 1, 0] = target[0, 1, 0]
+    assert loss(wild, target, weights).item() == pytest.approx(loss(tame, target, weights).item())
+    wild_y = output.clone()
+    wild_y[0, 1, 1] = 1e3  # its y still counts
+    assert loss(wild_y, target, weights).item() > loss(tame, target, weights).item() + 1.0
+    # all-ones (N, K, D) weights mean the same as all-ones (N, K)
+    assert loss(output, target, torch.ones_like(output)).item() == pytest.approx(
+        loss(output, target, torch.ones(2, 3, dtype=torch.float64)).item())
+
+
+def test_l1_loss_reduction_as_mmpose():
+    output, target = make_pair(SMALL_AND_LARGE_ERRORS)
+    errors = (output - target).abs()
+    assert MODELS.build(dict(type='L1Loss', reduction='sum'))(output, target).item() == pytest.approx(
+        errors.sum().item())
+    assert torch.allclose(L1Loss(reduction='none')(output, target), errors)
+    assert L1Loss()(output, target).item() == pytest.approx(errors.mean().item())
+    with pytest.raises(AssertionError, match='reduction'):
+        L1Loss(reduction='max')
 
 
 @pytest.mark.parametrize('loss_class', ALL_LOSSES)

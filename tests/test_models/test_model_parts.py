@@ -161,7 +161,7 @@ def test_regression_head_loss_dict_is_the_configured_loss_of_fc_outputs():
     labels, weights = torch.rand(2, K, 2), torch.ones(2, K)
     weights[0, :10] = 0
     losses = head.loss(feats, [sample_with_labels(labels[i], weights[i]) for i in range(2)])
-    assert set(losses) == {'loss_kpt'}
+    assert set(losses) == {'loss_kpt', 'acc_pose'}  # acc_pose: see tests/test_models/test_acc_pose.py
     pred = head.fc(feats[0]).reshape(2, K, 2)
     expected = ((pred - labels).abs() * weights[..., None]).mean()
     assert losses['loss_kpt'].item() == pytest.approx(expected.item(), rel=1e-5)
@@ -302,7 +302,7 @@ def test_modes_tensor_loss_and_unknown(estimator):
                                                  keypoint_weights=torch.ones(1, K))
     model.train()
     losses = model(inputs, samples, mode='loss')
-    assert set(losses) == {'loss_kpt'} and losses['loss_kpt'].ndim == 0 and losses['loss_kpt'] > 0
+    assert set(losses) == {'loss_kpt', 'acc_pose'} and losses['loss_kpt'].ndim == 0 and losses['loss_kpt'] > 0
     with pytest.raises(ValueError, match="unknown mode 'features'"):
         model(inputs, samples, mode='features')
 

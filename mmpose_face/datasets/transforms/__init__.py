@@ -1,10 +1,18 @@
+# mmcv's transforms and wrappers (RandomApply, RandomChoice, KeyMapper,
+# TransformBroadcaster, Compose, RandomResize ...) register themselves in
+# mmengine's root TRANSFORMS, the parent of ours, when mmcv.transforms is
+# imported: a pipeline in the mmpose_face scope can then name them.
+import mmcv.transforms  # noqa: F401
+
+from .albumentation import Albumentation
 from .bbox_center_scale import GetBBoxCenterScale
 from .generate_target import GenerateTarget
 from .loading import ImageLoadError, LoadImage
 from .pack_pose_inputs import PackPoseInputs
+from .photometric_distortion import PhotometricDistortion
 from .random_bbox_transform import RandomBBoxTransform
 from .random_flip import RandomFlip
 from .topdown_affine import TopdownAffine
 
-__all__ = ['GetBBoxCenterScale', 'GenerateTarget', 'ImageLoadError', 'LoadImage',
-           'PackPoseInputs', 'RandomBBoxTransform', 'RandomFlip', 'TopdownAffine']
+__all__ = ['Albumentation', 'GetBBoxCenterScale', 'GenerateTarget', 'ImageLoadError', 'LoadImage',
+           'PackPoseInputs', 'PhotometricDistortion', 'RandomBBoxTransform', 'RandomFlip', 'TopdownAffine']

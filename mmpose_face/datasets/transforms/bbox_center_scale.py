@@ -1,12 +1,13 @@
 """Crop box of a face: centre and size, with margin."""
 import numpy as np
+from mmcv.transforms import BaseTransform
 
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import bbox_xyxy2cs
 
 
 @TRANSFORMS.register_module()
-class GetBBoxCenterScale:
+class GetBBoxCenterScale(BaseTransform):
     """Set ``bbox_center`` (1, 2) and ``bbox_scale`` (1, 2) pixels.
 
     From the dataset's centre/scale when present, else from ``bbox`` (1, 4)
@@ -15,12 +16,16 @@ class GetBBoxCenterScale:
     """
 
     def __init__(self, padding: float = 1.25):
+        super().__init__()
         self.padding = padding
 
-    def __call__(self, results: dict) -> dict:
+    def transform(self, results: dict) -> dict:
         if 'bbox_center' in results and 'bbox_scale' in results:
             results['bbox_scale'] = np.asarray(results['bbox_scale']) * self.padding
         else:
             center, scale = bbox_xyxy2cs(results['bbox'], self.padding)
             results['bbox_center'], results['bbox_scale'] = center, scale
         return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(padding={self.padding})'

@@ -1,18 +1,66 @@
 """Reading the photograph a face is in."""
-from mmpose_face.errors import ImageLoadError  # noqa: F401 (re-exported)
+import os.path as osp
+
+import numpy as np
+from mmcv.transforms import LoadImageFromFile
+
+from mmpose_face.errors import ImageDecodeError, ImageLoadError, ImageNotFoundError  # noqa: F401 (re-exported)
 from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()
-class LoadImage:
-    """``img_path`` -> ``img`` (H, W, 3) uint8 BGR, ``img_shape``, ``ori_shape``.
+class LoadImage(LoadImageFromFile):
+    """``img_path`` -> ``img`` (H, W, 3) uint8 BGR, ``img_shape``, ``ori_shape`` (H, W).
 
-    An ``img`` already in the dict (an array given to the API) is kept.
+    An ``img`` already in the dict (an array given to the API) is kept (its
+    ``img_path`` set to None when absent).
+
+    Args (mmpose's and mmcv's ``LoadImageFromFile``'s):
+        to_float32: return a float32 image instead of uint8.
+        color_type: ``mmcv.imfrombytes`` flag ('color', 'grayscale', 'unchanged' ...).
+        imdecode_backend: ``mmcv.imfrombytes`` backend ('cv2', 'pillow' ...).
+        backend_args: mmengine file backend arguments (e.g. another storage).
+        ignore_empty: return None (the data set draws another sample) for a
+            missing or undecodable file instead of raising.
+
+    The default settings (local file, colour, cv2) read through
+    :func:`mmpose_face.fileio.read_image_bgr`; a bad file raises
+    :class:`ImageNotFoundError` (a FileNotFoundError) or
+    :class:`ImageDecodeError` (an AssertionError, as mmcv's check), naming it.
     """
 
-    def __call__(self, results: dict) -> dict:
-        if results.get('img') is None:
-            results['img'] = read_image_bgr(results['img_path'])
-        results['img_shape'] = results['ori_shape'] = results['img'].shape[:2]
+    def _reads_plain_local_files(self) -> bool:
+        backend = (self.backend_args or {}).get('backend', 'local')
+        return self.color_type == 'color' and self.imdecode_backend == 'cv2' and backend == 'local'
+
+    def transform(self, results: dict):
+        if results.get('img') is not None:
+            img = results['img']
+            if not isinstance(img, np.ndarray):
+                raise TypeError(f'LoadImage: results["img"] must be a numpy array, got {type(img).__name__}')
+            if self.to_float32:
+                img = img.astype(np.float32)
+            results['img'] = img
+            results.setdefault('img_path', None)
+            results['img_shape'] = results['ori_shape'] = img.shape[:2]
+            return results
+        if not self._reads_plain_local_files():
+            try:
+                loaded = super().transform(results)
+            except Exception as error:  # mmcv raises what the file backend or decoder raised
+                raise type(error)(f'{results.get("img_path")}: {error} (LoadImage)') from None
+            return loaded
+        path = results['img_path']
+        try:
+            img = read_image_bgr(path)
+        except ImageLoadError as error:
+            if self.ignore_empty:
+                return None
+            missing = isinstance(path, str) and not osp.exists(path)
+            raise (ImageNotFoundError if missing else ImageDecodeError)(str(error)) from None
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = results['ori_shape'] = img.shape[:2]
         return results

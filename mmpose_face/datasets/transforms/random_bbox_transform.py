@@ -1,5 +1,6 @@
 """Random shift, scale and rotation of the crop box (not of the image)."""
 import numpy as np
+from mmcv.transforms import BaseTransform
 
 from mmpose_face.registry import TRANSFORMS
 
@@ -15,7 +16,7 @@ def truncated_standard_normal(size) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class RandomBBoxTransform:
+class RandomBBoxTransform(BaseTransform):
     """Jitter ``bbox_center``/``bbox_scale`` and draw ``bbox_rotation`` (degrees).
 
     Each factor is a truncated normal in [-1, 1] times its range, applied
@@ -26,8 +27,9 @@ class RandomBBoxTransform:
     def __init__(self, shift_factor: float = 0.16, shift_prob: float = 0.3,
                  scale_factor=(0.5, 1.5), scale_prob: float = 1.0,
                  rotate_factor: float = 80.0, rotate_prob: float = 0.6):
+        super().__init__()
         self.shift_factor, self.shift_prob = shift_factor, shift_prob
-        self.scale_factor, self.scale_prob = tuple(scale_factor), scale_prob
+        self.scale_factor, self.scale_prob = scale_factor, scale_prob
         self.rotate_factor, self.rotate_prob = rotate_factor, rotate_prob
 
     def sample_parameters(self, num_boxes: int):
@@ -41,7 +43,12 @@ class RandomBBoxTransform:
         rotation = np.where(np.random.rand(num_boxes) < self.rotate_prob, rotation, 0.)
         return shift.astype(np.float32), scale.astype(np.float32), rotation.astype(np.float32)
 
-    def __call__(self, results: dict) -> dict:
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(shift_prob={self.shift_prob}, shift_factor={self.shift_factor}, '
+                f'scale_prob={self.scale_prob}, scale_factor={self.scale_factor}, '
+                f'rotate_prob={self.rotate_prob}, rotate_factor={self.rotate_factor})')
+
+    def transform(self, results: dict) -> dict:
         bbox_scale = results['bbox_scale']
         shift, scale, rotation = self.sample_parameters(bbox_scale.shape[0])
         results['bbox_center'] = results['bbox_center'] + shift * bbox_scale

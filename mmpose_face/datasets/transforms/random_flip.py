@@ -1,28 +1,70 @@
 """Horizontal mirroring of the image, the box and the landmarks."""
 import cv2
 import numpy as np
+from mmcv.transforms import BaseTransform
 
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import flip_keypoints_horizontal
 
 
 @TRANSFORMS.register_module()
-class RandomFlip:
+class RandomFlip(BaseTransform):
     """With probability ``prob``, mirror ``img``, ``bbox``, ``bbox_center`` and
     ``keypoints`` left-right; left/right points swap through ``flip_indices``.
 
     Sets ``flip`` and ``flip_direction``.
+
+    Args (mmpose's, validated as mmpose does):
+        prob: a float in [0, 1], or a list of floats (one per direction,
+            summing to at most 1); anything else is a ValueError.
+        direction: 'horizontal', or a list of directions. mmpose's
+            'vertical' and 'diagonal' pass its validation but are refused
+            here (ValueError): faces are only mirrored left-right.
     """
 
-    def __init__(self, prob: float = 0.5, direction: str = 'horizontal'):
-        if direction != 'horizontal':
-            raise ValueError(f"RandomFlip: only 'horizontal' is supported for faces, got {direction!r}")
+    VALID_DIRECTIONS = ('horizontal', 'vertical', 'diagonal')
+
+    def __init__(self, prob=0.5, direction='horizontal'):
+        super().__init__()
+        if isinstance(prob, list):
+            assert all(isinstance(p, float) for p in prob), f'RandomFlip: prob {prob} must be a list of floats'
+            assert 0 <= sum(prob) <= 1, f'RandomFlip: the probabilities {prob} must sum to [0, 1]'
+        elif isinstance(prob, float):
+            assert 0 <= prob <= 1, f'RandomFlip: prob must be in [0, 1], got {prob}'
+        else:
+            raise ValueError(f'RandomFlip: prob must be a float or a list of floats, got {type(prob).__name__} '
+                             f'{prob!r}')
+        if isinstance(direction, str):
+            assert direction in self.VALID_DIRECTIONS, f'RandomFlip: direction {direction!r} is not one of ' \
+                f'{self.VALID_DIRECTIONS}'
+            directions = [direction]
+        elif isinstance(direction, list):
+            assert all(isinstance(d, str) for d in direction) and set(direction) <= set(self.VALID_DIRECTIONS), (
+                f'RandomFlip: directions {direction} must be some of {self.VALID_DIRECTIONS}')
+            directions = direction
+        else:
+            raise ValueError(f'RandomFlip: direction must be a str or a list of str, got {type(direction).__name__}')
+        if isinstance(prob, list):
+            assert len(prob) == len(directions), f'RandomFlip: {len(prob)} probabilities for {len(directions)} directions'
+        if set(directions) != {'horizontal'}:
+            raise ValueError(f'RandomFlip: faces are only mirrored horizontally; direction {direction!r} '
+                                      "is not supported (use direction='horizontal')")
         self.prob, self.direction = prob, direction
 
-    def __call__(self, results: dict) -> dict:
-        flip = np.random.rand() < self.prob
+    def flip_drawn(self) -> bool:
+        """One uniform draw, as mmpose's ``np.random.choice(directions + [None], p=...)``."""
+        if isinstance(self.prob, float):
+            return np.random.rand() < self.prob
+        choices = list(self.direction if isinstance(self.direction, list) else [self.direction]) + [None]
+        return np.random.choice(choices, p=self.prob + [1. - sum(self.prob)]) is not None
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(prob={self.prob}, direction={self.direction})'
+
+    def transform(self, results: dict) -> dict:
+        flip = self.flip_drawn()
         results['flip'] = bool(flip)
-        results['flip_direction'] = self.direction if flip else None
+        results['flip_direction'] = 'horizontal' if flip else None
         if not flip:
             return results
         width = results['img'].shape[1]

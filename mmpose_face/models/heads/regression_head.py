@@ -7,6 +7,22 @@ from torch import nn
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
 
 
+def keypoint_pck_accuracy(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
+                          threshold: float = 0.05) -> torch.Tensor:
+    """mmpose's ``acc_pose``, on the device (no host synchronisation).
+
+    pred, target (B, K, 2) normalised coordinates, mask (B, K) bool. For each
+    keypoint, the fraction of its valid faces whose error (Euclidean, in
+    input-size units) is below ``threshold``; the mean over keypoints with
+    at least one valid face; 0 when there is none. A scalar tensor.
+    """
+    hits = ((pred - target).norm(dim=-1) < threshold) & mask
+    valid_faces = mask.sum(dim=0)
+    per_keypoint = hits.sum(dim=0) / valid_faces.clamp(min=1)
+    has_faces = valid_faces > 0
+    return (per_keypoint * has_faces).sum() / has_faces.sum().clamp(min=1)
+
+
 def flip_normalised_coordinates(coords: torch.Tensor, flip_indices, shift_coords: bool,
                                 input_width: int) -> torch.Tensor:
     """Map predictions made on a mirrored crop back to the original crop.
@@ -50,10 +66,16 @@ class RegressionHead(BaseModule):
         return self.fc(x).reshape(-1, self.num_joints, 2)
 
     def loss(self, feats, batch_data_samples, train_cfg=None) -> dict:
+        """``loss_kpt`` and ``acc_pose`` (PCK at 0.05 of the input size over
+        the weighted keypoints, as mmpose logs it), both tensors on the
+        device: the logger reads them back when it logs."""
         pred = self.forward(feats)
         labels = torch.cat([d.gt_instance_labels.keypoint_labels for d in batch_data_samples])
         weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in batch_data_samples])
-        return dict(loss_kpt=self.loss_module(pred, labels, weights))
+        loss = self.loss_module(pred, labels, weights.unsqueeze(-1))
+        with torch.no_grad():
+            acc_pose = keypoint_pck_accuracy(pred.detach().float(), labels.float(), weights > 0)
+        return dict(loss_kpt=loss, acc_pose=acc_pose)
 
     def predict(self, feats, batch_data_samples, test_cfg=None) -> list:
         """Crop-pixel keypoints, one :class:`InstanceData` per face.

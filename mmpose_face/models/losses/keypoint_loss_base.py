@@ -2,6 +2,8 @@
 import torch
 from torch import nn
 
+from mmpose_face.errors import MissingTargetWeightError
+
 
 class KeypointCoordinateLoss(nn.Module):
     """Base of the regression losses.
@@ -12,7 +14,9 @@ class KeypointCoordinateLoss(nn.Module):
         loss_weight: factor on the result.
 
     ``forward(output, target, target_weight)``: output and target (B, K, 2)
-    normalised coordinates, target_weight (B, K) or (B, K, 1); returns a scalar.
+    normalised coordinates, target_weight (B, K), (B, K, 1) or per coordinate
+    (B, K, D) (as mmpose: a weight of shape (B, K) gets trailing unit axes);
+    returns a scalar.
     Subclasses implement ``elementwise(output, target) -> scalar``.
     """
 
@@ -25,8 +29,10 @@ class KeypointCoordinateLoss(nn.Module):
                 target_weight: torch.Tensor = None) -> torch.Tensor:
         if self.use_target_weight:
             if target_weight is None:
-                raise ValueError(f'{type(self).__name__}: use_target_weight=True needs target_weight')
-            weight = target_weight.reshape(*target_weight.shape[:2], *([1] * (output.ndim - 2)))
+                raise MissingTargetWeightError(f'{type(self).__name__}: use_target_weight=True needs target_weight')
+            weight = target_weight
+            while weight.ndim < output.ndim:
+                weight = weight.unsqueeze(-1)
             output, target = output * weight, target * weight
         return self.reduce(output, target) * self.loss_weight
 

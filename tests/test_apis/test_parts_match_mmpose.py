@@ -1,0 +1,54 @@
+"""Each part, built from the same config dict, behaves as mmpose 1.3.2's namesake.
+
+Runs ``benchmarks/compare_parts_with_mmpose.py`` (this project and mmpose in
+``.venv-mmpose`` side by side: outputs, exception types, repr; the table is
+in docs/mmpose_compatibility.md). Skipped without the reference environment
+(``bash benchmarks/mmpose_reference/setup_env.sh``).
+"""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REFERENCE_PYTHON = osp.join(REPO, '.venv-mmpose', 'bin', 'python')
+
+pytestmark = pytest.mark.skipif(
+    not osp.isfile(REFERENCE_PYTHON),
+    reason='no mmpose 1.3.2 reference environment (.venv-mmpose); '
+           'create it with: bash benchmarks/mmpose_reference/setup_env.sh')
+
+
+@pytest.fixture(scope='module')
+def rows(tmp_path_factory):
+    out = tmp_path_factory.mktemp('parts') / 'parts.json'
+    process = subprocess.run([sys.executable, 'benchmarks/compare_parts_with_mmpose.py', '--json', str(out)],
+                             cwd=REPO, capture_output=True, text=True, timeout=1200)
+    assert out.is_file(), (process.stdout + process.stderr)[-4000:]
+    return {row['case']: row for row in json.loads(out.read_text())['rows']}
+
+
+def test_every_part_matches_mmpose_except_the_documented_differences(rows):
+    differing = {name: row['result'] for name, row in rows.items() if not row['match'] and not row['known_difference']}
+    assert not differing
+    assert len(rows) > 60
+
+
+def test_initial_weights_equal_mmpose_layer_by_layer_for_the_same_seed(rows):
+    """Per parameter mean, std and the values themselves, default init_cfg and init_cfg=None."""
+    for case in ('ResNet init (default init_cfg)', 'ResNet init_cfg=None', 'ResNet-50 init', 'ResNetV1d init'):
+        assert rows[case]['match'] and rows[case]['largest'] == 0.0, rows[case]['result']
+
+
+def test_exception_types_are_mmpose_types_or_subclasses(rows):
+    errors = [row for name, row in rows.items() if 'error' in name]
+    assert len(errors) >= 10 and all(row['match'] and row['result'].startswith('both raise') for row in errors)
+
+
+def test_known_differences_still_differ(rows):
+    """A documented difference that went away should leave the list (and the docs)."""
+    for name, row in rows.items():
+        if row['known_difference']:
+            assert not row['match'], f'{name} now matches mmpose: remove it from KNOWN_DIFFERENCES'
