@@ -26,10 +26,12 @@ Validation and testing use the reference pipeline, unchanged.
 reports the parameters it drew, so both paths can be compared on one draw.
 """
 from .batch_topdown_augmentor import AugmentParameters, BatchTopdownAugmentor
-from .cached_face_dataset import CachedFaceDataset, ShardShuffleSampler
+from .cached_face_dataset import CachedFaceDataset
+from .face_batch_sampler import FaceBatch, FaceBatchSampler, ShardShuffleSampler, face_batch_collate
 from .face_crop_cache import FaceCropCache, FaceCropCacheError
 from .fast_data_preprocessor import FastPoseDataPreprocessor
 from .fast_train_loop import FastEpochBasedTrainLoop
 
-__all__ = ['AugmentParameters', 'BatchTopdownAugmentor', 'CachedFaceDataset', 'FaceCropCache',
-           'FaceCropCacheError', 'FastEpochBasedTrainLoop', 'FastPoseDataPreprocessor', 'ShardShuffleSampler']
+__all__ = ['AugmentParameters', 'BatchTopdownAugmentor', 'CachedFaceDataset', 'FaceBatch', 'FaceBatchSampler',
+           'FaceCropCache', 'FaceCropCacheError', 'FastEpochBasedTrainLoop', 'FastPoseDataPreprocessor',
+           'ShardShuffleSampler', 'face_batch_collate']

@@ -4,8 +4,8 @@ Each face is cut out of its photograph once, as a square crop of ``S x S``
 pixels centred on the (padded) face box, big enough for the strongest
 augmentation the train pipeline can draw, and sharp enough that the
 ``input_size`` network input loses nothing at the strongest zoom. Epochs
-then warp these crops on the device (:class:`~mmpose_face.models.
-BatchTopdownAugmentor`) instead of decoding and warping the photograph.
+then warp these crops (:class:`~mmpose_face.fast_path.BatchTopdownAugmentor`)
+instead of decoding and warping the photograph.
 
 Geometry (padded box ``b = (bw, bh)`` pixels, ``b^`` = ``b`` widened to the
 input's aspect ratio as ``TopdownAffine`` does, shift factor ``f``, scale
@@ -211,6 +211,11 @@ class FaceCropCache:
         if self.crops.shape[0] != len(self.faces['center']) or self.crops.shape[0] != self.key['num_faces']:
             raise FaceCropCacheError(f'{directory}: {self.crops.shape[0]} crops for '
                                      f"{len(self.faces['center'])} faces (an interrupted build?)")
+        self.img_paths = self.faces['img_path'].tolist()
+
+    def __reduce__(self):
+        # loader workers started by spawn reopen the memory map instead of receiving a copy of it
+        return type(self), (self.directory, )
 
     def __len__(self) -> int:
         return self.crops.shape[0]

@@ -2,7 +2,6 @@
 expressed as the fast path's :class:`AugmentParameters`, so that the two paths
 can be compared on the same draw (equivalence tests, fidelity benchmark)."""
 import numpy as np
-import torch
 
 from mmpose_face.datasets.transforms import (GenerateTarget, GetBBoxCenterScale, LoadImage,
                                              RandomBBoxTransform, RandomFlip, TopdownAffine)
@@ -24,10 +23,10 @@ def reference_sample(dataset, index: int, seed: int, input_size=(256, 256)):
     results = RandomBBoxTransform(shift_factor=0.16, shift_prob=0.3, scale_factor=(0.75, 1.25),
                                   rotate_factor=60, rotate_prob=0.6)(results)
     params = AugmentParameters(
-        flip=torch.tensor([results['flip']]),
-        shift=torch.from_numpy((results['bbox_center'] - flipped_center) / box_scale).float(),
-        scale=torch.from_numpy(results['bbox_scale'][:, 0] / box_scale[:, 0]).float(),
-        rotation=torch.from_numpy(results['bbox_rotation']).float())
+        flip=np.array([results['flip']]),
+        shift=((results['bbox_center'] - flipped_center) / box_scale).astype(np.float32),
+        scale=(results['bbox_scale'][:, :1] / box_scale[:, :1]).astype(np.float32),
+        rotation=np.asarray(results['bbox_rotation'], dtype=np.float32))
     results = TopdownAffine(input_size)(results)
     results = GenerateTarget(dict(type='RegressionLabel', input_size=input_size))(results)
     return results, params

@@ -1,5 +1,5 @@
 """The per-face record that flows from the data pipeline to the metric."""
-from mmengine.structures import BaseDataElement, InstanceData
+from mmengine.structures import BaseDataElement, InstanceData, PixelData
 
 
 class PoseDataSample(BaseDataElement):
@@ -10,6 +10,8 @@ class PoseDataSample(BaseDataElement):
             pixels, ``keypoints_visible`` (1, K).
         gt_instance_labels: ``keypoint_labels`` (1, K, 2) normalised to the
             input crop, ``keypoint_weights`` (1, K).
+        gt_fields (a :class:`PixelData`): dense targets such as ``heatmaps``
+            (K, H, W), when a codec gives them.
         pred_instances: ``keypoints`` (1, K, 2) image pixels,
             ``keypoint_scores`` (1, K).
     Metainfo holds ``img_path``, ``id``, ``input_center``, ``input_scale``,
@@ -39,3 +41,11 @@ class PoseDataSample(BaseDataElement):
     @pred_instances.setter
     def pred_instances(self, value: InstanceData):
         self.set_field(value, '_pred_instances', dtype=InstanceData)
+
+    @property
+    def gt_fields(self) -> PixelData:
+        return self._gt_fields
+
+    @gt_fields.setter
+    def gt_fields(self, value: PixelData):
+        self.set_field(value, '_gt_fields', dtype=PixelData)
