@@ -167,15 +167,13 @@ class BatchTopdownAugmentor:
         return warped, visible
 
     def warp_on_host(self, crops: np.ndarray, rows, matrices: np.ndarray) -> np.ndarray:
-        """``cv2.warpAffine`` (bilinear, zeros outside) of cached (N, 3, S, S)
-        uint8 crops ``rows`` -> (B, 3, h, w) uint8, one channel plane at a time."""
+        """``cv2.warpAffine`` (bilinear, zeros outside: ``TopdownAffine``'s warp) of
+        cached (N, S, S, 3) uint8 crops ``rows`` -> (B, h, w, 3) uint8."""
         w, h = self.input_size
-        inputs = np.empty((len(rows), 3, h, w), dtype=np.uint8)
+        inputs = np.empty((len(rows), h, w, 3), dtype=np.uint8)
         for out, row, matrix in zip(inputs, rows, matrices):
-            crop = crops[row]
-            for channel in range(3):
-                cv2.warpAffine(crop[channel], matrix, (w, h), dst=out[channel], flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            cv2.warpAffine(crops[row], matrix, (w, h), dst=out, flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         return inputs
 
     def warp_on_device(self, crops: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:

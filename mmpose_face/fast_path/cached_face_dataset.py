@@ -114,12 +114,14 @@ class CachedFaceDataset(Dataset):
         cache px -> input px, ``keypoints`` (B, K, 2) float32 input px (flip
         pairs swapped), ``keypoints_visible`` (B, K), ``flip`` (B,) bool,
         ``img_path`` (B,) and, when the warp runs here, ``inputs`` (B, 3, h,
-        w) uint8 BGR.
+        w) uint8 BGR (a channels-last view of the warped (B, h, w, 3) crops).
         """
         rows = np.asarray(batch.rows, dtype=np.int64) % len(self.cache)
-        random_state = np.random.RandomState(batch.seed)
+        return self.augment(rows, self.augmentor.sample(len(rows), np.random.RandomState(batch.seed)))
+
+    def augment(self, rows: np.ndarray, params) -> dict:
+        """The batch of cache ``rows`` (B,) under these ``AugmentParameters``."""
         faces = self.cache.faces
-        params = self.augmentor.sample(len(rows), random_state)
         matrices = self.augmentor.warp_matrices(params, faces['center'][rows], faces['box_scale'][rows],
                                                 self.cache.crop_size)
         keypoints, visible = self.augmentor.transform_keypoints(
@@ -129,5 +131,6 @@ class CachedFaceDataset(Dataset):
                    keypoints=torch.from_numpy(keypoints), keypoints_visible=torch.from_numpy(visible),
                    flip=torch.from_numpy(params.flip), img_path=[self.cache.img_paths[row] for row in rows])
         if self.warp_on_host:
-            out['inputs'] = torch.from_numpy(self.augmentor.warp_on_host(self.cache.crops, rows, matrices))
+            warped = self.augmentor.warp_on_host(self.cache.crops, rows, matrices)
+            out['inputs'] = torch.from_numpy(warped).permute(0, 3, 1, 2)
         return out

@@ -11,13 +11,13 @@ from .face_crop_cache import FaceCropCache
 
 
 class _DeviceCache:
-    """A crop cache copied to one device: crops (N, 3, S, S) uint8 in the
+    """A crop cache copied to one device: crops (N, S, S, 3) uint8 in the
     channel order the model wants."""
 
     def __init__(self, cache: FaceCropCache, device, channel_order=(0, 1, 2), chunk: int = 256):
         self.crops = torch.empty(cache.crops.shape, dtype=torch.uint8, device=device)
         for start in range(0, len(cache), chunk):  # bounded host memory for the copy
-            rows = np.ascontiguousarray(cache.crops[start:start + chunk][:, list(channel_order)])
+            rows = np.ascontiguousarray(cache.crops[start:start + chunk][..., list(channel_order)])
             self.crops[start:start + chunk].copy_(torch.from_numpy(rows))
 
 
@@ -83,30 +83,43 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
         crops = self._device_cache().crops
         chunks = []
         for start in range(0, len(face_index), self.chunk_size):
-            chunk = crops.index_select(0, face_index[start:start + self.chunk_size]).float()
+            chunk = crops.index_select(0, face_index[start:start + self.chunk_size]).permute(0, 3, 1, 2).float()
             chunks.append(self._augmentor.warp_on_device(chunk, matrices[start:start + self.chunk_size]))
         return torch.cat(chunks) if len(chunks) > 1 else chunks[0]
 
+    def _normalise_loaded(self, inputs: torch.Tensor) -> torch.Tensor:
+        """(B, 3, h, w) uint8 -> float, channels swapped if ``bgr_to_rgb``, then
+        ``(x - mean) / std``: two passes per channel, straight into the output."""
+        out = torch.empty(inputs.shape, dtype=torch.float32, device=inputs.device).contiguous(
+            memory_format=torch.channels_last if inputs.stride(1) == 1 else torch.contiguous_format)
+        for channel in range(3):
+            source = inputs[:, 2 - channel if self._channel_conversion else channel]
+            if self._enable_normalize:
+                torch.sub(source, self.mean[channel, 0, 0], out=out[:, channel]).div_(self.std[channel, 0, 0])
+            else:
+                out[:, channel].copy_(source)
+        return out
+
     def _fast_batch(self, data: dict) -> dict:
         if 'inputs' in data:  # warped by the loader, BGR uint8
-            inputs = self._to_device(data['inputs'])
-            if self._channel_conversion:
-                inputs = inputs.flip(1)
-            inputs = inputs.float()
+            inputs = self._normalise_loaded(self._to_device(data['inputs']))
         else:  # already RGB if bgr_to_rgb
             inputs = self._warp_on_device(self._to_device(data['face_index']),
                                           self._to_device(data['warp_matrices']))
-        if self._enable_normalize:
-            inputs = inputs.sub_(self.mean).div_(self.std)
+            if self._enable_normalize:
+                inputs = inputs.sub_(self.mean).div_(self.std)
         if self.channels_last and self._device.type == 'cuda':
             inputs = inputs.contiguous(memory_format=torch.channels_last)
+        return dict(inputs=inputs, data_samples=self.data_samples(data))
+
+    def data_samples(self, data: dict) -> list:
+        """The targets of a fast-path batch, on the device: the codec's
+        ``encode_batch`` of its keypoints, then one ``PoseDataSample`` per face,
+        labels (1, ...) into ``gt_instance_labels`` and fields (...) into
+        ``gt_fields`` by ``PackPoseInputs``'s tables."""
         encoded = self._augmentor.codec.encode_batch(self._to_device(data['keypoints']),
                                                      self._to_device(data['keypoints_visible']))
-        return dict(inputs=inputs, data_samples=self._pack(encoded, data['img_path'], data['flip'].tolist()))
-
-    def _pack(self, encoded: dict, img_paths, flips) -> list:
-        """One ``PoseDataSample`` per face: labels (1, ...) into ``gt_instance_labels``,
-        fields (...) into ``gt_fields``, by ``PackPoseInputs``'s tables."""
+        img_paths, flips = data['img_path'], data['flip'].tolist()  # the loader's host tensor: no sync
         labels = {name: encoded[key] for key, name in self._augmentor.label_mapping_table.items() if key in encoded}
         fields = {name: encoded[key] for key, name in self._augmentor.field_mapping_table.items() if key in encoded}
         input_size = self._augmentor.input_size

@@ -33,7 +33,7 @@ from mmpose_face.fast_path import face_batch_sampler as face_batch_sampler_modul
 from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters
 from mmpose_face.fast_path.face_crop_cache import (BILINEAR_MARGIN_PX, CropCacheSettings, covered_half_side,
                                                   lossless_crop_size, rotated_half_extent)
-from mmpose_face.fast_path.reference_sample import reference_sample
+from mmpose_face.fast_path.reference_sample import fast_sample, reference_sample
 from mmpose_face.registry import KEYPOINT_CODECS, TRANSFORMS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -68,27 +68,8 @@ def wflw_dataset(data_root=DATA, input_size=(256, 256), **changes):
 @pytest.fixture(scope='module')
 def cached_256(tmp_path_factory):
     """The 4 test faces cached for 256x256 inputs with the published settings."""
-    return CachedFaceDataset(wflw_dataset(), cache_dir=str(tmp_path_factory.mktemp('cache')), num_threads=1)
-
-
-def fast_sample(cached, index, params, flip_indices=None, on_device=True):
-    """The fast path on cached face ``index`` with the given parameters (a batch
-    of one): (h, w, 3) float BGR image, labels (K, 2), weights (K,)."""
-    augmentor, cache = cached.augmentor, cached.cache
-    faces = cache.faces
-    rows = [index]
-    matrices = augmentor.warp_matrices(params, faces['center'][rows], faces['box_scale'][rows], cache.crop_size)
-    if on_device:
-        image = augmentor.warp_on_device(torch.from_numpy(np.array(cache.crops[rows])).float(),
-                                         torch.from_numpy(matrices).float())[0]
-    else:
-        image = torch.from_numpy(augmentor.warp_on_host(cache.crops, rows, matrices)[0]).float()
-    keypoints, visible = augmentor.transform_keypoints(
-        faces['keypoints'][rows], faces['keypoints_visible'][rows], matrices, params.flip,
-        faces['flip_indices'] if flip_indices is None else flip_indices)
-    encoded = augmentor.codec.encode_batch(torch.from_numpy(keypoints), torch.from_numpy(visible))
-    return (image.permute(1, 2, 0).numpy(), encoded['keypoint_labels'][0].numpy(),
-            encoded['keypoint_weights'][0].numpy())
+    return CachedFaceDataset(wflw_dataset(), cache_dir=str(tmp_path_factory.mktemp('cache')), num_threads=1,
+                             warp='host')
 
 
 def test_fast_path_config_differs_from_the_published_one_only_in_loader_loop_precision_and_batch():
@@ -211,8 +192,12 @@ def test_flip_pairs_swap_as_in_random_flip(cached_256):
     reference, params = reference_sample(dataset, 0, seed)
     _, labels, _ = fast_sample(cached_256, 0, params)
     np.testing.assert_allclose(labels, reference['keypoint_labels'][0], atol=1e-4)
-    no_swap = np.arange(len(cached_256.cache.faces['flip_indices']))
-    _, unswapped, _ = fast_sample(cached_256, 0, params, flip_indices=no_swap)
+    faces, augmentor = cached_256.cache.faces, cached_256.augmentor
+    matrices = augmentor.warp_matrices(params, faces['center'][:1], faces['box_scale'][:1], cached_256.cache.crop_size)
+    no_swap = np.arange(len(faces['flip_indices']))
+    unswapped, _ = augmentor.transform_keypoints(faces['keypoints'][:1], faces['keypoints_visible'][:1], matrices,
+                                                 params.flip, no_swap)
+    unswapped = unswapped[0] / 256
     assert np.abs(unswapped - reference['keypoint_labels'][0]).max() > 0.05  # left and right eye differ
 
 
@@ -298,7 +283,8 @@ def test_fast_batches_keep_the_pose_data_sample_contract(tmp_path):
     batch = face_batch_collate(dataset.__getitems__(FaceBatch(rows=(0, 1, 2, 3, 0, 1), seed=7)))
     packed = preprocessor(batch, training=True)
     inputs, samples = packed['inputs'], packed['data_samples']
-    assert inputs.shape == (6, 3, 64, 64) and inputs.dtype == torch.float32 and inputs.is_contiguous()
+    assert inputs.shape == (6, 3, 64, 64) and inputs.dtype == torch.float32
+    assert inputs.is_contiguous(memory_format=torch.channels_last)  # as cv2 warped it: no re-layout
     assert -3 < inputs.mean().item() < 3 and inputs.std().item() > 0.3  # normalised, not raw 0-255
     assert len(samples) == 6  # one PoseDataSample per face, as PackPoseInputs gives
     expected = dataset.augmentor.codec.encode(batch['keypoints'].numpy(), batch['keypoints_visible'].numpy())
