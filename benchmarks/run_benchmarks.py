@@ -269,7 +269,10 @@ def bench_mmpose(args) -> dict:
 def build_model(device, fast: bool, depth: int = 50, input_size=(256, 256)):
     """The published model (random weights: no download), ResNet-``depth``, on ``device``;
     ``fast``: the fast config's (its preprocessor, no per-step finite-loss check)."""
+    from mmengine.registry import init_default_scope
+
     from mmpose_face.registry import MODELS
+    init_default_scope('mmpose_face')
     cfg = sized_config(FAST_CONFIG if fast else CONFIG, depth, input_size)
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)

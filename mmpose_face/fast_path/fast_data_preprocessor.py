@@ -88,17 +88,17 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
         return torch.cat(chunks) if len(chunks) > 1 else chunks[0]
 
     def _normalise_loaded(self, inputs: torch.Tensor) -> torch.Tensor:
-        """(B, 3, h, w) uint8 -> float, channels swapped if ``bgr_to_rgb``, then
-        ``(x - mean) / std``: two passes per channel, straight into the output."""
-        out = torch.empty(inputs.shape, dtype=torch.float32, device=inputs.device).contiguous(
-            memory_format=torch.channels_last if inputs.stride(1) == 1 else torch.contiguous_format)
-        for channel in range(3):
-            source = inputs[:, 2 - channel if self._channel_conversion else channel]
-            if self._enable_normalize:
-                torch.sub(source, self.mean[channel, 0, 0], out=out[:, channel]).div_(self.std[channel, 0, 0])
-            else:
-                out[:, channel].copy_(source)
-        return out
+        """(B, 3, h, w) uint8 BGR (a channels-last view, as the loader warps) -> float
+        ``(x - mean) / std``, channels swapped if ``bgr_to_rgb``, channels-last."""
+        pixels = inputs.permute(0, 2, 3, 1)  # (B, h, w, 3): the layout in memory
+        if self._channel_conversion:
+            pixels = pixels.flip(-1)
+        out = torch.empty(pixels.shape, dtype=torch.float32, device=pixels.device)
+        if self._enable_normalize:
+            torch.sub(pixels, self.mean.view(3), out=out).div_(self.std.view(3))
+        else:
+            out.copy_(pixels)
+        return out.permute(0, 3, 1, 2)
 
     def _fast_batch(self, data: dict) -> dict:
         if 'inputs' in data:  # warped by the loader, BGR uint8

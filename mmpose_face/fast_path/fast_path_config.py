@@ -21,8 +21,11 @@ def to_fast_path_config(cfg: Config, cache_dir: str = None, warp: str = 'auto', 
         batch_size=batch_size or loader.batch_size, num_workers=num_workers, persistent_workers=num_workers > 0,
         pin_memory=warp != 'host', sampler=dict(type='ShardShuffleSampler', shuffle=True),
         batch_sampler=dict(type='FaceBatchSampler'), collate_fn=dict(type='mmpose_face.face_batch_collate'),
-        dataset=dict(type='CachedFaceDataset', dataset=copy.deepcopy(loader.dataset), crop_size=crop_size,
-                     cache_dir=cache_dir, warp=warp))
+        dataset=dict(type='CachedFaceDataset', dataset=copy.deepcopy(loader.dataset), crop_size=crop_size))
+    if cache_dir is not None:
+        fast.train_dataloader['dataset']['cache_dir'] = cache_dir
+    if warp != 'auto':
+        fast.train_dataloader['dataset']['warp'] = warp
     loop = {key: value for key, value in cfg.train_cfg.items() if key in ('max_epochs', 'val_begin', 'val_interval')}
     fast.train_cfg = dict(type='FastEpochBasedTrainLoop', **loop)
     fast.model.data_preprocessor.type = 'FastPoseDataPreprocessor'

@@ -29,6 +29,7 @@ from mmpose_face.errors import FastPathPipelineError, NonFiniteLossError
 from mmpose_face.fast_path import (BatchTopdownAugmentor, CachedFaceDataset, FaceBatch, FaceBatchSampler,
                                    FaceCropCache, FastPoseDataPreprocessor, ShardShuffleSampler, face_batch_collate)
 from mmpose_face.fast_path import cached_face_dataset as cached_face_dataset_module
+from mmpose_face.fast_path import to_fast_path_config
 from mmpose_face.fast_path import face_batch_sampler as face_batch_sampler_module
 from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters
 from mmpose_face.fast_path.face_crop_cache import (BILINEAR_MARGIN_PX, CropCacheSettings, covered_half_side,
@@ -94,6 +95,11 @@ def test_fast_path_config_differs_from_the_published_one_only_in_loader_loop_pre
     assert fast.train_cfg.type == 'FastEpochBasedTrainLoop' and fast.train_cfg.max_epochs == 210
     assert fast.val_dataloader.dataset == published.val_dataloader.dataset
     assert fast.val_evaluator == published.val_evaluator
+    # to_fast_path_config makes the same changes to any config
+    generated = to_fast_path_config(published, batch_size=512)
+    assert generated.model == fast.model and generated.train_cfg == fast.train_cfg
+    for key in ('dataset', 'sampler', 'batch_sampler', 'collate_fn', 'batch_size'):
+        assert generated.train_dataloader[key] == fast.train_dataloader[key], key
 
 
 def test_the_augmentor_reads_the_train_pipeline_and_refuses_what_it_cannot_reproduce():
@@ -403,6 +409,30 @@ def test_a_nan_loss_stops_training_before_the_checkpoint(tmp_path):
     with pytest.raises(NonFiniteLossError, match=r'iteration 1 \(epoch 1\).*Images of that batch: \[.*\.jpg'):
         runner.train()  # counted from 1, as the reference loop's message
     assert not [name for name in os.listdir(runner.work_dir) if name.endswith('.pth')]
+
+
+def test_a_resumed_fast_run_ends_where_an_uninterrupted_one_ends(tmp_path, monkeypatch):
+    """The augmentation's seeds are the sampler's (seed, rank, epoch, batch number), so
+    2 epochs equal 1 epoch + a resumed second one, bit for bit."""
+    from mmpose_face.fast_path import FastEpochBasedTrainLoop
+    steps = []
+    run_iter = FastEpochBasedTrainLoop.run_iter
+    monkeypatch.setattr(FastEpochBasedTrainLoop, 'run_iter',
+                        lambda self, idx, batch: steps.append(self._iter) or run_iter(self, idx, batch))
+
+    def train(work_dir, epochs, resume=False):
+        runner = _runner(tmp_path / work_dir, tmp_path / 'cache', val_cfg=None, val_dataloader=None,
+                         val_evaluator=None, **{'default_hooks.checkpoint.save_best': None,
+                                                'train_cfg.max_epochs': epochs, 'resume': resume})
+        runner.train()
+        return runner.model.state_dict()
+
+    straight = train('straight', 2)
+    train('resumed', 1)
+    del steps[:]
+    resumed = train('resumed', 2, resume=True)
+    assert steps == [2, 3]  # only the second epoch ran: it resumed
+    assert all(torch.equal(straight[key], resumed[key]) for key in straight)
 
 
 def test_tiny_fast_path_training_through_tools_train(tmp_path):
