@@ -12,8 +12,9 @@ class PoseDataSample(BaseDataElement):
             input crop, ``keypoint_weights`` (1, K).
         pred_instances: ``keypoints`` (1, K, 2) image pixels,
             ``keypoint_scores`` (1, K).
-    Also, as mmpose: ``gt_fields`` / ``pred_fields`` (:class:`PixelData`,
-    e.g. heatmaps; regression leaves them unset). Each field can be deleted
+    Also, as mmpose: ``gt_fields`` / ``pred_fields`` (:class:`PixelData`:
+    dense targets such as ``heatmaps`` (K, H, W) when a codec gives them;
+    coordinate regression leaves them unset). Each field can be deleted
     (``del sample.pred_instances``).
     Metainfo holds ``img_path``, ``id``, ``input_center``, ``input_scale``,
     ``input_size``, ``flip_indices`` and, for WFLW, ``attributes``.

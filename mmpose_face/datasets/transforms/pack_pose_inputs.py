@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
-from mmengine.structures import InstanceData
+from mmengine.structures import InstanceData, PixelData
 
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import PoseDataSample
@@ -31,6 +31,9 @@ class PackPoseInputs(BaseTransform):
                                   bbox_scale='bbox_scales', head_size='head_size')
     label_mapping_table = dict(keypoint_labels='keypoint_labels', keypoint_weights='keypoint_weights',
                                keypoints_visible_weights='keypoints_visible_weights')
+    #: codec outputs (K, H, W) packed into ``gt_fields`` (a ``PixelData``), e.g. heatmaps;
+    #: the fast path packs ``encode_batch`` outputs by these same two tables
+    field_mapping_table = dict(heatmaps='heatmaps', heatmap_weights='heatmap_weights')
 
     def __init__(self, meta_keys=('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape',
                                   'img_shape', 'input_size', 'input_center', 'input_scale', 'flip',
@@ -61,6 +64,10 @@ class PackPoseInputs(BaseTransform):
                   for key, packed_key in self.label_mapping_table.items() if key in results}
         if labels:
             data_sample.gt_instance_labels = InstanceData(**labels)
+        fields = {packed_key: torch.from_numpy(np.asarray(results[key]))
+                  for key, packed_key in self.field_mapping_table.items() if key in results}
+        if fields:
+            data_sample.gt_fields = PixelData(**fields)
         return dict(inputs=inputs, data_samples=data_sample)
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ from mmcv.transforms import BaseTransform
 
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import flip_keypoints_horizontal
+from mmpose_face.structures.topdown_augmentation import sample_flips
 
 
 @TRANSFORMS.register_module()
@@ -54,7 +55,7 @@ class RandomFlip(BaseTransform):
     def flip_drawn(self) -> bool:
         """One uniform draw, as mmpose's ``np.random.choice(directions + [None], p=...)``."""
         if isinstance(self.prob, float):
-            return np.random.rand() < self.prob
+            return bool(sample_flips(1, self.prob)[0])
         choices = list(self.direction if isinstance(self.direction, list) else [self.direction]) + [None]
         return np.random.choice(choices, p=self.prob + [1. - sum(self.prob)]) is not None
 
