@@ -30,7 +30,7 @@ DEMO_CONFIG = osp.join(REPO, 'configs', 'face_2d_keypoint', 'topdown_regression'
 
 
 def make_data(root: str, train_faces: int, test_faces: int, seed: int) -> str:
-    from mmpose_face.data_preparation.synthetic_wflw import make_synthetic_wflw
+    from mmpose_face.data_preparation.synthetic.synthetic_wflw_release import make_synthetic_wflw
     from mmpose_face.data_preparation.wflw_release_converter import convert_wflw
     make_synthetic_wflw(osp.join(root, 'release'), num_train=train_faces, num_test=test_faces, seed=seed,
                         progress=False)

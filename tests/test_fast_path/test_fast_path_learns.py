@@ -14,7 +14,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmpose_face.data_preparation.synthetic_wflw import make_synthetic_wflw
+from mmpose_face.data_preparation.synthetic.synthetic_wflw_release import make_synthetic_wflw
 from mmpose_face.data_preparation.wflw_release_converter import convert_wflw
 from mmpose_face.fast_path import to_fast_path_config
 
