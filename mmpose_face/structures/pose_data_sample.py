@@ -1,5 +1,5 @@
 """The per-face record that flows from the data pipeline to the metric."""
-from mmengine.structures import BaseDataElement, InstanceData
+from mmengine.structures import BaseDataElement, InstanceData, PixelData
 
 
 class PoseDataSample(BaseDataElement):
@@ -12,6 +12,8 @@ class PoseDataSample(BaseDataElement):
             input crop, ``keypoint_weights`` (1, K).
         pred_instances: ``keypoints`` (1, K, 2) image pixels,
             ``keypoint_scores`` (1, K).
+    gt_fields (:class:`PixelData`): ``heatmaps`` (K, H, W), for heads that
+        supervise a heatmap (DSNT, IPR).
     Metainfo holds ``img_path``, ``id``, ``input_center``, ``input_scale``,
     ``input_size``, ``flip_indices`` and, for WFLW, ``attributes``.
     """
@@ -39,3 +41,11 @@ class PoseDataSample(BaseDataElement):
     @pred_instances.setter
     def pred_instances(self, value: InstanceData):
         self.set_field(value, '_pred_instances', dtype=InstanceData)
+
+    @property
+    def gt_fields(self) -> PixelData:
+        return self._gt_fields
+
+    @gt_fields.setter
+    def gt_fields(self, value: PixelData):
+        self.set_field(value, '_gt_fields', dtype=PixelData)

@@ -1,7 +1,7 @@
 """The last step of every pipeline: arrays -> model input and a PoseDataSample."""
 import numpy as np
 import torch
-from mmengine.structures import InstanceData
+from mmengine.structures import InstanceData, PixelData
 
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import PoseDataSample
@@ -12,7 +12,7 @@ class PackPoseInputs:
     """``{'inputs': (3, h, w) uint8 tensor, 'data_samples': PoseDataSample}``.
 
     Ground truth keeps image-pixel ``keypoints`` for the metric; targets go to
-    ``gt_instance_labels``; ``meta_keys`` present in the dict become metainfo.
+    ``gt_instance_labels``, target ``heatmaps`` (K, H, W) to ``gt_fields``; ``meta_keys`` present in the dict become metainfo.
     """
 
     def __init__(self, meta_keys=('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
@@ -35,4 +35,6 @@ class PackPoseInputs:
             data_sample.gt_instance_labels = InstanceData(
                 keypoint_labels=torch.from_numpy(results['keypoint_labels']),
                 keypoint_weights=torch.from_numpy(results['keypoint_weights']))
+        if 'heatmaps' in results:
+            data_sample.gt_fields = PixelData(heatmaps=torch.from_numpy(results['heatmaps']))
         return dict(inputs=torch.from_numpy(image), data_samples=data_sample)
