@@ -399,3 +399,27 @@ def test_dsnt_estimator_trains_and_predicts_scores_on_the_real_samples():
     scores = results[0].pred_instances.keypoint_scores
     assert scores.shape == (1, K) and np.all((scores > 0) & (scores <= 1))
     assert results[0].pred_instances.keypoints.shape == (1, K, 2)
+
+
+# --------------------------------------------------------------------------- confidence shown
+def test_visualizer_colours_points_by_score_and_hides_none():
+    from mmpose_face.visualization import PoseLocalVisualizer
+    visualizer = PoseLocalVisualizer(name='regression_family_scores', radius=3, draw_contours=False,
+                                     draw_bbox=False)
+    image = np.zeros((40, 80, 3), np.uint8)
+    pred = InstanceData(keypoints=np.array([[[10., 20.], [40., 20.], [70., 20.]]]),
+                        keypoint_scores=np.array([[1.0, 0.5, 0.0]], np.float32))
+    pred.keypoints_visible = pred.keypoint_scores  # as the estimator sets it
+    drawn = visualizer.draw_instances(image.copy(), pred, visualizer.pred_color)
+    red, low = np.array(visualizer.pred_color), np.array(visualizer.low_score_color)
+    assert drawn[20, 10].tolist() == red.tolist()
+    assert np.abs(drawn[20, 40].astype(int) - np.round((red + low) / 2)).max() <= 1
+    assert drawn[20, 70].tolist() == low.tolist()  # a score of 0 is drawn, in the low colour
+
+
+def test_demo_json_carries_the_keypoint_scores():
+    from mmpose_face.apis.face_landmarks_demo import faces_to_json
+    faces = faces_to_json(np.array([[0, 0, 10, 10]]), np.array([0.9]), np.zeros((1, 3, 2)),
+                          np.array([[0.25, 0.5, 0.99999]]))
+    assert faces[0]['keypoint_scores'] == [0.25, 0.5, 1.0]
+    assert 'keypoint_scores' not in faces_to_json(np.array([[0, 0, 10, 10]]), np.array([0.9]), np.zeros((1, 3, 2)))[0]
