@@ -147,6 +147,18 @@ def test_js_discrete_loss_equals_the_formula_with_empty_cells():
         pytest.approx(0, abs=1e-12)
 
 
+def test_js_discrete_loss_gradient_is_finite_where_a_weight_is_zero():
+    """A point outside the crop (weight 0) zeroes its heatmaps; torch's kl_div would
+    give NaN gradients there (mmpose 1.3.2 does), which would end the run."""
+    pred = torch.softmax(torch.randn(2, 3, 16), -1).reshape(2, 3, 4, 4).requires_grad_()
+    gt = torch.softmax(torch.randn(2, 3, 16), -1).reshape(2, 3, 4, 4)
+    gt[0, 1] = 0
+    loss = MODELS.build(dict(type='JSDiscretLoss', use_target_weight=True))
+    loss(pred, gt, torch.tensor([[1., 0., 1.], [1., 1., 1.]])).backward()
+    assert torch.isfinite(pred.grad).all() and pred.grad[0, 1].abs().max() == 0
+    assert pred.grad[0, 0].abs().max() > 0
+
+
 def test_keypoint_mse_loss_masks_by_weights_and_empty_channels():
     output, target = torch.rand(2, 3, 4, 4, dtype=torch.float64), torch.rand(2, 3, 4, 4, dtype=torch.float64)
     target[0, 1] = 0
@@ -423,3 +435,45 @@ def test_demo_json_carries_the_keypoint_scores():
                           np.array([[0.25, 0.5, 0.99999]]))
     assert faces[0]['keypoint_scores'] == [0.25, 0.5, 1.0]
     assert 'keypoint_scores' not in faces_to_json(np.array([[0, 0, 10, 10]]), np.array([0.9]), np.zeros((1, 3, 2)))[0]
+
+
+# --------------------------------------------------------------------------- learning
+def test_rle_head_learns_coordinates_and_scores_noisy_points_lower(one_thread):
+    """Fixed features -> targets: linear in the features, half of the points with
+    16x more label noise. RLE learns the coordinates, and its sigma scores the
+    noisy points lower (the end-to-end learning runs are in
+    benchmarks/regression_family_synthetic_wflw.py)."""
+    torch.manual_seed(0)
+    num_points, channels = 8, 16
+    head = MODELS.build(dict(type='RLEHead', in_channels=channels, num_joints=num_points,
+                             decoder=dict(type='RegressionLabel', input_size=(64, 64))))
+    head.init_weights()
+    mapping = torch.randn(channels, num_points * 2) * 0.1
+    noise = torch.full((num_points, 1), 0.005)
+    noise[num_points // 2:] = 0.08
+    feats = torch.randn(512, channels)
+    targets = (feats @ mapping).reshape(-1, num_points, 2) + 0.5 + torch.randn(512, num_points, 2) * noise
+    optimizer = torch.optim.Adam(head.parameters(), lr=1e-2)
+    for _ in range(300):
+        batch = torch.randint(0, 512, (64,))
+        labels = targets[batch].reshape(64, 1, num_points, 2)
+        loss = head.loss((feats[batch],), [
+            _sample(labels[i], num_points) for i in range(64)])['loss_kpt']
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    head.eval()
+    test_feats = torch.randn(256, channels)
+    truth = (test_feats @ mapping).reshape(-1, num_points, 2) + 0.5
+    with torch.no_grad():
+        out = head((test_feats,))
+    error = (out[..., :2] - truth).norm(dim=-1).mean()
+    assert error < 0.3 * (0.5 - truth).norm(dim=-1).mean()  # far better than the mean point
+    scores = (1 - out[..., 2:].sigmoid()).mean(-1)
+    assert scores[:, :num_points // 2].mean() > scores[:, num_points // 2:].mean() + 0.1
+
+
+def _sample(labels, num_points):
+    sample = PoseDataSample(metainfo=dict(input_size=(64, 64)))
+    sample.gt_instance_labels = InstanceData(keypoint_labels=labels, keypoint_weights=torch.ones(1, num_points))
+    return sample

@@ -6,8 +6,16 @@ from mmpose_face.registry import MODELS
 
 
 def kl_divergence_terms(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """Elementwise p * (log p - log(q + 1e-24)), 0 where p is 0."""
-    return torch.xlogy(p, p) - p * torch.log(q + 1e-24)
+    """Elementwise p * (log p - log(q + 1e-24)), 0 where p is 0.
+
+    The same values as mmpose's ``KLDivLoss``, but a zero gradient where p is 0:
+    there (a heatmap multiplied by a keypoint weight of 0) torch's ``kl_div`` and
+    ``xlogy`` give NaN gradients, which stop a WFLW run as soon as a point
+    leaves the crop.
+    """
+    positive = p > 0
+    safe_p = torch.where(positive, p, torch.ones_like(p))
+    return torch.where(positive, p * (torch.log(safe_p) - torch.log(q + 1e-24)), torch.zeros_like(p))
 
 
 @MODELS.register_module()
