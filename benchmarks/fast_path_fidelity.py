@@ -24,17 +24,20 @@ import tempfile
 
 import cv2
 import numpy as np
-import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from mmpose_face.datasets import WFLWDataset
-from mmpose_face.fast_path import CachedFaceDataset  # noqa: E402
-from mmpose_face.fast_path import BatchTopdownAugmentor  # noqa: E402
-from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters  # noqa: E402
-from mmpose_face.fast_path.reference_sample import reference_sample  # noqa: E402  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
 
+from mmpose_face.datasets import WFLWDataset  # noqa: E402
+from mmpose_face.fast_path import CachedFaceDataset  # noqa: E402
+from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters  # noqa: E402
+from mmpose_face.fast_path.reference_sample import fast_sample, reference_sample  # noqa: E402
+
+PUBLISHED_CONFIG = osp.join(REPO, 'configs', 'face_2d_keypoint', 'topdown_regression', 'wflw',
+                            'td-reg_res50_8xb64-210e_wflw-256x256.py')
 INPUT_SIZE = (256, 256)
 
 
@@ -60,31 +63,21 @@ def enlarged_copy(factor: int, out_dir: str) -> str:
     return out_dir
 
 
-def fast_sample(cache, index, params):
-    augmentor = BatchTopdownAugmentor(INPUT_SIZE)
-    faces, row = cache.faces, slice(index, index + 1)
-    matrices = augmentor.warp_matrices(params, torch.from_numpy(faces['center'][row]),
-                                       torch.from_numpy(faces['box_scale'][row]))
-    image = augmentor.warp_images(torch.from_numpy(np.array(cache.crops[row])).float(), matrices)
-    labels, weights = augmentor.keypoint_targets(
-        torch.from_numpy(faces['keypoints'][row]), torch.from_numpy(faces['keypoints_visible'][row]),
-        matrices, params.flip, torch.from_numpy(faces['flip_indices']))
-    return image[0].permute(1, 2, 0).numpy(), labels[0].numpy(), weights[0].numpy()
-
-
 def measure(data_root: str, crop_size, seeds: int, cache_dir: str) -> dict:
-    dataset = WFLWDataset(ann_file='test_wflw.json', data_root=data_root, data_prefix=dict(img=''), pipeline=[])
-    cached = CachedFaceDataset(dataset, input_size=INPUT_SIZE, crop_size=crop_size, cache_dir=cache_dir)
+    init_default_scope('mmpose_face')
+    dataset = WFLWDataset(ann_file='test_wflw.json', data_root=data_root, data_prefix=dict(img=''),
+                          pipeline=Config.fromfile(PUBLISHED_CONFIG).train_pipeline)  # 256x256
+    cached = CachedFaceDataset(dataset, crop_size=crop_size, cache_dir=cache_dir)
     diffs, off_by_one_degree, label_error, weight_mismatches = [], [], 0., 0
     for seed in range(seeds):
         index = seed % len(dataset)
         reference, params = reference_sample(dataset, index, seed, INPUT_SIZE)
-        image, labels, weights = fast_sample(cached.cache, index, params)
+        image, labels, weights = fast_sample(cached, index, params)
         diffs.append(float(np.abs(image - reference['img']).mean()))
         label_error = max(label_error, float(np.abs(labels - reference['keypoint_labels'][0]).max()))
         weight_mismatches += int((weights != reference['keypoint_weights'][0]).sum())
         rotated = AugmentParameters(params.flip, params.shift, params.scale, params.rotation + 1.)
-        off_by_one_degree.append(float(np.abs(fast_sample(cached.cache, index, rotated)[0] - reference['img']).mean()))
+        off_by_one_degree.append(float(np.abs(fast_sample(cached, index, rotated)[0] - reference['img']).mean()))
     box = cached.cache.faces['box_scale'][:, 0] * cached.cache.faces['pixel_size']
     return dict(crop_size=cached.cache.crop_size, padded_box_px=[float(box.min()), float(box.max())],
                 mean_abs_diff_median=statistics.median(diffs), mean_abs_diff_max=max(diffs),

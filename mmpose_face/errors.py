@@ -35,6 +35,10 @@ class FaceCropCacheError(RuntimeError):
     """A face crop cache that is missing, incomplete or built for other data."""
 
 
+class FastPathPipelineError(ValueError):
+    """A train pipeline step the fast path cannot reproduce; the message names it."""
+
+
 class CheckpointWriteError(OSError):
     """A file could not be written completely; the previous version is kept."""
 

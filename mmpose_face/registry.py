@@ -32,6 +32,6 @@ EVALUATOR = Registry('evaluator', parent=mmengine_registry.EVALUATOR)
 LOG_PROCESSORS = Registry('log_processor', parent=mmengine_registry.LOG_PROCESSORS)
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=mmengine_registry.WEIGHT_INITIALIZERS)
 MODEL_WRAPPERS = Registry('model_wrapper', parent=mmengine_registry.MODEL_WRAPPERS)
-FUNCTIONS = Registry('function', parent=mmengine_registry.FUNCTIONS)
+FUNCTIONS = Registry('function', parent=mmengine_registry.FUNCTIONS, locations=['mmpose_face.fast_path'])
 # Codecs are our own concept (target encoding / prediction decoding), so a root registry.
 KEYPOINT_CODECS = Registry('keypoint codec', locations=['mmpose_face.codecs'])

@@ -50,15 +50,10 @@ class IntegralRegressionLabel:
         """Torch version on the device: keypoints (B, K, 2) crop pixels, keypoints_visible
         (B, K) -> the keys of :meth:`encode` with a leading B: keypoint_labels (B, K, 2),
         keypoint_weights (B, K), heatmaps (B, K, H, W)."""
-        keypoints = keypoints.to(torch.float32)
+        encoded = self.keypoint_codec.encode_batch(keypoints, keypoints_visible)
         scale = torch.as_tensor(self.scale_factor, device=keypoints.device)
-        width, height = self.input_size
-        inside = ((keypoints >= 0) & (keypoints[..., 0:1].new_tensor([width - 1, height - 1])
-                                      >= keypoints)).all(dim=-1)
-        return dict(
-            keypoint_labels=keypoints / keypoints.new_tensor([width, height]),
-            keypoint_weights=(inside & (keypoints_visible > 0.5)).to(torch.float32),
-            heatmaps=self._heatmaps(keypoints / scale, keypoints_visible))
+        encoded['heatmaps'] = self._heatmaps(keypoints.to(torch.float32) / scale, keypoints_visible)
+        return encoded
 
     def _heatmaps(self, heatmap_keypoints, keypoints_visible):
         heatmaps = gaussian_heatmaps(heatmap_keypoints, keypoints_visible, self.heatmap_size,

@@ -1,7 +1,17 @@
 """Targets and predictions of coordinate regression (DeepPose)."""
 import numpy as np
+import torch
 
 from mmpose_face.registry import KEYPOINT_CODECS
+
+
+def _as(array, dtype: str):
+    """``array`` (numpy or torch) as ``dtype`` ('float32', 'float64'), same library and device."""
+    return array.to(getattr(torch, dtype)) if isinstance(array, torch.Tensor) else array.astype(dtype)
+
+
+def _stack_last(arrays):
+    return torch.stack(arrays, dim=-1) if isinstance(arrays[0], torch.Tensor) else np.stack(arrays, axis=-1)
 
 
 @KEYPOINT_CODECS.register_module()
@@ -18,15 +28,25 @@ class RegressionLabel:
     def encode(self, keypoints: np.ndarray, keypoints_visible: np.ndarray = None) -> dict:
         """Keypoints (N, K, 2) in crop pixels -> ``keypoint_labels`` (N, K, 2) in
         [0, 1] and ``keypoint_weights`` (N, K): 0 for a point that is not
-        visible or has left the crop, so the loss ignores it."""
+        visible or has left the crop, so the loss ignores it. numpy float32."""
         if keypoints_visible is None:
             keypoints_visible = np.ones(keypoints.shape[:2], dtype=np.float32)
+        return self._encode(keypoints, keypoints_visible)
+
+    def encode_batch(self, keypoints: torch.Tensor, keypoints_visible: torch.Tensor) -> dict:
+        """``encode`` for torch tensors on any device (the fast path): keypoints
+        (B, K, 2) crop pixels, keypoints_visible (B, K) -> the same keys, float32
+        tensors with leading dim B. Python scalars only, so no host sync."""
+        return self._encode(keypoints, keypoints_visible)
+
+    def _encode(self, keypoints, keypoints_visible) -> dict:
+        # one implementation for numpy and torch; float64 division as mmpose (then float32)
         w, h = self.input_size
-        inside = ((keypoints >= 0) & (keypoints <= [w - 1, h - 1])).all(axis=-1)
+        x, y = keypoints[..., 0], keypoints[..., 1]
+        inside = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
         valid = inside & (keypoints_visible > 0.5)
-        return dict(
-            keypoint_labels=(keypoints / np.array([w, h])).astype(np.float32),
-            keypoint_weights=valid.astype(np.float32))
+        labels = _stack_last([_as(x, 'float64') / w, _as(y, 'float64') / h])
+        return dict(keypoint_labels=_as(labels, 'float32'), keypoint_weights=_as(valid, 'float32'))
 
     def decode(self, encoded: np.ndarray):
         """Normalised coordinates (N, K, 2) -> crop-pixel keypoints (N, K, 2)

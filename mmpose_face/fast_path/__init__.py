@@ -4,32 +4,54 @@ The reference path (a data set item -> ``LoadImage`` -> ``GetBBoxCenterScale``
 -> ``RandomFlip`` -> ``RandomBBoxTransform`` -> ``TopdownAffine`` ->
 ``GenerateTarget`` -> ``PackPoseInputs``, one face at a time in loader
 workers) decodes a full photograph for every face of every epoch. The fast
-path does the same augmentation with the work moved:
+path does the same augmentation, with the same maths, on whole batches of
+faces decoded once. A fast-path config differs from its published config
+only in the loader, the loop, the precision and the batch
+(:func:`to_fast_path_config` does that to any config). The route of one
+training step:
 
-1. :mod:`.face_crop_cache`: each face of the training set is decoded once
-   and cropped into a square cache large enough for the strongest
-   shift / scale / rotation the pipeline can draw (``FaceCropCache``).
+1. :mod:`.face_crop_cache`: each face of this rank's shard is decoded once
+   and cropped into a square cache crop large enough for the strongest
+   shift / scale / rotation the train pipeline can draw (``FaceCropCache``,
+   a memory map, rebuilt when the data or the settings change).
 2. :mod:`.cached_face_dataset`: ``CachedFaceDataset`` wraps the configured
-   face data set, builds (or reopens) this rank's cache and yields face
-   indices; ``ShardShuffleSampler`` orders this rank's shard per epoch.
-3. :mod:`.fast_data_preprocessor`: ``FastPoseDataPreprocessor`` draws the
-   augmentation for the whole batch on the model's device, warps the cached
-   crops (``grid_sample`` on an accelerator, ``cv2.warpAffine`` on the CPU)
-   and encodes the targets, then normalises like ``PoseDataPreprocessor``.
-4. :mod:`.batch_topdown_augmentor`: the batched flip / shift / scale /
-   rotation maths (``BatchTopdownAugmentor``).
-5. :mod:`.fast_train_loop`: ``FastEpochBasedTrainLoop`` reads the losses
-   back every log interval instead of every step, so the GPU never waits.
+   training set, reads its own ``train_pipeline`` into a
+   ``BatchTopdownAugmentor`` (refusing, by name, a step it cannot
+   reproduce), builds or reopens the cache and answers a batch request.
+3. :mod:`.face_batch_sampler`: ``ShardShuffleSampler`` orders the shard per
+   epoch; ``FaceBatchSampler`` makes the requests (``FaceBatch``: cache rows
+   and a seed from (seed, rank, epoch, batch number), so a resumed run draws
+   what an uninterrupted one draws); ``face_batch_collate`` passes the
+   batch through.
+4. :mod:`.batch_topdown_augmentor`, in the loader workers: the draws
+   (``structures.topdown_augmentation``, the functions ``RandomFlip`` and
+   ``RandomBBoxTransform`` call), the warp matrices (``get_warp_matrix``,
+   ``TopdownAffine``'s, in cache pixels), the warped keypoints with the
+   flip pairs swapped and, on the CPU, the warped crops (``cv2.warpAffine``),
+   so this work overlaps the training step.
+5. :mod:`.fast_data_preprocessor`, on the model's device:
+   ``FastPoseDataPreprocessor`` warps the crops where the loader did not
+   (``grid_sample`` over a copy of the cache on the GPU), normalises like
+   ``PoseDataPreprocessor``, encodes the targets with the configured codec's
+   ``encode_batch`` and packs one ``PoseDataSample`` per face where
+   ``PackPoseInputs`` packs them, so any head trains unchanged.
+6. :mod:`.fast_train_loop`: ``FastEpochBasedTrainLoop`` binds the training
+   set's cache and augmentor to that preprocessor and reads the losses back
+   every log interval instead of every step (its deferred NaN check
+   replaces the model's per-step one, switched off by
+   ``model.train_cfg.check_finite_loss_every_step=False``), so the GPU never waits.
 
 Validation and testing use the reference pipeline, unchanged.
-:mod:`.reference_sample` runs the reference pipeline on one face and
-reports the parameters it drew, so both paths can be compared on one draw.
+:mod:`.reference_sample` runs both paths on one face and one draw.
 """
 from .batch_topdown_augmentor import AugmentParameters, BatchTopdownAugmentor
-from .cached_face_dataset import CachedFaceDataset, ShardShuffleSampler
+from .cached_face_dataset import CachedFaceDataset
+from .face_batch_sampler import FaceBatch, FaceBatchSampler, ShardShuffleSampler, face_batch_collate
 from .face_crop_cache import FaceCropCache, FaceCropCacheError
 from .fast_data_preprocessor import FastPoseDataPreprocessor
+from .fast_path_config import to_fast_path_config
 from .fast_train_loop import FastEpochBasedTrainLoop
 
-__all__ = ['AugmentParameters', 'BatchTopdownAugmentor', 'CachedFaceDataset', 'FaceCropCache',
-           'FaceCropCacheError', 'FastEpochBasedTrainLoop', 'FastPoseDataPreprocessor', 'ShardShuffleSampler']
+__all__ = ['AugmentParameters', 'BatchTopdownAugmentor', 'CachedFaceDataset', 'FaceBatch', 'FaceBatchSampler',
+           'FaceCropCache', 'FaceCropCacheError', 'FastEpochBasedTrainLoop', 'FastPoseDataPreprocessor',
+           'ShardShuffleSampler', 'face_batch_collate', 'to_fast_path_config']

@@ -1,23 +1,28 @@
-"""The fast path's training set: face indices into this process's crop cache.
+"""The fast path's training set: whole augmented batches from this rank's crop cache.
 
-Items are tiny (``face_index``, ``cache_dir``); the crops, keypoints and all
-augmentation live on the model's device, in
-:class:`~mmpose_face.fast_path.FastPoseDataPreprocessor`. Under
-``dist_train.sh`` each rank caches and draws only its own shard of the faces
-(faces ``rank, rank + world, ...``), so :class:`ShardShuffleSampler`, not
-``DefaultSampler``, orders them.
+:class:`CachedFaceDataset` wraps the configured face data set - with its own
+``train_pipeline`` - builds (or reopens) this rank's crop cache from it and
+answers a :class:`~mmpose_face.fast_path.FaceBatch` (face rows and the
+batch's seed, from :class:`~mmpose_face.fast_path.FaceBatchSampler`) with
+the batch: the augmentation drawn, the warp matrices, the warped keypoints
+and - when the warp runs on the host - the warped crops, so that loader
+workers do that work while the model trains. Under ``dist_train.sh`` each
+rank caches and draws only its own shard of the faces (faces ``rank, rank +
+world, ...``).
 """
 import math
 import os.path as osp
 
 import numpy as np
 import torch
-from mmengine.dist import get_dist_info, sync_random_seed
-from torch.utils.data import Dataset, Sampler
+from mmengine.dist import get_dist_info
+from torch.utils.data import Dataset
 
-from mmpose_face.datasets.transforms.bbox_center_scale import GetBBoxCenterScale
-from mmpose_face.registry import DATA_SAMPLERS, DATASETS
+from mmpose_face.registry import DATASETS
+from .batch_topdown_augmentor import BatchTopdownAugmentor
 from .face_crop_cache import CropCacheSettings, FaceCropCache
+
+WARP_PLACES = ('auto', 'host', 'device')
 
 
 @DATASETS.register_module()
@@ -25,55 +30,59 @@ class CachedFaceDataset(Dataset):
     """Wrap a face dataset (e.g. ``WFLWDataset``) and cache its crops once.
 
     Args:
-        dataset: the face dataset or its config (its pipeline is not used).
-        input_size: (w, h) network input, pixels.
-        padding: ``GetBBoxCenterScale`` padding of the train pipeline.
-        shift_factor, scale_factor, rotate_factor: the strongest
-            ``RandomBBoxTransform`` the cache must hold (the preprocessor
-            refuses a stronger one).
+        dataset: the face dataset or its config; its ``pipeline`` (the
+            config's ``train_pipeline``) is the augmentation reproduced
+            (:meth:`BatchTopdownAugmentor.from_pipeline`), never run.
         crop_size: cache crop side S, pixels, or ``'lossless'`` (see
             :mod:`~mmpose_face.fast_path.face_crop_cache`).
         cache_dir: where caches live; default ``<data_root>/cache`` (or the
             annotation file's folder). One sub-folder per annotation file,
             crop size and shard.
         num_threads: decoding threads for the first build.
+        warp: ``'host'``: loader workers warp the crops (``cv2.warpAffine``);
+            ``'device'``: the preprocessor warps them on the model's device
+            (``grid_sample`` over a copy of the cache there); ``'auto'``:
+            device when CUDA is available, else host.
 
     Length: ``ceil(N / world_size)`` on every rank (a shorter shard repeats
     its first faces, as ``DefaultSampler`` pads), so all ranks take the same
     number of steps.
     """
 
-    def __init__(self, dataset, input_size=(256, 256), padding: float = 1.25, shift_factor: float = 0.16,
-                 scale_factor=(0.75, 1.25), rotate_factor: float = 60., crop_size='lossless',
-                 cache_dir: str = None, num_threads: int = None):
+    def __init__(self, dataset, crop_size='lossless', cache_dir: str = None, num_threads: int = None,
+                 warp: str = 'auto'):
+        if warp not in WARP_PLACES:
+            raise ValueError(f'CachedFaceDataset: warp must be one of {WARP_PLACES}, got {warp!r}')
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        ann_file = getattr(self.dataset, 'ann_file', None) or None
         if len(self.dataset) == 0:
-            raise ValueError(f'CachedFaceDataset: {getattr(self.dataset, "ann_file", "dataset")} has no faces')
-        self.settings = CropCacheSettings(input_size=input_size, padding=padding, shift_factor=shift_factor,
-                                          scale_factor=scale_factor, rotate_factor=rotate_factor,
-                                          crop_size=crop_size)
+            raise ValueError(f'CachedFaceDataset: {ann_file or "the dataset"} has no faces')
+        self.augmentor = BatchTopdownAugmentor.from_pipeline(
+            self.dataset.pipeline.transforms, source=f'{ann_file or "dataset"}: train pipeline')
+        self.warp_on_host = warp == 'host' or (warp == 'auto' and not torch.cuda.is_available())
+        self.settings = CropCacheSettings(input_size=self.augmentor.input_size, padding=self.augmentor.padding,
+                                          crop_size=crop_size, **self.augmentor.strongest_jitter)
         rank, world_size = get_dist_info()
         self.shard = (rank, world_size)
         indices = list(range(rank, len(self.dataset), world_size))
+        if not indices:
+            raise ValueError(f'CachedFaceDataset: rank {rank} of {world_size} has no faces '
+                             f'({len(self.dataset)} in the dataset)')
         self._length = math.ceil(len(self.dataset) / world_size)
-        ann_file = getattr(self.dataset, 'ann_file', None) or None
         if cache_dir is None:
             data_root = getattr(self.dataset, 'data_root', None)
             cache_dir = osp.join(data_root or osp.dirname(ann_file or '.'), 'cache')
         name = osp.splitext(osp.basename(ann_file or 'faces'))[0]
         size_tag = 'lossless' if crop_size == 'lossless' else f'S{crop_size}'
         self.cache_dir = osp.join(cache_dir, f'{name}_{size_tag}_shard{rank}of{world_size}')
-        if not indices:
-            raise ValueError(f'CachedFaceDataset: rank {rank} of {world_size} has no faces '
-                             f'({len(self.dataset)} in the dataset)')
         self.cache = FaceCropCache.build_or_open(self.cache_dir, self._faces(indices), self.settings,
-                                                 ann_file=ann_file,
-                                                 shard=self.shard, num_threads=num_threads,
+                                                 ann_file=ann_file, shard=self.shard, num_threads=num_threads,
                                                  progress=rank == 0)
 
     def _faces(self, indices) -> dict:
-        """The padded boxes and keypoints of these faces, as the train pipeline sees them."""
-        box = GetBBoxCenterScale(self.settings.padding)
+        """The padded boxes and keypoints of these faces, as the train pipeline's
+        ``GetBBoxCenterScale`` gives them."""
+        box = next(step for step in self.dataset.pipeline.transforms if type(step).__name__ == 'GetBBoxCenterScale')
         infos = [box(self.dataset.get_data_info(i)) for i in indices]
         return dict(
             dataset_index=np.asarray(indices),
@@ -94,38 +103,34 @@ class CachedFaceDataset(Dataset):
     def __len__(self) -> int:
         return self._length
 
-    def __getitem__(self, idx: int) -> dict:
-        """``face_index``: row in this rank's cache; ``cache_dir``: the cache."""
-        return dict(face_index=idx % len(self.cache), cache_dir=self.cache_dir)
+    def __getitem__(self, idx: int):
+        raise TypeError('CachedFaceDataset yields whole batches: load it with '
+                        "batch_sampler=dict(type='FaceBatchSampler') and collate_fn=dict(type='mmpose_face.face_batch_collate')")
 
+    def __getitems__(self, batch) -> dict:
+        """A :class:`FaceBatch` -> the augmented batch (B faces):
 
-@DATA_SAMPLERS.register_module()
-class ShardShuffleSampler(Sampler):
-    """Every index of a rank-local dataset once per epoch, reshuffled per epoch.
+        ``face_index`` (B,) cache rows, ``warp_matrices`` (B, 2, 3) float32
+        cache px -> input px, ``keypoints`` (B, K, 2) float32 input px (flip
+        pairs swapped), ``keypoints_visible`` (B, K), ``flip`` (B,) bool,
+        ``img_path`` (B,) and, when the warp runs here, ``inputs`` (B, 3, h,
+        w) uint8 BGR (a channels-last view of the warped (B, h, w, 3) crops).
+        """
+        rows = np.asarray(batch.rows, dtype=np.int64) % len(self.cache)
+        return self.augment(rows, self.augmentor.sample(len(rows), np.random.RandomState(batch.seed)))
 
-    Unlike ``DefaultSampler`` it does not split the indices across ranks:
-    the dataset already is this rank's shard. The order depends on the seed
-    (shared by all ranks, as mmengine syncs it), the rank and the epoch
-    (``set_epoch``, called by ``DistSamplerSeedHook``), so a resumed run
-    draws the same order.
-    """
-
-    def __init__(self, dataset, shuffle: bool = True, seed: int = None):
-        self.dataset = dataset
-        self.shuffle = shuffle
-        self.seed = sync_random_seed() if seed is None else seed
-        self.rank = get_dist_info()[0]
-        self.epoch = 0
-
-    def __iter__(self):
-        if not self.shuffle:
-            return iter(range(len(self.dataset)))
-        generator = torch.Generator()
-        generator.manual_seed(self.seed + self.epoch + 1_000_003 * self.rank)
-        return iter(torch.randperm(len(self.dataset), generator=generator).tolist())
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
+    def augment(self, rows: np.ndarray, params) -> dict:
+        """The batch of cache ``rows`` (B,) under these ``AugmentParameters``."""
+        faces = self.cache.faces
+        matrices = self.augmentor.warp_matrices(params, faces['center'][rows], faces['box_scale'][rows],
+                                                self.cache.crop_size)
+        keypoints, visible = self.augmentor.transform_keypoints(
+            faces['keypoints'][rows], faces['keypoints_visible'][rows], matrices, params.flip,
+            faces['flip_indices'])
+        out = dict(face_index=torch.from_numpy(rows), warp_matrices=torch.from_numpy(matrices.astype(np.float32)),
+                   keypoints=torch.from_numpy(keypoints), keypoints_visible=torch.from_numpy(visible),
+                   flip=torch.from_numpy(params.flip), img_path=[self.cache.img_paths[row] for row in rows])
+        if self.warp_on_host:
+            warped = self.augmentor.warp_on_host(self.cache.crops, rows, matrices)
+            out['inputs'] = torch.from_numpy(warped).permute(0, 3, 1, 2)
+        return out

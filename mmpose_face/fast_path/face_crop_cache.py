@@ -4,8 +4,8 @@ Each face is cut out of its photograph once, as a square crop of ``S x S``
 pixels centred on the (padded) face box, big enough for the strongest
 augmentation the train pipeline can draw, and sharp enough that the
 ``input_size`` network input loses nothing at the strongest zoom. Epochs
-then warp these crops on the device (:class:`~mmpose_face.models.
-BatchTopdownAugmentor`) instead of decoding and warping the photograph.
+then warp these crops (:class:`~mmpose_face.fast_path.BatchTopdownAugmentor`)
+instead of decoding and warping the photograph.
 
 Geometry (padded box ``b = (bw, bh)`` pixels, ``b^`` = ``b`` widened to the
 input's aspect ratio as ``TopdownAffine`` does, shift factor ``f``, scale
@@ -28,7 +28,7 @@ A face smaller than that in its photograph is upsampled (bilinear, like the
 reference warp); a larger one is first area-averaged by an integer factor
 when ``k >= 2`` so the cache does not alias.
 
-Files in the cache directory: ``crops.npy`` (N, 3, S, S) uint8 BGR (a
+Files in the cache directory: ``crops.npy`` (N, S, S, 3) uint8 BGR (a
 memory map), ``faces.npz`` (per face, cache pixels: ``keypoints`` (N, K, 2),
 ``keypoints_visible`` (N, K), ``center`` (N, 2), ``box_scale`` (N, 2); image
 pixels: ``origin`` (N, 2) of cache pixel (0, 0) and ``pixel_size`` (N,);
@@ -53,7 +53,7 @@ from mmpose_face.errors import FaceCropCacheError
 from mmpose_face.fileio import read_image_bgr, sha256_file
 from mmpose_face.structures import fix_aspect_ratio
 
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION = 2  # 2: crops (N, S, S, 3), as cv2 warps them in one call
 BILINEAR_MARGIN_PX = 3  # cache pixels beyond the covered square (one each side, rounded up)
 
 
@@ -192,7 +192,7 @@ def cache_key(faces: dict, settings: CropCacheSettings, crop_size: int, ann_file
 
 
 class FaceCropCache:
-    """An opened cache: ``crops`` (N, 3, S, S) uint8 BGR memory map and the
+    """An opened cache: ``crops`` (N, S, S, 3) uint8 BGR memory map and the
     per-face arrays of ``faces.npz`` (see the module docstring)."""
 
     CROPS, FACES, KEY = 'crops.npy', 'faces.npz', 'key.json'
@@ -211,13 +211,18 @@ class FaceCropCache:
         if self.crops.shape[0] != len(self.faces['center']) or self.crops.shape[0] != self.key['num_faces']:
             raise FaceCropCacheError(f'{directory}: {self.crops.shape[0]} crops for '
                                      f"{len(self.faces['center'])} faces (an interrupted build?)")
+        self.img_paths = self.faces['img_path'].tolist()
+
+    def __reduce__(self):
+        # loader workers started by spawn reopen the memory map instead of receiving a copy of it
+        return type(self), (self.directory, )
 
     def __len__(self) -> int:
         return self.crops.shape[0]
 
     @property
     def crop_size(self) -> int:
-        return self.crops.shape[-1]
+        return self.crops.shape[1]
 
     @property
     def settings(self) -> CropCacheSettings:
@@ -262,7 +267,7 @@ class FaceCropCache:
         temporary = f'.{os.getpid()}.tmp'
         crops_path = osp.join(directory, cls.CROPS)
         crops = np.lib.format.open_memmap(crops_path + temporary, mode='w+', dtype=np.uint8,
-                                          shape=(num_faces, 3, crop_size, crop_size))
+                                          shape=(num_faces, crop_size, crop_size, 3))
         rows_of_image = {}
         for row, path in enumerate(faces['img_path']):
             rows_of_image.setdefault(path, []).append(row)
@@ -272,7 +277,7 @@ class FaceCropCache:
             image, downscaled = read_image_bgr(path), {}
             for row in rows:
                 crop = warp_face_crop(image, origin[row], pixel_size[row], crop_size, downscaled)
-                crops[row] = crop.transpose(2, 0, 1)
+                crops[row] = crop
 
         try:
             with ThreadPoolExecutor(num_threads or min(8, os.cpu_count() or 1)) as pool:

@@ -9,6 +9,8 @@ from mmengine.runner import EpochBasedTrainLoop
 
 from mmpose_face.errors import NonFiniteLossError
 from mmpose_face.registry import LOOPS
+from .cached_face_dataset import CachedFaceDataset
+from .fast_data_preprocessor import FastPoseDataPreprocessor
 
 
 @LOOPS.register_module()
@@ -22,6 +24,12 @@ class FastEpochBasedTrainLoop(EpochBasedTrainLoop):
     and before an iteration-based checkpoint they are copied back in one
     transfer, pushed into the message hub in order (so logged averages are
     the same as per-step logging), and checked.
+
+    It binds the training set's crop cache and augmentor to the model's
+    ``FastPoseDataPreprocessor`` (:meth:`~FastPoseDataPreprocessor.bind`).
+    The model's own per-step check is its config's switch
+    (``model.train_cfg.check_finite_loss_every_step=False`` in the fast-path
+    configs); this loop always checks at its read-backs.
 
     Trade-off: a non-finite loss stops training up to ``sync_interval - 1``
     steps after it happened (the weights took those steps), instead of
@@ -48,10 +56,18 @@ class FastEpochBasedTrainLoop(EpochBasedTrainLoop):
         self._checkpoint_iters = (checkpoint.interval if checkpoint is not None and not checkpoint.by_epoch
                                   else None)
         self.channels_last = channels_last
-        self._pending = []      # (iteration, (V,) tensor of this step's log values) not yet read
+        self._pending = []      # (iteration, epoch, image paths, (V,) tensor of the step's log values) not yet read
         self._pending_names = None
-        # this loop checks the loss itself (deferred); the estimator's own check would sync every step
-        self._model.check_finite_loss_every_step = False
+        dataset = self.dataloader.dataset
+        if not isinstance(dataset, CachedFaceDataset):
+            raise TypeError(f'FastEpochBasedTrainLoop: the training set must be a CachedFaceDataset, got '
+                            f'{type(dataset).__name__}')
+        preprocessor = self._model.data_preprocessor
+        if not isinstance(preprocessor, FastPoseDataPreprocessor):
+            raise TypeError('FastEpochBasedTrainLoop: the model needs '
+                            "data_preprocessor=dict(type='FastPoseDataPreprocessor', ...), got "
+                            f'{type(preprocessor).__name__}')
+        preprocessor.bind(dataset.cache, dataset.augmentor)
 
     @property
     def _model(self):
@@ -75,8 +91,8 @@ class FastEpochBasedTrainLoop(EpochBasedTrainLoop):
         self.runner.call_hook('before_train_iter', batch_idx=idx, data_batch=data_batch)
         log_vars = self.runner.model.train_step(data_batch, optim_wrapper=self.runner.optim_wrapper)
         self._pending_names = list(log_vars)
-        self._pending.append((self._iter, torch.stack([value.detach().float().reshape(())
-                                                       for value in log_vars.values()])))
+        values = torch.stack([value.detach().float().reshape(()) for value in log_vars.values()])
+        self._pending.append((self._iter, self._epoch, list(data_batch['img_path']), values))
         outputs = self._read_back() if self._must_sync(idx) else None
         # outputs=None: RuntimeInfoHook records nothing for this step (it was or will be pushed in order)
         self.runner.call_hook('after_train_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)
@@ -91,18 +107,18 @@ class FastEpochBasedTrainLoop(EpochBasedTrainLoop):
         """One device->host copy of the pending losses; raise on a non-finite
         one; push all but the last step into the message hub and return the
         last as this step's outputs."""
-        iterations = [iteration for iteration, _ in self._pending]
-        values = torch.stack([value for _, value in self._pending]).cpu()
-        self._pending = []
+        pending, self._pending = self._pending, []
+        values = torch.stack([value for *_, value in pending]).cpu()
         finite = torch.isfinite(values).all(dim=1)
         if not bool(finite.all()):
             first = int((~finite).nonzero()[0, 0])
+            iteration, epoch, img_paths, _ = pending[first]
             bad = dict(zip(self._pending_names, values[first].tolist()))
-            raise NonFiniteLossError(
-                f'loss is not finite at iteration {iterations[first]} (epoch {self._epoch}): {bad}; the '
+            raise NonFiniteLossError(  # counted from 1, as the reference loop's message and the log lines
+                f'loss is not finite at iteration {iteration + 1} (epoch {epoch + 1}): {bad}; the '
                 f'fast path checks every {self.sync_interval} steps, so the weights took '
-                f'{iterations[-1] - iterations[first] + 1} step(s) since; no checkpoint was written '
-                'from them - resume from the last checkpoint')
+                f'{pending[-1][0] - iteration + 1} step(s) since; no checkpoint was written '
+                f'from them - resume from the last checkpoint. Images of that batch: {img_paths}')
         message_hub = self.runner.message_hub
         for row in values[:-1].tolist():
             for name, value in zip(self._pending_names, row):

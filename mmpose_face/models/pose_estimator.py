@@ -18,11 +18,12 @@ class TopdownPoseEstimator(BaseModel):
     crops; ``mode='loss'`` returns a loss dict, ``'predict'`` the data samples
     with ``pred_instances.keypoints`` (1, K, 2) in image pixels,
     ``'tensor'`` the raw head output (B, K, 2) in normalised crop units.
-    """
 
-    #: False when a train loop checks the losses itself at its own sync
-    #: points (``FastEpochBasedTrainLoop``): the check here waits for the GPU.
-    check_finite_loss_every_step = True
+    ``train_cfg``: passed to the head's loss; its
+    ``check_finite_loss_every_step`` (default True) refuses a NaN or infinite
+    loss before the step (a host sync per step: the fast-path configs turn
+    it off, as ``FastEpochBasedTrainLoop`` checks at its read-backs).
+    """
 
     def __init__(self, backbone, neck=None, head=None, train_cfg=None, test_cfg=None,
                  data_preprocessor=None, init_cfg=None, metainfo=None):
@@ -41,7 +42,6 @@ class TopdownPoseEstimator(BaseModel):
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode == 'loss':
-            self._loss_batch_paths = [sample.metainfo.get('img_path') for sample in data_samples]
             return self.head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
         if mode == 'predict':
             return self.predict(inputs, data_samples)
@@ -49,21 +49,33 @@ class TopdownPoseEstimator(BaseModel):
             return self.head.forward(self.extract_feat(inputs))
         raise ValueError(f'TopdownPoseEstimator: unknown mode {mode!r} (loss, predict or tensor)')
 
-    def parse_losses(self, losses: dict):
+    def train_step(self, data, optim_wrapper) -> dict:
+        """``BaseModel.train_step``, handing the batch's samples to ``parse_losses``
+        so that a non-finite loss names the batch's images."""
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        loss, log_vars = self.parse_losses(losses, data.get('data_samples') if isinstance(data, dict) else None)
+        optim_wrapper.update_params(loss)
+        return log_vars
+
+    def parse_losses(self, losses: dict, data_samples=None):
         """mmengine's loss sum, refusing a NaN or infinite loss.
 
         Called by ``train_step`` (plain or DDP) between the forward pass and
         ``optim_wrapper.update_params``, so the bad step never reaches the
-        weights and the run stops before the next checkpoint.
+        weights and the run stops before the next checkpoint. ``data_samples``
+        (the batch's, when the caller has them) name the images in the message.
         """
         loss, log_vars = super().parse_losses(losses)
-        if self.check_finite_loss_every_step and not torch.isfinite(loss):
+        if self.train_cfg.get('check_finite_loss_every_step', True) and not torch.isfinite(loss):
             message_hub = MessageHub.get_current_instance()
             iteration, epoch = message_hub.get_info('iter'), message_hub.get_info('epoch')
             raise NonFiniteLossError(  # counted from 1, as in the log lines
                 f'loss is {loss.item()} at iteration {"?" if iteration is None else iteration + 1} '
                 f'(epoch {"?" if epoch is None else epoch + 1}); the step was not applied. '
-                f'Images of this batch: {getattr(self, "_loss_batch_paths", [])}')
+                'Images of this batch: ' + (str([sample.metainfo.get('img_path') for sample in data_samples])
+                                            if data_samples is not None else 'not known here'))
         return loss, log_vars
 
     def predict(self, inputs, data_samples):

@@ -10,10 +10,10 @@ class PoseDataSample(BaseDataElement):
             pixels, ``keypoints_visible`` (1, K).
         gt_instance_labels: ``keypoint_labels`` (1, K, 2) normalised to the
             input crop, ``keypoint_weights`` (1, K).
+        gt_fields (a :class:`PixelData`): dense targets such as ``heatmaps``
+            (K, H, W), when a codec gives them.
         pred_instances: ``keypoints`` (1, K, 2) image pixels,
             ``keypoint_scores`` (1, K).
-    gt_fields (:class:`PixelData`): ``heatmaps`` (K, H, W), for heads that
-        supervise a heatmap (DSNT, IPR).
     Metainfo holds ``img_path``, ``id``, ``input_center``, ``input_scale``,
     ``input_size``, ``flip_indices`` and, for WFLW, ``attributes``.
     """

@@ -56,3 +56,18 @@ def test_visibility_2_counts_as_visible():
     codec = RegressionLabel(input_size=(64, 64))
     weights = codec.encode(np.full((1, 2, 2), 5.0, np.float32), np.array([[2, 0.4]]))['keypoint_weights']
     np.testing.assert_array_equal(weights, [[1, 0]])
+
+
+def test_encode_batch_is_encode_for_torch_tensors():
+    """The fast path's call: (B, K, 2) tensors -> the same keys and values as ``encode``."""
+    import torch
+    codec = RegressionLabel(input_size=(64, 48))
+    keypoints = np.random.RandomState(1).uniform(-8, 72, size=(5, 98, 2)).astype(np.float32)
+    visible = (np.random.RandomState(2).rand(5, 98) > 0.2).astype(np.float32)
+    expected = codec.encode(keypoints, visible)
+    batched = codec.encode_batch(torch.from_numpy(keypoints), torch.from_numpy(visible))
+    assert set(batched) == set(expected)
+    for key, value in batched.items():
+        assert isinstance(value, torch.Tensor) and value.dtype == torch.float32 and value.shape[0] == 5
+        np.testing.assert_array_equal(value.numpy(), expected[key])
+    assert 0 < expected['keypoint_weights'].mean() < 1  # both inside and outside points were encoded

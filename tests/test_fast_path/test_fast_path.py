@@ -20,17 +20,21 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.logging import MessageHub
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
 
 from mmpose_face.datasets import WFLWDataset
-from mmpose_face.fast_path import CachedFaceDataset, FaceCropCache, ShardShuffleSampler
+from mmpose_face.datasets.transforms import PackPoseInputs
+from mmpose_face.errors import FastPathPipelineError, NonFiniteLossError
+from mmpose_face.fast_path import (BatchTopdownAugmentor, CachedFaceDataset, FaceBatch, FaceBatchSampler,
+                                   FaceCropCache, FastPoseDataPreprocessor, ShardShuffleSampler, face_batch_collate)
 from mmpose_face.fast_path import cached_face_dataset as cached_face_dataset_module
+from mmpose_face.fast_path import face_batch_sampler as face_batch_sampler_module
+from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters
 from mmpose_face.fast_path.face_crop_cache import (BILINEAR_MARGIN_PX, CropCacheSettings, covered_half_side,
                                                   lossless_crop_size, rotated_half_extent)
-from mmpose_face.datasets.transforms import RandomBBoxTransform
-from mmpose_face.fast_path import BatchTopdownAugmentor, FastPoseDataPreprocessor
-from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters
-from mmpose_face.fast_path.reference_sample import reference_sample
+from mmpose_face.fast_path.reference_sample import fast_sample, reference_sample
+from mmpose_face.registry import KEYPOINT_CODECS, TRANSFORMS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = osp.join(REPO, 'tests', 'data')
@@ -39,61 +43,87 @@ FAST_CONFIG = osp.join(REPO, 'configs', 'face_2d_keypoint', 'topdown_regression'
 PUBLISHED_CONFIG = osp.join(REPO, 'configs', 'face_2d_keypoint', 'topdown_regression', 'wflw',
                             'td-reg_res50_8xb64-210e_wflw-256x256.py')
 TINY_FAST_CONFIG = osp.join(REPO, 'tests', 'configs', 'td-reg_res18_tiny_fastpath_wflw-64x64.py')
-PUBLISHED_AUGMENT = dict(flip_prob=0.5, shift_factor=0.16, shift_prob=0.3, scale_factor=(0.75, 1.25),
-                         scale_prob=1.0, rotate_factor=60., rotate_prob=0.6)
 MEAN_ABS_TOLERANCE = 1.0  # grey levels (0-255) per face; measured 0.26-0.35
 
 
-def wflw_dataset(data_root=DATA):
-    return WFLWDataset(ann_file='test_wflw.json', data_root=data_root, data_prefix=dict(img=''), pipeline=[])
+def published_pipeline(input_size=(256, 256), **changes):
+    """The published train_pipeline (configs), its input size set, steps' arguments changed by type."""
+    pipeline = Config.fromfile(PUBLISHED_CONFIG).train_pipeline
+    for step in pipeline:
+        if step['type'] == 'TopdownAffine':
+            step['input_size'] = input_size
+        if step['type'] == 'GenerateTarget':
+            step['encoder'] = dict(type='RegressionLabel', input_size=input_size)
+        step.update(changes.get(step['type'], {}))
+    return pipeline
+
+
+def wflw_dataset(data_root=DATA, input_size=(256, 256), **changes):
+    """The 4 real faces with the published train pipeline (its steps changed by ``changes``)."""
+    init_default_scope('mmpose_face')
+    return WFLWDataset(ann_file='test_wflw.json', data_root=data_root, data_prefix=dict(img=''),
+                       pipeline=published_pipeline(input_size, **changes))
 
 
 @pytest.fixture(scope='module')
 def cached_256(tmp_path_factory):
     """The 4 test faces cached for 256x256 inputs with the published settings."""
-    return CachedFaceDataset(wflw_dataset(), input_size=(256, 256),
-                             cache_dir=str(tmp_path_factory.mktemp('cache')), num_threads=1)
+    return CachedFaceDataset(wflw_dataset(), cache_dir=str(tmp_path_factory.mktemp('cache')), num_threads=1,
+                             warp='host')
 
 
-def fast_sample(cache, index, params, input_size=(256, 256), flip_indices=None):
-    """The fast path on cached face ``index`` with the given parameters:
-    (h, w, 3) float BGR image, labels (K, 2), weights (K,)."""
-    augmentor = BatchTopdownAugmentor(input_size)
-    faces = cache.faces
-    row = slice(index, index + 1)
-    matrices = augmentor.warp_matrices(params, torch.from_numpy(faces['center'][row]),
-                                       torch.from_numpy(faces['box_scale'][row]))
-    image = augmentor.warp_images(torch.from_numpy(np.array(cache.crops[row])).float(), matrices)
-    flip_indices = torch.from_numpy(faces['flip_indices']) if flip_indices is None else flip_indices
-    labels, weights = augmentor.keypoint_targets(
-        torch.from_numpy(faces['keypoints'][row]), torch.from_numpy(faces['keypoints_visible'][row]),
-        matrices, params.flip, flip_indices)
-    return image[0].permute(1, 2, 0).numpy(), labels[0].numpy(), weights[0].numpy()
-
-
-def test_fast_path_config_draws_the_published_augmentation():
+def test_fast_path_config_differs_from_the_published_one_only_in_loader_loop_precision_and_batch():
     published = Config.fromfile(PUBLISHED_CONFIG)
     fast = Config.fromfile(FAST_CONFIG)
-    steps = {step['type']: step for step in published.train_pipeline}
-    flip, jitter = steps['RandomFlip'], steps['RandomBBoxTransform']
-    augment = fast.model.data_preprocessor.augment
-    assert augment['flip_prob'] == flip.get('prob', 0.5)
-    for name in ('shift_factor', 'shift_prob', 'rotate_factor', 'rotate_prob'):
-        assert augment[name] == jitter[name], name
-    assert tuple(augment['scale_factor']) == tuple(jitter['scale_factor'])
-    assert augment['scale_prob'] == jitter.get('scale_prob', 1.0)
-    dataset = fast.train_dataloader.dataset
-    assert dataset.padding == steps['GetBBoxCenterScale'].get('padding', 1.25)
-    assert tuple(dataset.input_size) == tuple(published.codec['input_size'])
+    # the loader wraps the published training set, pipeline included: the augmentation is configured once
+    assert fast.train_dataloader.dataset.type == 'CachedFaceDataset'
+    assert fast.train_dataloader.dataset.dataset == published.train_dataloader.dataset
+    assert 'fast_augment' not in fast
+    # the model: the same but for the preprocessor's type and the per-step loss check the loop replaces
+    fast_model, published_model = fast.model.to_dict(), published.model.to_dict()
+    assert fast_model.pop('train_cfg') == dict(check_finite_loss_every_step=False)
+    assert fast_model.pop('data_preprocessor') == dict(published_model.pop('data_preprocessor'),
+                                                        type='FastPoseDataPreprocessor')
+    assert fast_model == published_model
     # one GPU x 512 = the published 8 x 64, so the learning rate is the published one
     assert fast.train_dataloader.batch_size == 8 * published.train_dataloader.batch_size
     assert fast.auto_scale_lr.base_batch_size == 512
-    assert fast.optim_wrapper.optimizer.lr == published.optim_wrapper.optimizer.lr
+    assert fast.optim_wrapper.optimizer == published.optim_wrapper.optimizer
+    assert fast.optim_wrapper.type == 'AutocastOptimWrapper'
+    assert fast.param_scheduler == published.param_scheduler
     assert fast.train_cfg.type == 'FastEpochBasedTrainLoop' and fast.train_cfg.max_epochs == 210
-    assert fast.val_dataloader.dataset.pipeline == published.val_dataloader.dataset.pipeline
+    assert fast.val_dataloader.dataset == published.val_dataloader.dataset
+    assert fast.val_evaluator == published.val_evaluator
 
 
-def test_cache_geometry_covers_the_strongest_augmentation():
+def test_the_augmentor_reads_the_train_pipeline_and_refuses_what_it_cannot_reproduce():
+    augmentor = wflw_dataset(input_size=(64, 48)).pipeline.transforms
+    augmentor = BatchTopdownAugmentor.from_pipeline(augmentor)
+    assert augmentor.input_size == (64, 48) and augmentor.padding == 1.25 and augmentor.flip_prob == 0.5
+    assert augmentor.strongest_jitter == dict(shift_factor=0.16, scale_factor=(0.75, 1.25), rotate_factor=60)
+    assert augmentor.codec.input_size == (64, 48)
+    assert augmentor.label_mapping_table == PackPoseInputs.label_mapping_table  # one table for both paths
+
+    @TRANSFORMS.register_module(force=True)
+    class RandomGreyscale:
+        def __call__(self, results):
+            return results
+
+    pipeline = published_pipeline()
+    with_extra = pipeline[:4] + [dict(type='RandomGreyscale')] + pipeline[4:]
+    with pytest.raises(FastPathPipelineError, match=r'step 4 \(RandomGreyscale\) cannot be reproduced'):
+        BatchTopdownAugmentor.from_pipeline(Compose(with_extra).transforms)
+    swapped = [pipeline[0], pipeline[1], pipeline[3], pipeline[2]] + pipeline[4:]
+    with pytest.raises(FastPathPipelineError, match=r'step 3 \(RandomFlip\) is out of the order'):
+        BatchTopdownAugmentor.from_pipeline(Compose(swapped).transforms)
+    with pytest.raises(FastPathPipelineError, match='GenerateTarget'):
+        BatchTopdownAugmentor.from_pipeline(Compose(pipeline[:5] + pipeline[6:]).transforms)
+    with pytest.raises(FastPathPipelineError, match='RandomGreyscale'):  # the data set refuses it too
+        CachedFaceDataset(WFLWDataset(ann_file='test_wflw.json', data_root=DATA, data_prefix=dict(img=''),
+                                      pipeline=with_extra), cache_dir='/nonexistent')
+
+
+def test_cache_geometry_covers_the_strongest_augmentation(cached_256):
     settings = CropCacheSettings()
     # square box s: R = s (1.25 sqrt(2) / 2 + 0.16) once rotations reach 45 degrees
     assert covered_half_side(np.array([[100., 100.]]), settings)[0] == pytest.approx(100 * (1.25 * 2**0.5 / 2 + 0.16))
@@ -102,34 +132,52 @@ def test_cache_geometry_covers_the_strongest_augmentation():
     assert rotated_half_extent(np.array([[100., 100.]]), 30.)[0] == pytest.approx(50 * (np.cos(np.pi / 6) + 0.5))
     # 256 px / 0.75 zoom over 2R: 712.6 -> 713 + 3 margin pixels
     assert lossless_crop_size(np.array([[80., 80.], [300., 300.]]), settings) == 716
+    assert cached_256.settings == CropCacheSettings(input_size=(256, 256), padding=1.25, shift_factor=0.16,
+                                                    scale_factor=(0.75, 1.25), rotate_factor=60)
     # every sampled crop stays inside: corners of the extreme crops map inside the cache
-    augmentor = BatchTopdownAugmentor((256, 256))
+    augmentor = cached_256.augmentor
     size = 716
     half = (size - 1) / 2
     box = (size - BILINEAR_MARGIN_PX) / (2 * (1.25 * 2**0.5 / 2 + 0.16))  # padded box, cache px
-    corners = torch.tensor([[0., 0.], [255., 0.], [0., 255.], [255., 255.]])
+    corners = np.array([[0., 0.], [255., 0.], [0., 255.], [255., 255.]])
     for rotation in (-60., -45., 0., 45., 60.):
         for shift in ((0.16, 0.16), (-0.16, 0.16), (0.16, -0.16)):
-            params = AugmentParameters(flip=torch.tensor([True]), shift=torch.tensor([shift]),
-                                       scale=torch.tensor([1.25]), rotation=torch.tensor([rotation]))
-            matrices = augmentor.warp_matrices(params, torch.tensor([[half, half]]), torch.tensor([[box, box]]))
-            linear, offset = matrices[0, :, :2], matrices[0, :, 2]
-            cache_points = (corners - offset) @ torch.linalg.inv(linear).T
+            params = AugmentParameters(flip=np.array([True]), shift=np.array([shift], np.float32),
+                                       scale=np.array([[1.25]], np.float32), rotation=np.array([rotation], np.float32))
+            matrix = augmentor.warp_matrices(params, np.array([[half, half]]), np.array([[box, box]]), size)[0]
+            cache_points = (corners - matrix[:, 2]) @ np.linalg.inv(matrix[:, :2]).T
             assert (cache_points >= 0.999).all() and (cache_points <= size - 1.999).all(), (rotation, shift)
 
 
-def test_fast_path_matches_reference_pipeline(cached_256):
-    dataset, cache = cached_256.dataset, cached_256.cache
+def test_the_fast_path_draws_exactly_what_the_reference_pipeline_draws(cached_256):
+    """One face from RandomState(seed) = the reference pipeline after np.random.seed(seed):
+    the same functions, in the same order."""
+    flips = 0
+    for seed in range(12):
+        _, drawn_by_reference = reference_sample(cached_256.dataset, seed % 4, seed)
+        drawn = cached_256.augmentor.sample(1, np.random.RandomState(seed))
+        np.testing.assert_array_equal(drawn.flip, drawn_by_reference.flip)
+        np.testing.assert_allclose(drawn.shift, drawn_by_reference.shift, atol=1e-6)
+        np.testing.assert_allclose(drawn.scale, drawn_by_reference.scale, rtol=1e-6)
+        np.testing.assert_array_equal(drawn.rotation, drawn_by_reference.rotation)
+        flips += int(drawn.flip[0])
+    assert 0 < flips < 12
+
+
+@pytest.mark.parametrize('on_device', [True, False], ids=['grid_sample', 'cv2_on_host'])
+def test_fast_path_matches_reference_pipeline(cached_256, on_device):
+    dataset = cached_256.dataset
     right, wrong, flips, rotated, shifted = [], [], 0, 0, 0
     for seed in range(16):
         index = seed % len(dataset)
         reference, params = reference_sample(dataset, index, seed)
-        image, labels, weights = fast_sample(cache, index, params)
+        image, labels, weights = fast_sample(cached_256, index, params, on_device=on_device)
         right.append(np.abs(image - reference['img'].astype(np.float32)).mean())
         np.testing.assert_allclose(labels, reference['keypoint_labels'][0], atol=1e-4)
         np.testing.assert_array_equal(weights, reference['keypoint_weights'][0])
         off_by_one_degree = AugmentParameters(params.flip, params.shift, params.scale, params.rotation + 1.)
-        wrong.append(np.abs(fast_sample(cache, index, off_by_one_degree)[0] - reference['img']).mean())
+        wrong.append(np.abs(fast_sample(cached_256, index, off_by_one_degree, on_device=on_device)[0]
+                            - reference['img']).mean())
         flips += bool(params.flip[0])
         rotated += bool(params.rotation[0] != 0)
         shifted += bool((params.shift != 0).any())
@@ -139,30 +187,18 @@ def test_fast_path_matches_reference_pipeline(cached_256):
 
 
 def test_flip_pairs_swap_as_in_random_flip(cached_256):
-    dataset, cache = cached_256.dataset, cached_256.cache
+    dataset = cached_256.dataset
     seed = next(s for s in range(50) if reference_sample(dataset, 0, s)[1].flip[0])
     reference, params = reference_sample(dataset, 0, seed)
-    _, labels, _ = fast_sample(cache, 0, params)
+    _, labels, _ = fast_sample(cached_256, 0, params)
     np.testing.assert_allclose(labels, reference['keypoint_labels'][0], atol=1e-4)
-    no_swap = torch.arange(len(cache.faces['flip_indices']))
-    _, unswapped, _ = fast_sample(cache, 0, params, flip_indices=no_swap)
+    faces, augmentor = cached_256.cache.faces, cached_256.augmentor
+    matrices = augmentor.warp_matrices(params, faces['center'][:1], faces['box_scale'][:1], cached_256.cache.crop_size)
+    no_swap = np.arange(len(faces['flip_indices']))
+    unswapped, _ = augmentor.transform_keypoints(faces['keypoints'][:1], faces['keypoints_visible'][:1], matrices,
+                                                 params.flip, no_swap)
+    unswapped = unswapped[0] / 256
     assert np.abs(unswapped - reference['keypoint_labels'][0]).max() > 0.05  # left and right eye differ
-
-
-def test_sampling_follows_the_reference_distributions():
-    augmentor = BatchTopdownAugmentor((256, 256), **PUBLISHED_AUGMENT)
-    generator = torch.Generator().manual_seed(0)
-    draws = augmentor.sample(20000, generator, 'cpu')
-    np.random.seed(0)
-    shift, scale, rotation = RandomBBoxTransform(shift_factor=0.16, shift_prob=0.3, scale_factor=(0.75, 1.25),
-                                                 rotate_factor=60, rotate_prob=0.6).sample_parameters(20000)
-    assert draws.flip.float().mean().item() == pytest.approx(0.5, abs=0.02)
-    for fast, ref, bound in ((draws.shift.numpy(), shift, 0.16), (draws.scale.numpy() - 1, scale - 1, 0.25),
-                             (draws.rotation.numpy(), rotation, 60.)):
-        assert np.abs(fast).max() <= bound + 1e-5
-        assert (fast != 0).mean() == pytest.approx((ref != 0).mean(), abs=0.02)
-        assert fast[fast != 0].std() == pytest.approx(ref[ref != 0].std(), rel=0.03)
-        assert fast[fast != 0].mean() == pytest.approx(0, abs=0.02 * bound)
 
 
 def test_cache_is_reused_and_rebuilt_when_the_data_or_settings_change(tmp_path):
@@ -170,9 +206,9 @@ def test_cache_is_reused_and_rebuilt_when_the_data_or_settings_change(tmp_path):
     shutil.copytree(DATA, data_root, ignore=shutil.ignore_patterns('cache'))
     cache_dir = str(tmp_path / 'cache')
 
-    def build(**kwargs):
-        return CachedFaceDataset(wflw_dataset(str(data_root)), input_size=(64, 64), cache_dir=cache_dir,
-                                 num_threads=1, **kwargs)
+    def build(**changes):
+        return CachedFaceDataset(wflw_dataset(str(data_root), (64, 64), **changes), cache_dir=cache_dir,
+                                 num_threads=1)
 
     first = build()
     crops_file = osp.join(first.cache_dir, FaceCropCache.CROPS)
@@ -192,7 +228,7 @@ def test_cache_is_reused_and_rebuilt_when_the_data_or_settings_change(tmp_path):
     os.utime(image, ns=(built_at, built_at + 10**9))  # a replaced photograph
     assert build().cache.key['images_sha256'] != moved.cache.key['images_sha256']
 
-    stronger = build(rotate_factor=90.)
+    stronger = build(RandomBBoxTransform=dict(rotate_factor=90.))  # read from the train pipeline
     assert stronger.cache.key['settings']['rotate_factor'] == 90.
     assert stronger.cache.crop_size == moved.cache.crop_size  # same dir, rebuilt for the new settings
     assert len(os.listdir(cache_dir)) == 1
@@ -202,7 +238,7 @@ def test_each_rank_caches_only_its_shard(tmp_path, monkeypatch):
     caches = {}
     for rank in (0, 1):
         monkeypatch.setattr(cached_face_dataset_module, 'get_dist_info', lambda rank=rank: (rank, 2))
-        caches[rank] = CachedFaceDataset(wflw_dataset(), input_size=(64, 64), cache_dir=str(tmp_path), num_threads=1)
+        caches[rank] = CachedFaceDataset(wflw_dataset(input_size=(64, 64)), cache_dir=str(tmp_path), num_threads=1)
     assert caches[0].cache.faces['dataset_index'].tolist() == [0, 2]
     assert caches[1].cache.faces['dataset_index'].tolist() == [1, 3]
     assert len(caches[0]) == len(caches[1]) == 2 and caches[0].cache_dir != caches[1].cache_dir
@@ -214,33 +250,131 @@ def test_each_rank_caches_only_its_shard(tmp_path, monkeypatch):
     assert sorted(sampler) == list(range(10)) and list(sampler) != epoch0
 
 
-def test_preprocessor_builds_a_normalised_batch_deterministically(tmp_path):
-    dataset = CachedFaceDataset(wflw_dataset(), input_size=(64, 64), cache_dir=str(tmp_path), num_threads=1)
-    preprocessor = FastPoseDataPreprocessor(
-        input_size=(64, 64), augment=PUBLISHED_AUGMENT, seed=7, mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375], bgr_to_rgb=True)
-    batch = torch.utils.data.default_collate([dataset[i] for i in (0, 1, 2, 3, 0, 1)])
-    hub = MessageHub.get_instance('test_fast_path')
-    hub.update_info('iter', 5)
-    first = preprocessor(batch, training=True)
-    again = preprocessor(batch, training=True)
-    hub.update_info('iter', 6)
-    other = preprocessor(batch, training=True)
-    inputs = first['inputs']
-    assert inputs.shape == (6, 3, 64, 64) and inputs.is_contiguous()  # channels-last only on CUDA
-    assert -3 < inputs.mean().item() < 3 and inputs.std().item() > 0.3  # normalised, not raw 0-255
-    labels = first['data_samples'][0].gt_instance_labels
-    assert labels.keypoint_labels.shape == (6, 98, 2) and labels.keypoint_weights.shape == (6, 98)
-    assert first['data_samples'][0].img_path[0].endswith('.jpg')
-    torch.testing.assert_close(inputs, again['inputs'])  # same seed and iteration: same draw (resume is exact)
-    assert not torch.equal(inputs, other['inputs'])
+def test_batch_seeds_are_explicit_state_of_the_sampler(monkeypatch):
+    """(seed, rank, epoch, batch number) and nothing else: what a resumed run's sampler
+    recomputes from its epoch, whatever the global iteration or the loader workers."""
+    sampler = ShardShuffleSampler(list(range(10)), seed=3)
+    batches = FaceBatchSampler(sampler, batch_size=4)
+    epoch0 = list(batches)
+    assert len(batches) == 3 and [len(batch.rows) for batch in epoch0] == [4, 4, 2]
+    assert sorted(sum((batch.rows for batch in epoch0), ())) == list(range(10))
+    assert len({batch.seed for batch in epoch0}) == 3
+    again = FaceBatchSampler(ShardShuffleSampler(list(range(10)), seed=3), batch_size=4)
+    assert list(again) == epoch0  # a fresh process (a resumed run) at epoch 0
+    sampler.set_epoch(1)
+    assert not {batch.seed for batch in batches} & {batch.seed for batch in epoch0}
+    monkeypatch.setattr(face_batch_sampler_module, 'get_dist_info', lambda: (1, 2))
+    other_rank = FaceBatchSampler(ShardShuffleSampler(list(range(10)), seed=3), batch_size=4)
+    assert not {batch.seed for batch in other_rank} & {batch.seed for batch in epoch0}
+    assert len(FaceBatchSampler(sampler, batch_size=4, drop_last=True)) == 2
 
+
+def fast_batches(tmp_path, **preprocessor):
+    dataset = CachedFaceDataset(wflw_dataset(input_size=(64, 64)), cache_dir=str(tmp_path), num_threads=1,
+                                warp='host')
+    processor = FastPoseDataPreprocessor(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+                                         bgr_to_rgb=True, **preprocessor)
+    processor.bind(dataset.cache, dataset.augmentor)
+    return dataset, processor
+
+
+def test_fast_batches_keep_the_pose_data_sample_contract(tmp_path):
+    dataset, preprocessor = fast_batches(tmp_path)
+    batch = face_batch_collate(dataset.__getitems__(FaceBatch(rows=(0, 1, 2, 3, 0, 1), seed=7)))
+    packed = preprocessor(batch, training=True)
+    inputs, samples = packed['inputs'], packed['data_samples']
+    assert inputs.shape == (6, 3, 64, 64) and inputs.dtype == torch.float32
+    assert inputs.is_contiguous(memory_format=torch.channels_last)  # as cv2 warped it: no re-layout
+    assert -3 < inputs.mean().item() < 3 and inputs.std().item() > 0.3  # normalised, not raw 0-255
+    assert len(samples) == 6  # one PoseDataSample per face, as PackPoseInputs gives
+    expected = dataset.augmentor.codec.encode(batch['keypoints'].numpy(), batch['keypoints_visible'].numpy())
+    for index, sample in enumerate(samples):
+        labels = sample.gt_instance_labels
+        assert labels.keypoint_labels.shape == (1, 98, 2) and labels.keypoint_weights.shape == (1, 98)
+        np.testing.assert_array_equal(labels.keypoint_labels.numpy(), expected['keypoint_labels'][index:index + 1])
+        np.testing.assert_array_equal(labels.keypoint_weights.numpy(), expected['keypoint_weights'][index:index + 1])
+        assert sample.img_path == dataset.cache.img_paths[(0, 1, 2, 3, 0, 1)[index]]
+        assert sample.input_size == (64, 64) and sample.flip == bool(batch['flip'][index])
+    # the same draw for the same seed; another seed draws otherwise
+    again = preprocessor(dataset.__getitems__(FaceBatch(rows=(0, 1, 2, 3, 0, 1), seed=7)), training=True)
+    torch.testing.assert_close(inputs, again['inputs'])
+    other = preprocessor(dataset.__getitems__(FaceBatch(rows=(0, 1, 2, 3, 0, 1), seed=8)), training=True)
+    assert not torch.equal(inputs, other['inputs'])
+    # warped on the device (grid_sample from the bound cache) instead of by the loader: the same batch
+    on_device = dict(batch)
+    del on_device['inputs']
+    warped_here = preprocessor(on_device, training=True)['inputs']
+    assert (warped_here - inputs).abs().mean() < 0.5 / 57  # within half a grey level
     reference_batch = dict(inputs=[torch.zeros(3, 64, 64, dtype=torch.uint8)], data_samples=[None])
     assert preprocessor(reference_batch)['inputs'].shape == (1, 3, 64, 64)  # validation batches pass through
+    with pytest.raises(RuntimeError, match='no training set is bound'):
+        FastPoseDataPreprocessor()(batch, training=True)
 
-    too_strong = FastPoseDataPreprocessor(input_size=(64, 64), augment=dict(PUBLISHED_AUGMENT, shift_factor=0.3))
-    with pytest.raises(ValueError, match='does not cover this augmentation'):
-        too_strong(batch, training=True)
+
+def test_loader_workers_deliver_the_same_batches(tmp_path):
+    dataset, _ = fast_batches(tmp_path)
+
+    def epoch(num_workers):
+        batches = FaceBatchSampler(ShardShuffleSampler(dataset, seed=5), batch_size=3)
+        loader = torch.utils.data.DataLoader(dataset, batch_sampler=batches, collate_fn=face_batch_collate,
+                                             num_workers=num_workers)
+        return list(loader)
+
+    for here, in_a_worker in zip(epoch(0), epoch(1)):
+        for key in ('inputs', 'keypoints', 'warp_matrices', 'face_index'):
+            assert torch.equal(here[key], in_a_worker[key]), key
+        assert here['img_path'] == in_a_worker['img_path']
+
+
+@KEYPOINT_CODECS.register_module(force=True)
+class CentredRegressionLabel:
+    """A second codec, for the test only: keypoints relative to the crop centre, in half crop sizes."""
+
+    def __init__(self, input_size):
+        self.input_size = tuple(input_size)
+
+    def encode(self, keypoints, keypoints_visible=None):
+        return self._encode(keypoints, np.ones(keypoints.shape[:2]) if keypoints_visible is None else keypoints_visible)
+
+    def encode_batch(self, keypoints, keypoints_visible):
+        return self._encode(keypoints, keypoints_visible)
+
+    def _encode(self, keypoints, keypoints_visible):
+        w, h = self.input_size
+        centred = (keypoints - keypoints.new_tensor([w / 2, h / 2]) if isinstance(keypoints, torch.Tensor)
+                   else (keypoints - np.array([w / 2, h / 2])).astype(np.float32))
+        scale = centred.new_tensor([w / 2, h / 2]) if isinstance(centred, torch.Tensor) else np.array([w / 2, h / 2])
+        weights = keypoints_visible > 0.5
+        return dict(keypoint_labels=centred / scale,
+                    keypoint_weights=weights.float() if isinstance(weights, torch.Tensor) else weights.astype(np.float32))
+
+    def decode(self, encoded):
+        w, h = self.input_size
+        return (encoded + 1) * np.array([w / 2, h / 2]), np.ones(encoded.shape[:2], np.float32)
+
+
+def test_a_codec_registered_later_works_on_the_fast_path_unchanged(tmp_path):
+    from mmpose_face.apis import prepare_train_config
+    from mmengine.runner import Runner
+    codec = dict(type='CentredRegressionLabel', input_size=(64, 64))
+    cfg = prepare_train_config(TINY_FAST_CONFIG, str(tmp_path / 'run'), cfg_options={
+        'train_dataloader.dataset.cache_dir': str(tmp_path / 'cache'), 'train_cfg.max_epochs': 1,
+        'model.head.decoder': codec})
+    for step in cfg.train_dataloader.dataset.dataset.pipeline:
+        if step['type'] == 'GenerateTarget':
+            step['encoder'] = codec
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint.save_best = None
+    runner = Runner.from_cfg(cfg)
+    loop = runner.train_loop  # binds the training set to the preprocessor
+    batch = next(iter(loop.dataloader))
+    samples = runner.model.data_preprocessor(batch, training=True)['data_samples']
+    expected = KEYPOINT_CODECS.build(codec).encode(batch['keypoints'].numpy(), batch['keypoints_visible'].numpy())
+    labels = torch.cat([sample.gt_instance_labels.keypoint_labels for sample in samples]).numpy()
+    np.testing.assert_allclose(labels, expected['keypoint_labels'], rtol=1e-6)
+    assert labels.min() < 0  # centred, not RegressionLabel's [0, 1]
+    runner.train()
+    assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())
 
 
 def _runner(work_dir, cache_dir, **options):
@@ -263,12 +397,11 @@ def test_losses_are_logged_every_step_but_read_at_the_interval(tmp_path):
 
 
 def test_a_nan_loss_stops_training_before_the_checkpoint(tmp_path):
-    from mmpose_face.models.pose_estimator import NonFiniteLossError
     runner = _runner(tmp_path / 'run', tmp_path / 'cache', val_cfg=None, val_dataloader=None,
                      val_evaluator=None, **{'default_hooks.checkpoint.save_best': None,
                                             'model.head.loss.loss_weight': float('nan')})
-    with pytest.raises(NonFiniteLossError, match='iteration 0'):
-        runner.train()
+    with pytest.raises(NonFiniteLossError, match=r'iteration 1 \(epoch 1\).*Images of that batch: \[.*\.jpg'):
+        runner.train()  # counted from 1, as the reference loop's message
     assert not [name for name in os.listdir(runner.work_dir) if name.endswith('.pth')]
 
 
@@ -298,21 +431,6 @@ def test_autocast_optim_wrapper_runs_the_forward_in_bf16_without_a_scaler():
         assert model(torch.ones(3, 4)).dtype == torch.float32
 
 
-def test_cpu_host_warp_like_the_batched_accelerator_path(cached_256):
-    preprocessor = FastPoseDataPreprocessor(input_size=(256, 256), augment=PUBLISHED_AUGMENT, bgr_to_rgb=True)
-    cache = preprocessor._device_cache(cached_256.cache_dir)
-    augmentor = preprocessor.augmentor
-    faces = [0, 1, 2, 3, 1, 0]
-    params = augmentor.sample(len(faces), torch.Generator().manual_seed(1), 'cpu')
-    params.rotation[0], params.scale[0], params.shift[0] = 60., 1.25, torch.tensor([0.16, -0.16])  # widest
-    index = torch.tensor(faces)
-    matrices = augmentor.warp_matrices(params, cache.center[index], cache.box_scale[index])
-    host = preprocessor._warp_on_host(cache, faces, matrices)
-    batched = preprocessor._warp_batched(cache, index, matrices)
-    # cv2 rounds sample positions to 1/32 pixel and outputs uint8: within a grey level or two
-    assert (host - batched).abs().max() <= 3 and (host - batched).abs().mean() < 0.5
-
-
 def test_channels_last_ddp_converts_the_module_before_building_buckets(tmp_path):
     import warnings
 
@@ -338,7 +456,7 @@ def test_an_unreadable_photograph_is_named_and_leaves_no_cache(tmp_path):
     shutil.copytree(DATA, data_root, ignore=shutil.ignore_patterns('cache'))
     (data_root / '7_Cheering_Cheering_7_16.jpg').write_bytes(b'not a jpeg')
     with pytest.raises(ImageLoadError, match='7_Cheering_Cheering_7_16.jpg'):
-        CachedFaceDataset(wflw_dataset(str(data_root)), input_size=(64, 64), cache_dir=str(tmp_path / 'cache'),
+        CachedFaceDataset(wflw_dataset(str(data_root), (64, 64)), cache_dir=str(tmp_path / 'cache'),
                           num_threads=1)
     (cache_dir, ) = os.listdir(tmp_path / 'cache')
     assert os.listdir(tmp_path / 'cache' / cache_dir) == []

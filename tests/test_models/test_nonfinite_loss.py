@@ -17,6 +17,7 @@ from mmpose_face.apis.cli import run_tool
 from mmpose_face.models.losses.smooth_l1_loss import SmoothL1Loss
 from mmpose_face.models.pose_estimator import NonFiniteLossError
 from mmpose_face.registry import HOOKS
+from mmpose_face.structures import PoseDataSample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SMALL_CONFIG = osp.join(REPO, 'tests', 'configs', 'td-reg_res18_tiny_wflw-32x32.py')
@@ -87,8 +88,10 @@ def test_a_nan_loss_stops_training_before_the_step_and_the_checkpoint(tmp_path, 
 
 def test_parse_losses_refuses_inf_and_passes_finite_losses():
     model = init_model(SMALL_CONFIG)
-    model._loss_batch_paths = ['a.jpg', 'b.jpg']
+    samples = [PoseDataSample(metainfo=dict(img_path=path)) for path in ('a.jpg', 'b.jpg')]
     with pytest.raises(NonFiniteLossError, match=r"loss is inf .*Images of this batch: \['a.jpg', 'b.jpg'\]"):
-        model.parse_losses({'loss_kpt': torch.tensor(float('inf'))})
+        model.parse_losses({'loss_kpt': torch.tensor(float('inf'))}, samples)
+    model.train_cfg['check_finite_loss_every_step'] = False  # the fast-path configs' switch
+    assert not torch.isfinite(model.parse_losses({'loss_kpt': torch.tensor(float('inf'))})[0])
     loss, _ = model.parse_losses({'loss_kpt': torch.tensor(0.25)})
     assert loss.item() == 0.25

@@ -12,8 +12,15 @@ class PackPoseInputs:
     """``{'inputs': (3, h, w) uint8 tensor, 'data_samples': PoseDataSample}``.
 
     Ground truth keeps image-pixel ``keypoints`` for the metric; targets go to
-    ``gt_instance_labels``, target ``heatmaps`` (K, H, W) to ``gt_fields``; ``meta_keys`` present in the dict become metainfo.
+    ``gt_instance_labels``; ``meta_keys`` present in the dict become metainfo.
     """
+
+    #: codec outputs packed into ``gt_instance_labels`` (as tensors), by key
+    #: (mmpose's names); the fast path packs ``encode_batch`` outputs by the same table
+    label_mapping_table = dict(keypoint_labels='keypoint_labels', keypoint_weights='keypoint_weights',
+                               keypoints_visible_weights='keypoints_visible_weights')
+    #: codec outputs (K, H, W) packed into ``gt_fields`` (a ``PixelData``), e.g. heatmaps
+    field_mapping_table = dict(heatmaps='heatmaps', heatmap_weights='heatmap_weights')
 
     def __init__(self, meta_keys=('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
                                   'img_shape', 'input_size', 'input_center', 'input_scale',
@@ -31,10 +38,12 @@ class PackPoseInputs:
             gt_instances.keypoints_visible = results['keypoints_visible']
         data_sample = PoseDataSample(metainfo={k: results[k] for k in self.meta_keys if k in results})
         data_sample.gt_instances = gt_instances
-        if 'keypoint_labels' in results:
-            data_sample.gt_instance_labels = InstanceData(
-                keypoint_labels=torch.from_numpy(results['keypoint_labels']),
-                keypoint_weights=torch.from_numpy(results['keypoint_weights']))
-        if 'heatmaps' in results:
-            data_sample.gt_fields = PixelData(heatmaps=torch.from_numpy(results['heatmaps']))
+        labels = {name: torch.from_numpy(np.asarray(results[key])) for key, name in self.label_mapping_table.items()
+                  if key in results}
+        if labels:
+            data_sample.gt_instance_labels = InstanceData(**labels)
+        fields = {name: torch.from_numpy(np.asarray(results[key])) for key, name in self.field_mapping_table.items()
+                  if key in results}
+        if fields:
+            data_sample.gt_fields = PixelData(**fields)
         return dict(inputs=torch.from_numpy(image), data_samples=data_sample)

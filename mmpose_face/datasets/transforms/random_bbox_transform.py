@@ -1,17 +1,6 @@
 """Random shift, scale and rotation of the crop box (not of the image)."""
-import numpy as np
-
 from mmpose_face.registry import TRANSFORMS
-
-
-def truncated_standard_normal(size) -> np.ndarray:
-    """Standard normal samples truncated to [-1, 1] (rejection sampling)."""
-    samples = np.random.randn(*size)
-    outside = np.abs(samples) > 1
-    while outside.any():
-        samples[outside] = np.random.randn(int(outside.sum()))
-        outside = np.abs(samples) > 1
-    return samples.astype(np.float32)
+from mmpose_face.structures.topdown_augmentation import sample_bbox_jitter
 
 
 @TRANSFORMS.register_module()
@@ -32,14 +21,8 @@ class RandomBBoxTransform:
 
     def sample_parameters(self, num_boxes: int):
         """Shift (N, 2) in box sizes, scale (N, 1) factor, rotation (N,) degrees."""
-        shift = truncated_standard_normal((num_boxes, 2)) * self.shift_factor
-        shift = np.where(np.random.rand(num_boxes, 1) < self.shift_prob, shift, 0.)
-        low, high = self.scale_factor
-        scale = truncated_standard_normal((num_boxes, 1)) * (high - low) * 0.5 + (high + low) * 0.5
-        scale = np.where(np.random.rand(num_boxes, 1) < self.scale_prob, scale, 1.)
-        rotation = truncated_standard_normal((num_boxes, )) * self.rotate_factor
-        rotation = np.where(np.random.rand(num_boxes) < self.rotate_prob, rotation, 0.)
-        return shift.astype(np.float32), scale.astype(np.float32), rotation.astype(np.float32)
+        return sample_bbox_jitter(num_boxes, self.shift_factor, self.shift_prob, self.scale_factor,
+                                  self.scale_prob, self.rotate_factor, self.rotate_prob)
 
     def __call__(self, results: dict) -> dict:
         bbox_scale = results['bbox_scale']

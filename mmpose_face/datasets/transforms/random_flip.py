@@ -4,6 +4,7 @@ import numpy as np
 
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import flip_keypoints_horizontal
+from mmpose_face.structures.topdown_augmentation import sample_flips
 
 
 @TRANSFORMS.register_module()
@@ -20,7 +21,7 @@ class RandomFlip:
         self.prob, self.direction = prob, direction
 
     def __call__(self, results: dict) -> dict:
-        flip = np.random.rand() < self.prob
+        flip = sample_flips(1, self.prob)[0]
         results['flip'] = bool(flip)
         results['flip_direction'] = self.direction if flip else None
         if not flip:
