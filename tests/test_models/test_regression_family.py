@@ -15,7 +15,6 @@ from mmengine.structures import InstanceData, PixelData
 
 from mmpose_face.datasets.dataset_info import load_dataset_info
 from mmpose_face.models.heads.integral_regression_head import flip_heatmaps, heatmap_mass_near
-from mmpose_face.models.heads.regression_head import flip_normalised_coordinates
 from mmpose_face.models.utils import RealNVP, normalised_pck_accuracy
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
 from mmpose_face.structures import PoseDataSample
