@@ -476,3 +476,54 @@ def _sample(labels, num_points):
     sample = PoseDataSample(metainfo=dict(input_size=(64, 64)))
     sample.gt_instance_labels = InstanceData(keypoint_labels=labels, keypoint_weights=torch.ones(1, num_points))
     return sample
+
+
+# --------------------------------------------------------------------------- fast path
+RLE_FAST = 'configs/face_2d_keypoint/topdown_regression/wflw/td-reg_res50_rle_fastpath-210e_wflw-256x256.py'
+
+
+def test_rle_fast_path_config_is_the_rle_config_on_the_fast_path():
+    from mmengine.config import Config
+    fast = Config.fromfile(RLE_FAST)
+    reference = Config.fromfile('configs/face_2d_keypoint/topdown_regression/wflw/'
+                                'td-reg_res50_rle-8xb64-210e_wflw-256x256.py')
+    assert fast.model.head == reference.model.head and fast.model.head.type == 'RLEHead'
+    assert fast.optim_wrapper.optimizer == reference.optim_wrapper.optimizer
+    assert fast.train_cfg.type == 'FastEpochBasedTrainLoop'
+    assert fast.train_dataloader.dataset.dataset.pipeline == reference.train_dataloader.dataset.pipeline
+
+
+@pytest.mark.parametrize('head_kind', ['rle', 'dsnt'])
+def test_the_new_heads_train_on_the_fast_path(tmp_path, one_thread, head_kind):
+    """The tiny fast-path config (tests/configs) with the RLE or the DSNT head: the
+    preprocessor's ``encode_batch`` targets (heatmaps too) reach the loss."""
+    from mmengine.runner import Runner
+
+    from mmpose_face.apis import prepare_train_config
+    if head_kind == 'rle':
+        codec = dict(type='RegressionLabel', input_size=(64, 64))
+        head = dict(type='RLEHead', in_channels=512, num_joints=K, decoder=codec)
+        neck = dict(type='GlobalAveragePooling')
+    else:
+        codec = dict(type='IntegralRegressionLabel', input_size=(64, 64), heatmap_size=(16, 16), sigma=1.0)
+        head = dict(type='DSNTHead', in_channels=512, in_featuremap_size=(2, 2), num_joints=K,
+                    deconv_out_channels=(16, 16, 16), decoder=codec)
+        neck = None
+    cfg = prepare_train_config('tests/configs/td-reg_res18_tiny_fastpath_wflw-64x64.py', str(tmp_path / 'run'),
+                               cfg_options={'train_dataloader.dataset.cache_dir': str(tmp_path / 'cache'),
+                                            'train_cfg.max_epochs': 1})
+    cfg.model.head, cfg.model.neck = head, neck
+    for step in cfg.train_dataloader.dataset.dataset.pipeline:
+        if step['type'] == 'GenerateTarget':
+            step['encoder'] = codec
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint.save_best = None
+    runner = Runner.from_cfg(cfg)
+    batch = next(iter(runner.train_loop.dataloader))
+    samples = runner.model.data_preprocessor(batch, training=True)['data_samples']
+    if head_kind == 'dsnt':
+        expected = KEYPOINT_CODECS.build(codec).encode(batch['keypoints'][:1].numpy(),
+                                                       batch['keypoints_visible'][:1].numpy())
+        assert np.allclose(samples[0].gt_fields.heatmaps.numpy(), expected['heatmaps'], atol=1e-6)
+    runner.train()
+    assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())
