@@ -35,7 +35,8 @@ class FaceLandmarker:
         detector: callable ``image_bgr -> (boxes (N, 4) xyxy, scores (N,))``;
             ``None`` = :class:`HOGFaceDetector` made on first use.
 
-    ``landmarker(image_bgr, boxes)`` -> keypoints (N, K, 2) in image pixels.
+    ``landmarker(image_bgr, boxes)`` -> keypoints (N, K, 2) in image pixels;
+    :meth:`predict` also gives the model's per-landmark scores.
     """
 
     def __init__(self, config, checkpoint: str = None, device: str = 'cpu', batch_size: int = 32,
@@ -65,13 +66,20 @@ class FaceLandmarker:
         return self.detector(image_bgr)
 
     def __call__(self, image_bgr: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        return self.predict(image_bgr, boxes)[0]
+
+    def predict(self, image_bgr: np.ndarray, boxes: np.ndarray):
+        """keypoints (N, K, 2) image pixels and keypoint_scores (N, K): the model's
+        confidence per landmark (RLE: from sigma; integral heads: heatmap mass;
+        DeepPose: 1.0), ``None`` with ONNX."""
         boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
         num_keypoints = self.dataset_meta['num_keypoints']
         if len(boxes) == 0:
-            return np.zeros((0, num_keypoints, 2), np.float32)
+            return np.zeros((0, num_keypoints, 2), np.float32), np.zeros((0, num_keypoints), np.float32)
         if self.onnx_model is None:
             results = inference_topdown(self.model, image_bgr, boxes, batch_size=self.batch_size)
-            return np.concatenate([r.pred_instances.keypoints for r in results]).astype(np.float32)
+            return (np.concatenate([r.pred_instances.keypoints for r in results]).astype(np.float32),
+                    np.concatenate([r.pred_instances.keypoint_scores for r in results]).astype(np.float32))
         keypoints = []
         data_list = prepare_face_crops(self.config, self.dataset_meta, image_bgr, boxes)
         for start in range(0, len(data_list), self.batch_size):
@@ -82,14 +90,18 @@ class FaceLandmarker:
                 scale = np.asarray(item['data_samples'].metainfo['input_scale'], np.float32)
                 center = np.asarray(item['data_samples'].metainfo['input_center'], np.float32)
                 keypoints.append(coords * scale + center - 0.5 * scale)
-        return np.stack(keypoints).astype(np.float32)
+        return np.stack(keypoints).astype(np.float32), None
 
 
-def faces_to_json(boxes, scores, keypoints) -> list:
-    """One dict per face: ``bbox`` [x1, y1, x2, y2], ``score``, ``keypoints`` K x [x, y] (pixels)."""
-    return [dict(bbox=[round(float(v), 2) for v in box], score=round(float(score), 4),
-                 keypoints=np.round(points.astype(np.float64), 2).tolist())
-            for box, score, points in zip(boxes, scores, keypoints)]
+def faces_to_json(boxes, scores, keypoints, keypoint_scores=None) -> list:
+    """One dict per face: ``bbox`` [x1, y1, x2, y2], ``score``, ``keypoints`` K x [x, y] (pixels)
+    and, when the model gives them, ``keypoint_scores`` K confidences."""
+    faces = [dict(bbox=[round(float(v), 2) for v in box], score=round(float(score), 4),
+                  keypoints=np.round(points.astype(np.float64), 2).tolist())
+             for box, score, points in zip(boxes, scores, keypoints)]
+    for face, confidences in zip(faces, [] if keypoint_scores is None else keypoint_scores):
+        face['keypoint_scores'] = np.round(np.asarray(confidences, np.float64), 4).tolist()
+    return faces
 
 
 def list_inputs(input_path: str):
@@ -124,10 +136,11 @@ class _Window:
         return key not in (ord('q'), 27)
 
 
-def _draw(visualizer, image_bgr, boxes, keypoints) -> np.ndarray:
+def _draw(visualizer, image_bgr, boxes, keypoints, keypoint_scores=None) -> np.ndarray:
     rgb = np.ascontiguousarray(image_bgr[..., ::-1])
-    for box, points in zip(boxes, keypoints):
-        visualizer.draw_face(rgb, points, visualizer.pred_color, bbox=box)
+    for n, (box, points) in enumerate(zip(boxes, keypoints)):
+        visualizer.draw_face(rgb, points, visualizer.pred_color, bbox=box,
+                             scores=None if keypoint_scores is None else keypoint_scores[n])
     return np.ascontiguousarray(rgb[..., ::-1])
 
 
@@ -172,16 +185,17 @@ def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, b
             boxes, scores = boxes_for(bboxes_by_image, key)
         else:
             boxes, scores = landmarker.detect(image_bgr)
-        return boxes, scores, landmarker(image_bgr, boxes)
+        return (boxes, scores, *landmarker.predict(image_bgr, boxes))
 
     started, items, num_faces = time.perf_counter(), [], 0
     if kind == 'images':
         for path in tqdm(source, desc='images', unit='image', disable=len(source) < 2):
             image = read_image_bgr(path)
-            boxes, scores, keypoints = find_and_predict(image, path)
+            boxes, scores, keypoints, keypoint_scores = find_and_predict(image, path)
             num_faces += len(boxes)
-            item = dict(input=path, faces=faces_to_json(boxes, scores, keypoints), json=None, output=None)
-            drawn = _draw(visualizer, image, boxes, keypoints)
+            item = dict(input=path, faces=faces_to_json(boxes, scores, keypoints, keypoint_scores),
+                        json=None, output=None)
+            drawn = _draw(visualizer, image, boxes, keypoints, keypoint_scores)
             if out_dir:
                 item['output'] = osp.join(out_dir, osp.basename(path))
                 write_image_bgr(item['output'], drawn)
@@ -217,9 +231,10 @@ def _run_video(kind, source, find_and_predict, visualizer, out_dir, window, max_
             if not ok:
                 break
             frame_size = (frame.shape[1], frame.shape[0])
-            boxes, scores, keypoints = find_and_predict(frame, str(len(item['frames'])))
-            item['frames'].append(dict(frame=len(item['frames']), faces=faces_to_json(boxes, scores, keypoints)))
-            drawn = _draw(visualizer, frame, boxes, keypoints)
+            boxes, scores, keypoints, keypoint_scores = find_and_predict(frame, str(len(item['frames'])))
+            item['frames'].append(dict(frame=len(item['frames']),
+                                       faces=faces_to_json(boxes, scores, keypoints, keypoint_scores)))
+            drawn = _draw(visualizer, frame, boxes, keypoints, keypoint_scores)
             if out_dir:
                 if writer is None:
                     item['output'] = osp.join(out_dir, stem + '.mp4')

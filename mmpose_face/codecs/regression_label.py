@@ -51,8 +51,17 @@ class RegressionLabel:
     def decode(self, encoded: np.ndarray):
         """Normalised coordinates (N, K, 2) -> crop-pixel keypoints (N, K, 2)
         float64 (as mmpose: mapping far-off points back to the image then
-        loses nothing) and scores (N, K) (all 1: regression gives no confidence)."""
+        loses nothing) and scores (N, K) (all 1: regression gives no confidence).
+
+        (N, K, 4) is coordinates and sigmas in (0, 1) (RLE): the scores are
+        then ``mean(1 - sigma)`` over x and y, as in mmpose."""
+        if encoded.shape[-1] not in (2, 4):
+            raise ValueError(f'RegressionLabel.decode: last dimension must be 2 (x, y) or 4 '
+                             f'(x, y, sigma_x, sigma_y), got shape {encoded.shape}')
         w, h = self.input_size
-        keypoints = encoded * np.array([w, h], dtype=np.float64)
-        scores = np.ones(encoded.shape[:2], dtype=np.float32)
+        keypoints = encoded[..., :2] * np.array([w, h], dtype=np.float64)
+        if encoded.shape[-1] == 4:
+            scores = (1 - encoded[..., 2:4]).mean(axis=-1)
+        else:
+            scores = np.ones(encoded.shape[:2], dtype=np.float32)
         return keypoints, scores

@@ -49,16 +49,20 @@ class PoseLocalVisualizer(Visualizer):
             ``skeleton_links`` when it has any, else its ``contours``
             (:meth:`set_dataset_meta`); points only until it is set.
         draw_bbox: draw the face box the crop was made from.
+        low_score_color: RGB colour of a predicted point with score 0; a point
+            with score s is drawn ``s * pred colour + (1 - s) * low_score_color``,
+            so confident points keep the prediction colour (DeepPose: all 1).
     """
 
     def __init__(self, name: str = 'visualizer', image: np.ndarray = None, vis_backends=None,
                  save_dir: str = None, gt_color=(0, 220, 0), pred_color=(255, 40, 40),
                  bbox_color=(255, 200, 0), radius: float = None, line_width: int = None,
-                 draw_contours: bool = True, draw_bbox: bool = True):
+                 draw_contours: bool = True, draw_bbox: bool = True, low_score_color=(255, 230, 0)):
         super().__init__(name=name, image=image, vis_backends=vis_backends, save_dir=save_dir)
         self.gt_color, self.pred_color, self.bbox_color = tuple(gt_color), tuple(pred_color), tuple(bbox_color)
         self.radius, self.line_width = radius, line_width
         self.draw_contours, self.draw_bbox = draw_contours, draw_bbox
+        self.low_score_color = tuple(low_score_color)
         self.links = []
 
     def set_dataset_meta(self, dataset_meta: dict) -> None:
@@ -77,7 +81,7 @@ class PoseLocalVisualizer(Visualizer):
         return radius, line_width
 
     def draw_face(self, image: np.ndarray, keypoints: np.ndarray, color, visible: np.ndarray = None,
-                  bbox: np.ndarray = None) -> np.ndarray:
+                  bbox: np.ndarray = None, scores: np.ndarray = None) -> np.ndarray:
         """Draw one face in place and return the image.
 
         Args:
@@ -85,6 +89,8 @@ class PoseLocalVisualizer(Visualizer):
             keypoints: (K, 2) image pixels.
             visible: (K,) points drawn where > 0.5; ``None`` = all.
             bbox: (4,) xyxy pixels, drawn when ``draw_bbox``.
+            scores: (K,) confidences in [0, 1]: each point coloured between
+                ``color`` (1) and ``low_score_color`` (0).
         """
         keypoints = np.asarray(keypoints, dtype=np.float64).reshape(-1, 2)
         shown = np.ones(len(keypoints), bool) if visible is None else np.asarray(visible).reshape(-1) > 0.5
@@ -102,23 +108,31 @@ class PoseLocalVisualizer(Visualizer):
                     cv2.line(image, tuple(int(v) for v in fixed[i]), tuple(int(v) for v in fixed[j]),
                              color, line_width, cv2.LINE_AA, SUBPIXEL_BITS)
         radius_fixed = int(round(radius * (1 << SUBPIXEL_BITS)))
+        if scores is not None:
+            weight = np.clip(np.nan_to_num(np.asarray(scores, np.float64).reshape(-1)), 0, 1)[:, None]
+            point_colors = np.round(weight * color + (1 - weight) * np.asarray(self.low_score_color))
         for k in np.flatnonzero(shown):
-            cv2.circle(image, tuple(int(v) for v in fixed[k]), radius_fixed, color, -1, cv2.LINE_AA,
+            point_color = color if scores is None else tuple(int(c) for c in point_colors[k])
+            cv2.circle(image, tuple(int(v) for v in fixed[k]), radius_fixed, point_color, -1, cv2.LINE_AA,
                        SUBPIXEL_BITS)
         return image
 
     def draw_instances(self, image: np.ndarray, instances, color) -> np.ndarray:
         """Draw every face of an InstanceData (``keypoints`` (N, K, 2), optional
-        ``keypoints_visible`` (N, K) and ``bboxes`` (N, 4)) in place."""
+        ``keypoints_visible`` (N, K) and ``bboxes`` (N, 4)) in place. Predictions with
+        ``keypoint_scores`` (N, K) are coloured by score, every point shown."""
         if instances is None or 'keypoints' not in instances:
             return image
         keypoints = np.asarray(instances.keypoints).reshape(len(instances.keypoints), -1, 2)
-        visible = instances.get('keypoints_visible')
+        scores = instances.get('keypoint_scores')
+        # a prediction's keypoints_visible is its scores: colour by them rather than hide
+        visible = instances.get('keypoints_visible') if scores is None else None
         bboxes = instances.get('bboxes')
         for n in range(len(keypoints)):
             self.draw_face(image, keypoints[n], color,
                            None if visible is None else np.asarray(visible)[n],
-                           None if bboxes is None or n >= len(bboxes) else np.asarray(bboxes)[n])
+                           None if bboxes is None or n >= len(bboxes) else np.asarray(bboxes)[n],
+                           None if scores is None else np.asarray(scores)[n])
         return image
 
     def add_datasample(self, name: str, image: np.ndarray, data_sample=None, draw_gt: bool = True,

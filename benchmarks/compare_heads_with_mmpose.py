@@ -1,0 +1,242 @@
+"""Same weights, same inputs: the regression-family heads of mmpose 1.3.2 and of mmpose_face agree.
+
+    bash benchmarks/mmpose_reference/setup_env.sh      # once: .venv-mmpose/
+    .venv/bin/python benchmarks/compare_heads_with_mmpose.py [--json OUT] [--tolerance 1e-5]
+
+For each head of the family (RLE with Laplace, Gaussian and no residual;
+mmpose's IPR config (DSNTHead + SmoothL1 + KeypointMSELoss), DSNT (+ JS
+divergence), DSNT with debias and beta 10, a plain IntegralRegressionHead
+without deconvolutions) it builds our head from the config, gives it random
+weights with spread (the RealNVP flow included, so the flow's maths is
+exercised, not only its near-identity start), saves the state dict and has
+mmpose build the same config and load it with ``strict=True`` (so the
+state-dict keys are mmpose's). Both then run ``forward``, ``loss`` and
+``predict`` (flip test off, on, on with heatmap shift) on the same random
+features, labels and target heatmaps (98 WFLW points, real flip pairs).
+Also encodes random keypoints with IntegralRegressionLabel in both (biased,
+unbiased, sigma 1.5, unnormalised). Reports the largest differences; exit
+code 1 when one is ``--tolerance`` or more (losses: relative; keypoints: in
+units of the input size). mmpose runs as a subprocess in its own environment
+(benchmarks/mmpose_reference/run_mmpose_heads.py). Small sizes: a few seconds.
+"""
+import argparse
+import json
+import os.path as osp
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+REFERENCE_PYTHON = osp.join(REPO_ROOT, '.venv-mmpose', 'bin', 'python')
+REFERENCE_RUNNER = osp.join(REPO_ROOT, 'benchmarks', 'mmpose_reference', 'run_mmpose_heads.py')
+
+INPUT_SIZE = (64, 64)
+HEATMAP_SIZE = (16, 16)
+BATCH = 3
+CODEC = dict(type='IntegralRegressionLabel', input_size=INPUT_SIZE, heatmap_size=HEATMAP_SIZE,
+             sigma=2.0, normalize=True)
+DECONV = dict(in_channels=32, in_featuremap_size=(2, 2), num_joints=98,
+              deconv_out_channels=(16, 16), deconv_kernel_sizes=(4, 4))
+# 2x2 features, two deconvolutions -> 8x8; the codec's maps must be the same size
+CODEC_8 = dict(CODEC, heatmap_size=(8, 8))
+CASES = {
+    'rle_laplace': dict(type='RLEHead', in_channels=32, num_joints=98,
+                        loss=dict(type='RLELoss', use_target_weight=True),
+                        decoder=dict(type='RegressionLabel', input_size=INPUT_SIZE)),
+    'rle_gaussian_sum': dict(type='RLEHead', in_channels=32, num_joints=98,
+                             loss=dict(type='RLELoss', use_target_weight=True,
+                                       q_distribution='gaussian', size_average=False),
+                             decoder=dict(type='RegressionLabel', input_size=INPUT_SIZE)),
+    'rle_no_residual': dict(type='RLEHead', in_channels=32, num_joints=98,
+                            loss=dict(type='RLELoss', use_target_weight=True, residual=False),
+                            decoder=dict(type='RegressionLabel', input_size=INPUT_SIZE)),
+    'ipr_mse': dict(type='DSNTHead', **DECONV, decoder=CODEC_8, loss=dict(
+        type='MultipleLossWrapper', losses=[dict(type='SmoothL1Loss', use_target_weight=True),
+                                            dict(type='KeypointMSELoss', use_target_weight=True)])),
+    'dsnt_js': dict(type='DSNTHead', **DECONV, decoder=CODEC_8),
+    'dsnt_debias_beta10': dict(type='DSNTHead', **DECONV, debias=True, beta=10., decoder=CODEC_8),
+    'integral_no_deconv': dict(type='IntegralRegressionHead', in_channels=32,
+                               in_featuremap_size=(16, 16), num_joints=98,
+                               deconv_out_channels=None, decoder=CODEC),
+}
+TEST_CFGS = {'flip0': dict(flip_test=False),
+             'flip1': dict(flip_test=True, shift_coords=True),
+             'flip1_shift_heatmap': dict(flip_test=True, shift_coords=True, shift_heatmap=True)}
+CODECS = {'biased_sigma2': CODEC,
+          'unbiased_sigma2': dict(CODEC, unbiased=True),
+          'biased_sigma1.5': dict(CODEC, sigma=1.5),
+          'unnormalised': dict(CODEC, normalize=False)}
+
+
+def spread_weights(head: torch.nn.Module, seed: int) -> dict:
+    """Random weights whose outputs vary from point to point and face to face
+    (BatchNorm statistics too); the fixed linspace grids are kept."""
+    generator = torch.Generator().manual_seed(seed)
+    state = head.state_dict()
+    for key, value in state.items():
+        if not value.is_floating_point() or 'linspace' in key or key.endswith(('loc', 'cov', 'mask')):
+            continue
+        if key.endswith('running_var') or (value.ndim == 1 and 'deconv_layers' in key and key.endswith('weight')):
+            state[key] = 0.5 + torch.rand(value.shape, generator=generator)
+        elif value.ndim == 1:
+            state[key] = 0.1 * torch.randn(value.shape, generator=generator)
+        else:
+            fan_in = value[0].numel() if 'deconv' not in key else value.shape[0] * value[0, 0].numel()
+            state[key] = torch.randn(value.shape, generator=generator) * (1.5 / fan_in ** 0.5)
+    return state
+
+
+def make_inputs(flip_indices, seed: int = 0) -> dict:
+    from mmpose_face.registry import KEYPOINT_CODECS
+    rng = np.random.default_rng(seed)
+    k = len(flip_indices)
+    labels = rng.uniform(-0.1, 1.1, (BATCH, k, 2)).astype(np.float32)
+    weights = (rng.uniform(size=(BATCH, k)) > 0.2).astype(np.float32)
+    inputs = dict(keypoint_labels=labels, keypoint_weights=weights)
+    for case, cfg in CASES.items():
+        if cfg['type'] == 'RLEHead':
+            shape = (BATCH, cfg['in_channels'])
+        else:
+            shape = (BATCH, cfg['in_channels'], *cfg['in_featuremap_size'][::-1])
+        inputs[f'feats/{case}'] = rng.normal(size=shape).astype(np.float32)
+        inputs[f'feats_flipped/{case}'] = rng.normal(size=shape).astype(np.float32)
+        if cfg['type'] != 'RLEHead':
+            codec = KEYPOINT_CODECS.build(cfg['decoder'])
+            inputs[f'heatmaps/{case}'] = np.stack([
+                codec.encode(labels[i:i + 1] * np.array(INPUT_SIZE, np.float32), weights[i:i + 1])['heatmaps']
+                for i in range(BATCH)])
+    # codec points: inside, on the border and outside the crop, some at exact half pixels
+    points = rng.uniform(-10, INPUT_SIZE[0] + 10, (6, 1, k, 2)).astype(np.float32)
+    points[0] = np.round(points[0] * 2) / 2
+    inputs['codec_keypoints'] = points
+    inputs['codec_visible'] = (rng.uniform(size=(6, 1, k)) > 0.15).astype(np.float32)
+    return inputs
+
+
+def run_ours(job: dict, inputs: dict) -> dict:
+    from mmengine.structures import InstanceData, PixelData
+
+    import mmpose_face.codecs  # noqa: F401
+    import mmpose_face.models  # noqa: F401
+    from mmpose_face.registry import KEYPOINT_CODECS, MODELS
+    from mmpose_face.structures import PoseDataSample
+    out = {}
+    for case, spec in job['cases'].items():
+        head = MODELS.build(spec['head'])
+        head.load_state_dict(torch.load(spec['state_dict']), strict=True)
+        head.eval()
+        samples = []
+        for i in range(BATCH):
+            sample = PoseDataSample(metainfo=dict(flip_indices=job['flip_indices'],
+                                                  input_size=tuple(job['input_size'])))
+            sample.gt_instance_labels = InstanceData(
+                keypoint_labels=torch.from_numpy(inputs['keypoint_labels'][i:i + 1]),
+                keypoint_weights=torch.from_numpy(inputs['keypoint_weights'][i:i + 1]))
+            if f'heatmaps/{case}' in inputs:
+                sample.gt_fields = PixelData(heatmaps=torch.from_numpy(inputs[f'heatmaps/{case}'][i]))
+            samples.append(sample)
+        feats = (torch.from_numpy(inputs[f'feats/{case}']),)
+        feats_flipped = (torch.from_numpy(inputs[f'feats_flipped/{case}']),)
+        with torch.no_grad():
+            outputs = head.forward(feats)
+            for i, value in enumerate(outputs if isinstance(outputs, tuple) else (outputs,)):
+                out[f'forward/{case}/{i}'] = value.numpy()
+            for key, value in head.loss(feats, samples).items():
+                out[f'loss/{case}/{key}'] = value.numpy()
+            for name, test_cfg in job['test_cfgs'].items():
+                both = (feats, feats_flipped) if test_cfg.get('flip_test') else feats
+                preds = head.predict(both, samples, test_cfg=test_cfg)
+                out[f'pred/{case}/{name}/keypoints'] = np.concatenate([p.keypoints for p in preds])
+                out[f'pred/{case}/{name}/scores'] = np.concatenate([p.keypoint_scores for p in preds])
+        out[f'state_dict_shapes/{case}'] = json.dumps(
+            {k: list(v.shape) for k, v in head.state_dict().items()}, sort_keys=True)
+    for name, cfg in job['codecs'].items():
+        codec = KEYPOINT_CODECS.build(cfg)
+        for n in range(len(inputs['codec_keypoints'])):
+            for key, value in codec.encode(inputs['codec_keypoints'][n], inputs['codec_visible'][n]).items():
+                out[f'codec/{name}/{n}/{key}'] = value
+    return out
+
+
+def compare(ours: dict, reference: dict) -> dict:
+    """{key: difference}: losses relative, keypoints / input width, the rest absolute."""
+    differences = {}
+    for key in sorted(set(ours) | set(reference)):
+        if key not in ours or key not in reference:
+            differences[f'missing/{key}'] = float('inf')
+            continue
+        if key.startswith('state_dict_shapes/'):
+            differences[key] = 0.0 if json.loads(str(ours[key])) == json.loads(str(reference[key])) else float('inf')
+            continue
+        a, b = np.asarray(ours[key], np.float64), np.asarray(reference[key], np.float64)
+        if a.shape != b.shape:
+            differences[key] = float('inf')
+        elif key.startswith('loss/'):
+            differences[key] = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-12)))
+        elif key.endswith('/keypoints'):
+            differences[key] = float(np.max(np.abs(a - b))) / INPUT_SIZE[0]
+        else:
+            differences[key] = float(np.max(np.abs(a - b))) if a.size else 0.0
+    return differences
+
+
+def run_comparison(python: str, workdir: str, tolerance: float) -> dict:
+    import mmpose_face.models  # noqa: F401
+    from mmpose_face.datasets.dataset_info import load_dataset_info
+    from mmpose_face.registry import MODELS
+    flip_indices = load_dataset_info(osp.join(REPO_ROOT, 'configs/_base_/datasets/wflw.py'))['flip_indices']
+    job = dict(cases={}, test_cfgs=TEST_CFGS, codecs=CODECS, flip_indices=list(flip_indices),
+               input_size=list(INPUT_SIZE))
+    for seed, (case, cfg) in enumerate(CASES.items()):
+        head = MODELS.build(cfg)
+        head.load_state_dict(spread_weights(head, seed))
+        path = osp.join(workdir, f'{case}.pth')
+        torch.save(head.state_dict(), path)
+        job['cases'][case] = dict(head=cfg, state_dict=path)
+    inputs = make_inputs(flip_indices)
+    job_file, inputs_file, out_file = (osp.join(workdir, n) for n in ('job.json', 'inputs.npz', 'mmpose.npz'))
+    with open(job_file, 'w') as f:
+        json.dump(job, f)
+    np.savez(inputs_file, **inputs)
+    completed = subprocess.run([python, REFERENCE_RUNNER, job_file, inputs_file, out_file],
+                               cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    if completed.returncode != 0:
+        raise RuntimeError(f'{REFERENCE_RUNNER} failed ({completed.returncode}):\n{completed.stderr[-4000:]}')
+    reference = dict(np.load(out_file))
+    ours = run_ours(job, inputs)
+    differences = compare(ours, reference)
+    # how much the compared outputs vary, so that a wrong flip or decode would show
+    spread = {case: float(np.std(ours[f'pred/{case}/flip1/keypoints'])) for case in CASES}
+    score_spread = {case: float(np.std(ours[f'pred/{case}/flip1/scores'])) for case in CASES}
+    return dict(max_diff=differences, keypoint_std_px=spread, score_std=score_spread,
+                tolerance=tolerance, passed=all(v < tolerance for v in differences.values()))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--mmpose-python', default=REFERENCE_PYTHON)
+    parser.add_argument('--json', help='write the result here')
+    parser.add_argument('--tolerance', type=float, default=1e-5)
+    args = parser.parse_args()
+    if not osp.isfile(args.mmpose_python):
+        raise SystemExit(f'{args.mmpose_python}: no mmpose 1.3.2 environment; '
+                         'create it with bash benchmarks/mmpose_reference/setup_env.sh')
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as workdir:
+        result = run_comparison(args.mmpose_python, workdir, args.tolerance)
+    worst = sorted(result['max_diff'].items(), key=lambda item: -item[1])[:8]
+    for key, value in worst:
+        print(f'{value:.3g}\t{key}')
+    print(f"{len(result['max_diff'])} comparisons, passed: {result['passed']}")
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(result, f, indent=1, sort_keys=True)
+    return 0 if result['passed'] else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""The regression family learns faces: each head on the quick-start recipe, small variant.
+
+    .venv/bin/python benchmarks/regression_family_synthetic_wflw.py [--heads softwing rle ipr dsnt]
+        [--epochs 10] [--work-dir work_dirs/regression_family] [--json OUT]
+
+The recipe of tests/test_quick_start/test_synthetic_training_learns.py: a
+synthetic WFLW set (480 train / 96 test faces, seed 3) in the official
+release layout -> converter -> the config, made small (ResNet-18 from
+scratch, 48x48 crops, batch 16, Adam 2e-3 with warm-up, 10 epochs, the
+published augmentation) -> mmengine Runner -> NME on the test split with the
+mean-shape baseline per subset. For the integral heads the small variant
+has 2x2 features -> three deconvolutions of 64 channels (256 in the
+configs) -> 16x16 heatmaps, sigma 1 heatmap pixel and scores within 1.5
+heatmap pixels (4.5 crop pixels). One torch thread (on 2 shared cores a
+second one mostly waits). Heads:
+
+    softwing  td-reg_res18_softwingloss_1xb32-12e_synthetic-wflw-64x64 (the quick start's)
+    rle       td-reg_res50_rle-8xb64-210e_wflw-256x256
+    ipr       ipr_res50_8xb64-210e_wflw-256x256
+    dsnt      ipr_res50_dsnt-8xb64-210e_wflw-256x256
+
+Besides NME, FR@0.1 and AUC@0.1 it says whether ``keypoint_scores`` tell
+good landmarks from bad: the mean score of points whose error is under /
+over 0.1 of the inter-ocular distance, and the AUROC of the score for
+"error under 0.1" (0.5: no information; constant scores give 0.5).
+"""
+import argparse
+import copy
+import json
+import os.path as osp
+import sys
+import time
+
+import numpy as np
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+WFLW = 'configs/face_2d_keypoint/'
+CONFIGS = dict(
+    softwing=WFLW + 'topdown_regression/wflw/td-reg_res18_softwingloss_1xb32-12e_synthetic-wflw-64x64.py',
+    rle=WFLW + 'topdown_regression/wflw/td-reg_res50_rle-8xb64-210e_wflw-256x256.py',
+    ipr=WFLW + 'integral_regression/wflw/ipr_res50_8xb64-210e_wflw-256x256.py',
+    dsnt=WFLW + 'integral_regression/wflw/ipr_res50_dsnt-8xb64-210e_wflw-256x256.py')
+INPUT_SIZE = (48, 48)
+HEATMAP_SIZE = (16, 16)
+SUBSETS = ('pose', 'expression', 'illumination', 'makeup', 'occlusion', 'blur')
+
+
+def small_variant(config_path: str, data_root: str, work_dir: str, epochs: int):
+    """The config on the quick-start recipe: ResNet-18 from scratch, 48x48, 480 faces."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config_path))
+    head = cfg.model.head
+    if head.type in ('DSNTHead', 'IntegralRegressionHead'):
+        codec = dict(cfg.codec, input_size=INPUT_SIZE, heatmap_size=HEATMAP_SIZE, sigma=1.0)
+        head.in_featuremap_size = (2, 2)  # ResNet-18 on 48x48: stride 32, rounded up
+        head.deconv_out_channels = (64, 64, 64)  # 256 would cost more than the backbone here
+        cfg.model.test_cfg.heatmap_score_radius = 1.5
+    else:
+        codec = dict(type='RegressionLabel', input_size=INPUT_SIZE)
+    cfg.model.backbone = dict(type='ResNet', depth=18, init_cfg=None)
+    head.in_channels = 512
+    head.decoder = codec
+    for pipeline in (cfg.train_dataloader.dataset.pipeline, cfg.val_dataloader.dataset.pipeline):
+        for step in pipeline:
+            if step['type'] == 'TopdownAffine':
+                step['input_size'] = INPUT_SIZE
+            if step['type'] == 'GenerateTarget':
+                step['encoder'] = codec
+    for loader in ('train_dataloader', 'val_dataloader'):
+        cfg[loader].update(num_workers=0, persistent_workers=False)
+        cfg[loader].dataset.data_root = data_root
+    cfg.train_dataloader.batch_size = 16
+    cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
+    cfg.optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
+    cfg.auto_scale_lr = dict(enable=False, base_batch_size=16)
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs)
+    cfg.param_scheduler = [
+        dict(type='LinearLR', begin=0, end=30, start_factor=0.05, by_epoch=False),
+        dict(type='MultiStepLR', begin=0, end=epochs, milestones=[epochs - 2], gamma=0.1, by_epoch=True)]
+    baseline = osp.join(data_root, 'annotations', 'face_landmarks_wflw_train.json')
+    cfg.val_evaluator = cfg.test_evaluator = dict(type='NME', baseline_ann_file=baseline)
+    cfg.default_hooks.logger.interval = 50
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=0)
+    return cfg
+
+
+def score_separation(runner) -> dict:
+    """Scores of the test points split at an error of 0.1 inter-ocular distances."""
+    import torch
+
+    from mmpose_face.evaluation.alignment_errors import normalised_point_errors
+    errors, scores = [], []
+    runner.model.eval()
+    with torch.no_grad():
+        for batch in runner.test_dataloader:
+            for sample in runner.model.test_step(batch):
+                pred = sample.pred_instances
+                errors.append(normalised_point_errors(
+                    np.asarray(pred.keypoints, np.float64), np.asarray(sample.gt_instances.keypoints, np.float64),
+                    np.asarray(sample.gt_instances.keypoints_visible, np.float64))[0])
+                scores.append(np.asarray(pred.keypoint_scores, np.float64)[0])
+    errors, scores = np.concatenate(errors), np.concatenate(scores)
+    valid = ~np.isnan(errors)
+    errors, scores = errors[valid], scores[valid]
+    good = errors < 0.1
+    return dict(mean_score_good=float(scores[good].mean()) if good.any() else float('nan'),
+                mean_score_bad=float(scores[~good].mean()) if (~good).any() else float('nan'),
+                share_bad=float((~good).mean()), auroc_good_vs_bad=auroc(scores[good], scores[~good]))
+
+
+def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
+    """P(score of a random good point > score of a random bad one), ties count half."""
+    if not len(positive) or not len(negative):
+        return float('nan')
+    values = np.concatenate([positive, negative])
+    order = values.argsort(kind='mergesort')
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(1, len(values) + 1)
+    for value in np.unique(values):  # average ranks of ties
+        tied = values == value
+        if tied.sum() > 1:
+            ranks[tied] = ranks[tied].mean()
+    rank_sum = ranks[:len(positive)].sum()
+    return float((rank_sum - len(positive) * (len(positive) + 1) / 2) / (len(positive) * len(negative)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--heads', nargs='+', default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument('--epochs', type=int, default=10)
+    parser.add_argument('--work-dir', default='work_dirs/regression_family')
+    parser.add_argument('--json', help='write the results here (merged with an existing file)')
+    args = parser.parse_args()
+
+    import torch
+    from mmengine.runner import Runner
+
+    from mmpose_face.data_preparation.synthetic_wflw import make_synthetic_wflw
+    from mmpose_face.data_preparation.wflw_release_converter import convert_wflw
+    torch.set_num_threads(1)
+    data_root = osp.join(args.work_dir, 'data')
+    if not osp.isfile(osp.join(data_root, 'annotations', 'face_landmarks_wflw_test.json')):
+        make_synthetic_wflw(osp.join(args.work_dir, 'release'), num_train=480, num_test=96, seed=3,
+                            progress=False)
+        convert_wflw(osp.join(args.work_dir, 'release'), data_root, progress=False)
+    results = {}
+    if args.json and osp.isfile(args.json):
+        with open(args.json) as f:
+            results = json.load(f)
+    for name in args.heads:
+        cfg = small_variant(CONFIGS[name], data_root, osp.join(args.work_dir, name), args.epochs)
+        start = time.time()
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        metrics = runner.test()
+        result = {key: float(value) for key, value in metrics.items()}
+        result.update(score_separation(runner), train_and_test_seconds=round(time.time() - start, 1),
+                      config=CONFIGS[name], epochs=args.epochs)
+        result['beats_baseline_in_every_subset'] = all(
+            result[f'NME_{s}'] < result[f'baseline_NME_{s}'] for s in SUBSETS if f'NME_{s}' in result)
+        results[name] = result
+        print(json.dumps({name: result}, indent=1))
+        if args.json:
+            with open(args.json, 'w') as f:
+                json.dump(results, f, indent=1, sort_keys=True)
+    print('| head | NME | FR@0.1 | AUC@0.1 | baseline NME | all subsets beat baseline | '
+          'mean score err<0.1 / >=0.1 | AUROC |')
+    for name, r in results.items():
+        print(f"| {name} | {100 * r['NME']:.2f} | {100 * r['FR@0.1']:.2f} | {100 * r['AUC@0.1']:.2f} | "
+              f"{100 * r['baseline_NME']:.2f} | {r['beats_baseline_in_every_subset']} | "
+              f"{r['mean_score_good']:.3f} / {r['mean_score_bad']:.3f} | {r['auroc_good_vs_bad']:.3f} |")
+
+
+if __name__ == '__main__':
+    main()

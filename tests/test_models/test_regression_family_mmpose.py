@@ -1,0 +1,68 @@
+"""Same weights and inputs as mmpose 1.3.2 -> the same head outputs, losses, flip-test
+keypoints and scores (1e-5; losses relative), for RLE, IPR, DSNT and integral regression.
+
+Runs ``benchmarks/compare_heads_with_mmpose.py`` against mmpose in ``.venv-mmpose``
+(see tests/test_apis/test_mmpose_equivalence.py); skipped without that environment.
+"""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REFERENCE_PYTHON = osp.join(REPO, '.venv-mmpose', 'bin', 'python')
+
+pytestmark = pytest.mark.skipif(
+    not osp.isfile(REFERENCE_PYTHON),
+    reason='no mmpose 1.3.2 reference environment (.venv-mmpose); '
+           'create it with: bash benchmarks/mmpose_reference/setup_env.sh')
+
+
+@pytest.fixture(scope='module')
+def comparison(tmp_path_factory):
+    out = tmp_path_factory.mktemp('compare_heads') / 'result.json'
+    process = subprocess.run([sys.executable, 'benchmarks/compare_heads_with_mmpose.py', '--json', str(out)],
+                             cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert out.is_file(), (process.stdout + process.stderr)[-4000:]
+    return json.loads(out.read_text()), process
+
+
+CASES = ('rle_laplace', 'rle_gaussian_sum', 'rle_no_residual', 'ipr_mse', 'dsnt_js', 'dsnt_debias_beta10',
+         'integral_no_deconv')
+
+
+def test_every_head_matches_mmpose_within_1e_5(comparison):
+    result, process = comparison
+    differences = result['max_diff']
+    assert not [key for key in differences if key.startswith('missing/')], process.stdout
+    for case in CASES:
+        assert differences[f'loss/{case}/loss_kpt'] < 1e-5, (case, process.stdout)
+        assert differences[f'loss/{case}/acc_pose'] < 1e-5, (case, process.stdout)
+        assert differences[f'forward/{case}/0'] < 1e-5, case
+        for test_cfg in ('flip0', 'flip1', 'flip1_shift_heatmap'):
+            assert differences[f'pred/{case}/{test_cfg}/keypoints'] < 1e-5, (case, test_cfg)
+            assert differences[f'pred/{case}/{test_cfg}/scores'] < 1e-5, (case, test_cfg)
+    assert result['passed'] and process.returncode == 0, process.stdout
+
+
+def test_state_dicts_load_strictly_into_mmpose_with_the_same_shapes(comparison):
+    differences = comparison[0]['max_diff']
+    for case in CASES:
+        assert differences[f'state_dict_shapes/{case}'] == 0.0, case
+
+
+def test_codec_heatmaps_match_mmpose(comparison):
+    differences = comparison[0]['max_diff']
+    codec_keys = [key for key in differences if key.startswith('codec/')]
+    assert len(codec_keys) == 4 * 6 * 3
+    assert max(differences[key] for key in codec_keys) < 1e-6
+
+
+def test_the_compared_outputs_vary_so_a_wrong_flip_would_show(comparison):
+    result = comparison[0]
+    for case in CASES:
+        assert result['keypoint_std_px'][case] > 1.0, case
+    for case in ('rle_laplace', 'rle_gaussian_sum', 'rle_no_residual'):
+        assert result['score_std'][case] > 0.05, case
