@@ -36,6 +36,7 @@ from mmpose_face.fast_path.face_crop_cache import (BILINEAR_MARGIN_PX, CropCache
                                                   lossless_crop_size, rotated_half_extent)
 from mmpose_face.fast_path.reference_sample import fast_sample, reference_sample
 from mmpose_face.registry import KEYPOINT_CODECS, TRANSFORMS
+from mmpose_face.structures import PoseDataSample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = osp.join(REPO, 'tests', 'data')
@@ -311,8 +312,9 @@ def test_fast_batches_keep_the_pose_data_sample_contract(tmp_path):
     del on_device['inputs']
     warped_here = preprocessor(on_device, training=True)['inputs']
     assert (warped_here - inputs).abs().mean() < 0.5 / 57  # within half a grey level
-    reference_batch = dict(inputs=[torch.zeros(3, 64, 64, dtype=torch.uint8)], data_samples=[None])
-    assert preprocessor(reference_batch)['inputs'].shape == (1, 3, 64, 64)  # validation batches pass through
+    reference_batch = dict(inputs=[torch.zeros(3, 64, 64, dtype=torch.uint8)], data_samples=[PoseDataSample()])
+    passed = preprocessor(reference_batch)  # validation batches pass through, as PoseDataPreprocessor's
+    assert passed['inputs'].shape == (1, 3, 64, 64) and passed['data_samples'][0].pad_shape == (64, 64)
     with pytest.raises(RuntimeError, match='no training set is bound'):
         FastPoseDataPreprocessor()(batch, training=True)
 
