@@ -103,8 +103,7 @@ def test_the_dtype_state_file_is_really_dangerous(tmp_path):
     path = write_checkpoint(tmp_path / 'evil.pth', MALICIOUS['dtype-state']())
     probe = (
         'import numpy as np, torch\n'
-        'from mmpose_face.engine.checkpoint_numpy import numpy_safe_globals\n'
-        f'allowed = [np.dtype, type(np.dtype("O")), np._core.multiarray._reconstruct, np.ndarray]\n'
+        'allowed = [np.dtype, type(np.dtype("O")), np._core.multiarray._reconstruct, np.ndarray]\n'
         'with torch.serialization.safe_globals(allowed):\n'
         f'    array = torch.load({path!r}, weights_only=True)["meta"]["note"]\n'
         'print(array.dtype, array.dtype.flags, array.tobytes().hex())\n')
