@@ -3,7 +3,6 @@ import json
 import os
 import os.path as osp
 
-import mmcv
 import numpy as np
 import torch
 from mmengine import fileio
@@ -94,6 +93,7 @@ class BadCaseAnalysisHook(Hook):
 
     def _image_rgb(self, img_path: str) -> np.ndarray:
         if self.backend_args:
+            import mmcv  # only for non-local storage: importing mmcv.image costs seconds
             return mmcv.imfrombytes(fileio.get(img_path, backend_args=self.backend_args), channel_order='rgb')
         return read_image_bgr(img_path)[..., ::-1]
 
