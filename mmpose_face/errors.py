@@ -57,3 +57,8 @@ class NonFiniteLossError(FloatingPointError):
 
 class OnnxCheckError(RuntimeError):
     """The exported ONNX model does not reproduce the PyTorch model."""
+
+
+class ModelDownloadError(RuntimeError):
+    """A released checkpoint could not be fetched (offline, or the server refused);
+    the message names the URL and the path to put the file at."""

@@ -31,14 +31,12 @@ def parse_args():
 
 
 def main(args):
-    from mmengine.runner import Runner
-
-    from mmpose_face.apis import prepare_test_config
+    from mmpose_face.apis import build_runner, prepare_test_config
     from mmpose_face.engine.checkpoint_loading import load_checkpoint
     from mmpose_face.evaluation.metrics.nme_metric import write_json_atomically
     cfg = prepare_test_config(args.config, args.work_dir, args.dump, args.show_dir,
                               args.launcher, args.cfg_options)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     load_checkpoint(model, args.checkpoint, trusted=args.trust_checkpoint or None)
     metrics = runner.test()

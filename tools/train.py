@@ -28,15 +28,15 @@ def parse_args():
 
 
 def main(args):
-    from mmengine.runner import Runner, find_latest_checkpoint
+    from mmengine.runner import find_latest_checkpoint
 
-    from mmpose_face.apis import prepare_train_config
+    from mmpose_face.apis import build_runner, prepare_train_config
     from mmpose_face.engine.checkpoint_loading import CheckpointMismatchError
     if args.trust_checkpoint:
         os.environ['MMPOSE_FACE_TRUST_CHECKPOINTS'] = '1'
     cfg = prepare_train_config(args.config, args.work_dir, args.resume, args.amp, args.no_validate,
                                args.auto_scale_lr, args.launcher, args.cfg_options)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     try:
         runner.train()
     except CheckpointMismatchError as error:  # from load_from / --resume: name the file

@@ -31,6 +31,9 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
         device: e.g. ``'cpu'`` or ``'cuda:0'``.
         cfg_options: overrides merged into the config.
         trusted: allow unpickling beyond tensors (see checkpoint_loading).
+
+    The checkpoint's ``meta`` is kept as ``model.checkpoint_meta`` (``{}``
+    without a checkpoint); its ``trained_on`` says what the model learnt from.
     """
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
@@ -42,9 +45,11 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
     config.model.train_cfg = None
     model = revert_sync_batchnorm(MODELS.build(config.model))
     model.dataset_meta = dataset_meta_from_config(config)
+    model.checkpoint_meta = {}
     if checkpoint is not None:
         saved = load_checkpoint(model, checkpoint, map_location='cpu', trusted=trusted)
-        saved_meta = saved.get('meta', {}).get('dataset_meta') if isinstance(saved, dict) else None
+        model.checkpoint_meta = dict(saved.get('meta') or {}) if isinstance(saved, dict) else {}
+        saved_meta = model.checkpoint_meta.get('dataset_meta')
         if saved_meta and 'flip_indices' in saved_meta:
             model.dataset_meta = saved_meta
     model.cfg = config

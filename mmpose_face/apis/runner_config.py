@@ -87,3 +87,15 @@ def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None
     _distributed_on_cpu(cfg, launcher)
     os.makedirs(cfg.work_dir, exist_ok=True)
     return cfg
+
+
+def build_runner(cfg: Config):
+    """The runner a config asks for: ``runner_type`` from the registry (as
+    mmpose's tools do), else mmengine's :class:`~mmengine.runner.Runner`."""
+    from mmengine.runner import Runner
+
+    import mmpose_face.engine  # noqa: F401  (registers QuietConsoleRunner)
+    from mmpose_face.registry import RUNNERS
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

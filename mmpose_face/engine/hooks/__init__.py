@@ -1,5 +1,8 @@
 from .checkpoint_hook import CheckpointHook
 from .pose_visualization_hook import PoseVisualizationHook
+from .progress_bar_hook import ProgressBarHook
 from .random_state_checkpoint_hook import RandomStateCheckpointHook
+from .training_data_record_hook import TrainingDataRecordHook, trained_on
 
-__all__ = ['CheckpointHook', 'PoseVisualizationHook', 'RandomStateCheckpointHook']
+__all__ = ['CheckpointHook', 'PoseVisualizationHook', 'ProgressBarHook', 'RandomStateCheckpointHook',
+           'TrainingDataRecordHook', 'trained_on']
