@@ -18,6 +18,8 @@ setup(
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     python_requires='>=3.9',
     install_requires=read_requirements('requirements.txt'),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    extras_require={'tests': read_requirements('requirements/tests.txt'),
+                    'tensorboard': read_requirements('requirements/tensorboard.txt'),
+                    'detectors': read_requirements('requirements/detectors.txt')},
     license='Apache-2.0',
 )
