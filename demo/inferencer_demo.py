@@ -15,7 +15,7 @@ import sys
 
 
 def parse_args():
-    from mmpose_face.apis.face_detector import DEFAULT_FACE_DETECTOR, FACE_DETECTORS
+    from mmpose_face.apis.face_detector import DEFAULT_FACE_DETECTOR, DEFAULT_MIN_FACE_SIZE, FACE_DETECTORS
     from mmpose_face.apis.model_aliases import model_names
     parser = argparse.ArgumentParser(description='Face landmarks with a named model (mmpose-style inferencer)')
     parser.add_argument('inputs', nargs='+', help='images, folders of images or video files')
@@ -31,7 +31,8 @@ def parse_args():
     parser.add_argument('--det-upsample', type=float,
                         help='upsampling before detection (centerface: resize factor, default 1; '
                              'dlib: times doubled, default 1)')
-    parser.add_argument('--min-face-size', type=float, default=0., help='ignore smaller faces (pixels)')
+    parser.add_argument('--min-face-size', type=float, default=DEFAULT_MIN_FACE_SIZE,
+                        help='ignore smaller faces (pixels, default: %(default)s)')
     parser.add_argument('--bbox-thr', type=float, help='drop detections below this score (as mmpose)')
     parser.add_argument('--no-draw-bbox', action='store_true', help='draw landmarks only')
     parser.add_argument('--show', action='store_true', help='also show each result in a window')

@@ -260,6 +260,9 @@ class CenterFaceDetector:
 
 FACE_DETECTORS = {'centerface': CenterFaceDetector, 'dlib-cnn': DlibCNNFaceDetector, 'hog': HOGFaceDetector}
 DEFAULT_FACE_DETECTOR = 'centerface'
+# The landmark models need some pixels: the background heads of 11-22 px in
+# the football photo are found by CenterFace but give no usable landmarks.
+DEFAULT_MIN_FACE_SIZE = 24.
 
 
 def build_face_detector(name: str = DEFAULT_FACE_DETECTOR, score_threshold: float = None,

@@ -23,7 +23,7 @@ import torch
 
 from mmpose_face.engine.hooks.training_data_record_hook import trained_on
 from mmpose_face.fileio import read_image_bgr
-from .face_detector import DEFAULT_FACE_DETECTOR, build_face_detector, clip_boxes
+from .face_detector import DEFAULT_FACE_DETECTOR, DEFAULT_MIN_FACE_SIZE, build_face_detector, clip_boxes
 from .face_landmarks_demo import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from .inference import inference_topdown, init_model
 from .model_aliases import REPOSITORY_ROOT, find_model, model_names
@@ -120,14 +120,15 @@ class FaceLandmarkInferencer:
         det_model: ``'centerface'`` (default), ``'dlib-cnn'``, ``'hog'``, or a
             callable ``image_bgr -> (boxes (N, 4) xyxy, scores (N,))``.
         det_score_thr, det_upsample, min_face_size: the detector's threshold,
-            upsampling and smallest face (pixels); ``None`` keeps its defaults.
+            upsampling (``None`` keeps its defaults) and smallest face (pixels).
         cache_dir: where released checkpoints are kept (default: torch hub's).
         show_progress: a progress bar over the inputs.
     """
 
     def __init__(self, pose2d: str = 'wflw', pose2d_weights: str = None, device: str = None,
                  det_model=DEFAULT_FACE_DETECTOR, det_score_thr: float = None, det_upsample: float = None,
-                 min_face_size: float = 0., cache_dir: str = None, show_progress: bool = False):
+                 min_face_size: float = DEFAULT_MIN_FACE_SIZE, cache_dir: str = None,
+                 show_progress: bool = False):
         config, weights, info = resolve_model(str(pose2d), pose2d_weights, cache_dir)
         device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
         self.model = init_model(config, weights, device=device)
