@@ -44,6 +44,7 @@ def main(args):
 
     from mmpose_face.apis.inferencer import FaceLandmarkInferencer, SyntheticModelWarning
     warnings.simplefilter('always', SyntheticModelWarning)
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f'warning: {message}\n'
     inferencer = FaceLandmarkInferencer(args.model, args.weights, device=args.device, det_model=args.detector,
                                         det_score_thr=args.det_thr, det_upsample=args.det_upsample,
                                         min_face_size=args.min_face_size, show_progress=True)
