@@ -1,6 +1,6 @@
 """CPU inference speed side by side with mmpose 1.3.2's ``inference_topdown``.
 
-    python benchmarks/cpu_inference_speed.py [--threads 1] [--repeats 5] [--rounds 2] [--out FILE.json]
+    python benchmarks/cpu_inference_speed.py [--threads 1] [--repeats 5] [--out FILE.json]
 
 Same photo (tests/data/7_Cheering_Cheering_7_16.jpg), same faces (the first
 8 CenterFace boxes), same model (DeepPose ResNet-50, 256x256, flip test on,
@@ -17,8 +17,9 @@ warm-up, for:
   (channels-last, flip in the same forward pass);
 - onnxruntime: the same module exported to ONNX, run with onnxruntime.
 
-The sides alternate ``--rounds`` times (the machine is shared; a round of
-each side runs close in time). Also printed: the largest difference of each
+The sides alternate call by call (mmpose's side waits in its own process
+for each call), so that a shared machine's changing load falls on all of
+them alike: ``--repeats`` calls per side and batch. Also printed: the largest difference of each
 backend's keypoints from mmpose's, in pixels.
 """
 import argparse
@@ -40,16 +41,6 @@ def median(values):
     values = sorted(values)
     middle = len(values) // 2
     return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
-
-
-def time_calls(call, repeats):
-    call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def main(args):
@@ -86,21 +77,34 @@ def main(args):
     job = osp.join(work, 'job.json')
     with open(job, 'w') as f:
         json.dump(dict(config=CONFIG, checkpoint=checkpoint, img=PHOTO, boxes=boxes.tolist(),
-                       threads=args.threads, repeats=args.repeats), f)
+                       threads=args.threads), f)
     seconds = {name: dict(batch1=[], batch8=[]) for name in ['mmpose', *backends]}
-    mmpose_pred = None
-    for round_index in range(args.rounds):
-        out = osp.join(work, f'mmpose_{round_index}.json')
-        subprocess.run([MMPOSE_PYTHON, osp.join(ROOT, 'benchmarks', 'mmpose_reference', 'time_inference_topdown.py'),
-                        job, out], check=True)
+    out = osp.join(work, 'mmpose.json')
+    mmpose_side = subprocess.Popen(
+        [MMPOSE_PYTHON, osp.join(ROOT, 'benchmarks', 'mmpose_reference', 'time_inference_topdown.py'), job, out],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        for line in mmpose_side.stdout:  # mmengine prints its loading messages to stdout first
+            if line.strip() == 'ready':
+                break
+        else:
+            raise RuntimeError('the mmpose side did not start (see its messages above)')
         with open(out) as f:
-            result = json.load(f)
-        seconds['mmpose']['batch1'] += result['batch1_seconds']
-        seconds['mmpose']['batch8'] += result['batch8_seconds']
-        mmpose_pred = np.array(result['pred_batch1'])
-        for name, run in backends.items():
-            seconds[name]['batch1'] += time_calls(lambda: run(boxes[:1]), args.repeats)
-            seconds[name]['batch8'] += time_calls(lambda: run(boxes[:8]), args.repeats)
+            mmpose_pred = np.array(json.load(f)['pred_batch1'])
+        for run in backends.values():  # warm-up
+            run(boxes[:8])
+        for _ in range(args.repeats):
+            for count in (1, 8):
+                mmpose_side.stdin.write(f'{count}\n')
+                mmpose_side.stdin.flush()
+                seconds['mmpose'][f'batch{count}'].append(float(mmpose_side.stdout.readline()))
+                for name, run in backends.items():
+                    start = time.perf_counter()
+                    run(boxes[:count])
+                    seconds[name][f'batch{count}'].append(time.perf_counter() - start)
+    finally:
+        mmpose_side.stdin.close()
+        mmpose_side.wait(timeout=60)
     rows = {}
     base = seconds['mmpose']
     for name, measured in seconds.items():
@@ -112,7 +116,7 @@ def main(args):
         if name in backends:
             rows[name]['max_px_difference_from_mmpose'] = float(np.abs(backends[name](boxes[:1]) - mmpose_pred).max())
     print(f'CPU: {cpu_model()}, {usable_cores()} usable cores, {args.threads} thread(s); '
-          f'{args.rounds} rounds x {args.repeats} calls')
+          f'{args.repeats} alternating calls per side and batch')
     print(f"{'':<12} {'batch 1 ms/face':>16} {'x mmpose':>9} {'batch 8 faces/s':>16} {'x mmpose':>9} {'max px diff':>12}")
     for name, row in rows.items():
         print(f"{name:<12} {row['latency_ms']:>16.1f} {row['latency_speedup']:>9.2f} "
@@ -120,7 +124,7 @@ def main(args):
               f"{row.get('max_px_difference_from_mmpose', 0):>12.2g}")
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(dict(cpu=cpu_model(), cores=usable_cores(), threads=args.threads, rounds=args.rounds,
+            json.dump(dict(cpu=cpu_model(), cores=usable_cores(), threads=args.threads,
                            repeats=args.repeats, rows=rows, seconds=seconds), f, indent=1)
 
 
@@ -128,6 +132,5 @@ if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--out')
     main(parser.parse_args())

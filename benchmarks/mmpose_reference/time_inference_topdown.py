@@ -3,11 +3,12 @@
     .venv-mmpose/bin/python benchmarks/mmpose_reference/time_inference_topdown.py JOB.json OUT.json
 
 JOB.json: {"config": path relative to mmpose/.mim/configs, "checkpoint": file,
-"img": photo, "boxes": [[x1, y1, x2, y2], ...] (8 or more), "threads": N,
-"repeats": R}. Times mmpose's ``inference_topdown`` (flip test as the config:
-on) on the photo with the first box (batch 1) and with the first 8 boxes
-(one call, batch 8): the median of R timed calls after one warm-up.
-OUT.json: {"batch1_seconds": [...], "batch8_seconds": [...], "pred_batch1": (1, K, 2)}.
+"img": photo, "boxes": [[x1, y1, x2, y2], ...] (8 or more), "threads": N}.
+Writes the keypoints of the first box (``pred_batch1``, (1, K, 2)) to
+OUT.json, prints ``ready``, then times mmpose's ``inference_topdown`` (flip
+test as the config: on) once per line read from stdin: ``1`` with the first
+box (batch 1), ``8`` with the first 8 boxes (one call, batch 8), answering
+the seconds on stdout; so the caller can alternate call by call with its own.
 Imports only mmpose (never mmpose_face).
 """
 import json
@@ -38,19 +39,16 @@ def main(job_file: str, out_file: str) -> None:
     assert model.test_cfg.get('flip_test'), 'the published config tests with flip'
     image = cv2.imread(job['img'])
     boxes = np.array(job['boxes'], dtype=np.float32)
-    out = {}
-    for key, chosen in (('batch1_seconds', boxes[:1]), ('batch8_seconds', boxes[:8])):
-        inference_topdown(model, image, chosen)
-        times = []
-        for _ in range(job['repeats']):
-            start = time.perf_counter()
-            results = inference_topdown(model, image, chosen)
-            times.append(time.perf_counter() - start)
-        out[key] = times
-        if key == 'batch1_seconds':
-            out['pred_batch1'] = results[0].pred_instances.keypoints.tolist()
+    inference_topdown(model, image, boxes[:8])  # warm-up
+    results = inference_topdown(model, image, boxes[:1])
     with open(out_file, 'w') as f:
-        json.dump(out, f)
+        json.dump(dict(pred_batch1=results[0].pred_instances.keypoints.tolist()), f)
+    print('ready', flush=True)
+    for line in sys.stdin:
+        count = int(line)
+        start = time.perf_counter()
+        inference_topdown(model, image, boxes[:count])
+        print(time.perf_counter() - start, flush=True)
 
 
 if __name__ == '__main__':
