@@ -15,11 +15,11 @@ DEMO_CKPT := $(DEMO_WORK)/epoch_12.pth
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements/tests.txt setup.py
+$(STAMP): requirements.txt requirements/tests.txt requirements/tensorboard.txt setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip 'setuptools<81' wheel
 	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
-	$(PY) -m pip install -q -r requirements.txt -r requirements/tests.txt
+	$(PY) -m pip install -q -r requirements.txt -r requirements/tests.txt -r requirements/tensorboard.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -41,7 +41,7 @@ demo: install
 	$(PY) tools/test.py $(DEMO_CONFIG) $(DEMO_CKPT) --work-dir $(DEMO_WORK) \
 		--out $(DEMO_WORK)/metrics.json --dump $(DEMO_WORK)/predictions.json \
 		--show-dir vis_test && \
-	$(PY) tools/misc/summarize_demo.py $(DEMO_WORK) --seconds $$(( $$(date +%s) - start ))
+	$(PY) tools/misc/summarize_demo.py $(DEMO_WORK) --checkpoint $(DEMO_CKPT) --seconds $$(( $$(date +%s) - start ))
 
 $(DEMO_RELEASE)/synthetic_wflw.json:
 	$(PY) tools/dataset_converters/make_synthetic_wflw.py --out $(DEMO_RELEASE) --train 2000 --test 500 --seed 0

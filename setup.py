@@ -19,6 +19,8 @@ setup(
     python_requires='>=3.9',
     install_requires=read_requirements('requirements.txt'),
     extras_require={'tests': read_requirements('requirements/tests.txt'),
-                    'albumentations': read_requirements('requirements/albu.txt')},
+                    'albumentations': read_requirements('requirements/albu.txt'),
+                    'tensorboard': read_requirements('requirements/tensorboard.txt'),
+                    'detectors': read_requirements('requirements/detectors.txt')},
     license='Apache-2.0',
 )

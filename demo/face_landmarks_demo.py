@@ -3,7 +3,7 @@
 ``python demo/face_landmarks_demo.py INPUT CONFIG CHECKPOINT [--out-dir DIR]``
 
 INPUT: an image, a folder of images, a video file or a webcam index (0).
-Faces are found with dlib's HOG detector (offline) or read from
+Faces are found offline (CenterFace by default, ``--detector hog`` the light fallback) or read from
 ``--bboxes`` (COCO detection results); all faces of an image go through the
 network in batches of ``--batch-size``. Writes annotated images / an
 annotated mp4 and one JSON of boxes and landmarks per image (per frame for
@@ -32,6 +32,12 @@ def parse_args():
                         help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
     parser.add_argument('--skip-hash-check', action='store_true',
                         help='load a checkpoint whose name promises another SHA-256 (a renamed or changed file)')
+    parser.add_argument('--detector', default='centerface', choices=['centerface', 'dlib-cnn', 'hog'],
+                        help='face detector (default: %(default)s; hog is the light fallback)')
+    parser.add_argument('--det-thr', type=float, help='detector score threshold (centerface default 0.5, dlib 0)')
+    parser.add_argument('--det-upsample', type=float,
+                        help='upsampling before detection (centerface: factor, default 1; dlib: doublings, default 1)')
+    parser.add_argument('--min-face-size', type=float, default=24., help='ignore smaller faces (pixels, default: %(default)s)')
     return parser.parse_args()
 
 
@@ -39,8 +45,11 @@ def main(args):
     from mmpose_face.apis.face_landmarks_demo import FaceLandmarker, run_demo
     if args.checkpoint is None and args.onnx is None:
         raise ValueError('give a CHECKPOINT, or an exported model with --onnx')
+    from mmpose_face.apis.face_detector import build_face_detector
+    detector = None if args.bboxes else build_face_detector(args.detector, args.det_thr, args.det_upsample,
+                                                            args.min_face_size)
     landmarker = FaceLandmarker(args.config, args.checkpoint, device=args.device,
-                                batch_size=args.batch_size, onnx_file=args.onnx,
+                                batch_size=args.batch_size, onnx_file=args.onnx, detector=detector,
                                 trusted=args.trust_checkpoint or None, skip_hash_check=args.skip_hash_check or None)
     summary = run_demo(args.input, landmarker, out_dir=args.out_dir, bboxes_file=args.bboxes,
                        show=args.show, max_frames=args.max_frames)

@@ -148,3 +148,8 @@ class ImageDecodeError(ImageLoadError, AssertionError):
 
 class OptionalDependencyError(UserInputError, ImportError, RuntimeError):
     """An optional extra is not installed; the message names the extra to install."""
+
+
+class ModelDownloadError(UserInputError, RuntimeError):
+    """A released checkpoint could not be fetched (offline, or the server refused);
+    the message names the URL and the path to put the file at."""

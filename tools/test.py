@@ -35,16 +35,14 @@ def parse_args():
 
 
 def main(args):
-    from mmengine.runner import Runner
-
-    from mmpose_face.apis import prepare_test_config, run_checks
+    from mmpose_face.apis import build_runner, prepare_test_config, run_checks
     from mmpose_face.engine.checkpoint_loading import load_checkpoint
     from mmpose_face.evaluation.metrics.nme_metric import write_json_atomically
     cfg = run_checks.load_config(prepare_test_config, args.config, args.work_dir, args.dump, args.show_dir,
                                  args.launcher, args.cfg_options, badcase=args.badcase)
     run_checks.check_vis_backends(cfg, args.config)
     run_checks.check_work_dir(cfg.work_dir)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     load_checkpoint(model, args.checkpoint, trusted=args.trust_checkpoint or None,
                     skip_hash_check=args.skip_hash_check or None)

@@ -33,9 +33,9 @@ def parse_args():
 
 
 def main(args):
-    from mmengine.runner import Runner, find_latest_checkpoint
+    from mmengine.runner import find_latest_checkpoint
 
-    from mmpose_face.apis import prepare_train_config, run_checks
+    from mmpose_face.apis import build_runner, prepare_train_config, run_checks
     from mmpose_face.engine.checkpoint_loading import SKIP_HASH_ENV, TRUST_ENV, CheckpointMismatchError
     from mmpose_face.engine.resume_checkpoint import check_resumable, resume_source
     if args.trust_checkpoint:
@@ -55,7 +55,7 @@ def main(args):
                 print(finished)
                 return
             cfg.load_from = source  # mmengine itself would only read last_checkpoint
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     try:
         runner.train()
     except CheckpointMismatchError as error:  # from load_from / --resume: name the file

@@ -12,6 +12,7 @@ default_hooks = dict(
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='RandomStateCheckpointHook'),
+    dict(type='TrainingDataRecordHook'),  # meta['trained_on']: data set name, synthetic or not
 ]
 
 # multi-processing and distributed training

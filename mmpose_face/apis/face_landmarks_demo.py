@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from mmpose_face.errors import UserInputRuntimeError
 from mmpose_face.fileio import read_image_bgr
-from .face_detector import HOGFaceDetector, boxes_for, load_coco_bboxes
+from .face_detector import DEFAULT_MIN_FACE_SIZE, boxes_for, build_face_detector, load_coco_bboxes
 from .inference import dataset_meta_from_config, inference_topdown, init_model, prepare_face_crops
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -33,7 +33,11 @@ class FaceLandmarker:
         batch_size: faces per forward pass (all faces of an image are batched).
         onnx_file: run this exported model with onnxruntime instead.
         detector: callable ``image_bgr -> (boxes (N, 4) xyxy, scores (N,))``;
-            ``None`` = :class:`HOGFaceDetector` made on first use.
+            ``None`` = the default detector (CenterFace, faces of 24 px and
+            more) made on first use.
+
+    A checkpoint whose meta says it was trained on synthetic faces gets a
+    :class:`~mmpose_face.apis.inferencer.SyntheticModelWarning`.
 
     ``landmarker(image_bgr, boxes)`` -> keypoints (N, K, 2) in image pixels;
     :meth:`predict` also gives the model's per-landmark scores.
@@ -58,11 +62,18 @@ class FaceLandmarker:
             self.model = init_model(self.config, checkpoint, device=device, trusted=trusted,
                                     skip_hash_check=skip_hash_check)
             self.onnx_model, self.dataset_meta = None, self.model.dataset_meta
+            trained_on = self.model.checkpoint_meta.get('trained_on') or {}
+            if trained_on.get('synthetic'):
+                import warnings
+
+                from .inferencer import SyntheticModelWarning, synthetic_model_message
+                warnings.warn(synthetic_model_message(str(checkpoint), trained_on.get('dataset', 'a synthetic set')),
+                              SyntheticModelWarning, stacklevel=2)
 
     def detect(self, image_bgr: np.ndarray):
         """(boxes (N, 4) xyxy pixels, scores (N,)) from the face detector."""
         if self.detector is None:
-            self.detector = HOGFaceDetector()
+            self.detector = build_face_detector(min_face_size=DEFAULT_MIN_FACE_SIZE)
         return self.detector(image_bgr)
 
     def __call__(self, image_bgr: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -178,7 +189,10 @@ def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, b
     visualizer = PoseLocalVisualizer(name=f'face_landmarks_demo_{id(landmarker)}_{time.monotonic_ns()}')
     visualizer.set_dataset_meta(landmarker.dataset_meta)  # its contours
     window = _Window() if show else None
-    detector_name = f'bboxes from {bboxes_file}' if bboxes_file else 'dlib HOG'
+    if bboxes_file is None and landmarker.detector is None:
+        landmarker.detect(np.zeros((32, 32, 3), np.uint8))  # build the default detector to name it
+    detector_name = (f'bboxes from {bboxes_file}' if bboxes_file
+                     else getattr(landmarker.detector, 'name', type(landmarker.detector).__name__))
 
     def find_and_predict(image_bgr, key):
         if bboxes_by_image is not None:

@@ -33,6 +33,9 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
         cfg_options: overrides merged into the config.
         trusted: allow unpickling beyond tensors (see checkpoint_loading).
         skip_hash_check: load a file whose name promises another SHA-256 (see checkpoint_loading).
+
+    The checkpoint's ``meta`` is kept as ``model.checkpoint_meta`` (``{}``
+    without a checkpoint); its ``trained_on`` says what the model learnt from.
     """
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
@@ -44,10 +47,12 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
     config.model.train_cfg = None
     model = revert_sync_batchnorm(MODELS.build(config.model))
     model.dataset_meta = dataset_meta_from_config(config)
+    model.checkpoint_meta = {}
     if checkpoint is not None:
         saved = load_checkpoint(model, checkpoint, map_location='cpu', trusted=trusted,
                                 skip_hash_check=skip_hash_check)
-        saved_meta = saved.get('meta', {}).get('dataset_meta') if isinstance(saved, dict) else None
+        model.checkpoint_meta = dict(saved.get('meta') or {}) if isinstance(saved, dict) else {}
+        saved_meta = model.checkpoint_meta.get('dataset_meta')
         if saved_meta and 'flip_indices' in saved_meta:
             model.dataset_meta = saved_meta
     model.cfg = config

@@ -112,8 +112,8 @@ def _enable_badcase_analysis(cfg: Config, config_path: str) -> None:
     """``tools/test.py --badcase``, as mmpose's tool sets it up."""
     hook = (cfg.get('default_hooks') or {}).get('badcase')
     if not hook:
-        raise KeyError(f"{config_path}: --badcase needs default_hooks.badcase = dict(type='BadCaseAnalysisHook', "
-                       "out_dir='badcase') in the config")
+        raise UserInputKeyError(f"{config_path}: --badcase needs default_hooks.badcase = dict(type='BadCaseAnalysisHook', "
+                                "out_dir='badcase') in the config")
     hook.enable = True
     metric_type = hook.get('metric_type', 'loss')
     if metric_type not in ('loss', 'accuracy'):
@@ -121,3 +121,15 @@ def _enable_badcase_analysis(cfg: Config, config_path: str) -> None:
                          f'got {metric_type!r}')
     if not hook.get('metric'):
         hook.metric = cfg.model.head.loss if metric_type == 'loss' else cfg.test_evaluator
+
+
+def build_runner(cfg: Config):
+    """The runner a config asks for: ``runner_type`` from the registry (as
+    mmpose's tools do), else mmengine's :class:`~mmengine.runner.Runner`."""
+    from mmengine.runner import Runner
+
+    import mmpose_face.engine  # noqa: F401  (registers QuietConsoleRunner)
+    from mmpose_face.registry import RUNNERS
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

@@ -93,3 +93,20 @@ def test_command_line(checkpoint, tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert 'max difference' in printed and '(B, 3, 64, 64) float32, BGR' in printed
     assert output.is_file()
+
+
+def test_command_line_follows_the_configs_flip_test_unless_told(checkpoint, model, tmp_path, monkeypatch, capsys):
+    assert model.test_cfg.get('flip_test')  # the tiny config tests with flip, as the published ones
+    spec = importlib.util.spec_from_file_location('pytorch2onnx', 'tools/deployment/pytorch2onnx.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    for flag, expected in ((None, 'True'), ('--no-flip-test', 'False')):
+        output = tmp_path / f'{flag}.onnx'
+        monkeypatch.setattr('sys.argv', ['pytorch2onnx', CONFIG, checkpoint, '--output', str(output)]
+                            + ([flag] if flag else []))
+        assert run_tool(tool.main, tool.parse_args()) == 0
+        printed = capsys.readouterr().out
+        metadata = {entry.key: entry.value for entry in onnx.load(str(output)).metadata_props}
+        assert metadata['flip_test'] == expected
+        assert ('as the config tests' in printed) == (flag is None)
+        assert ('NO: left out, although the config tests with it' in printed) == (flag is not None)

@@ -1,6 +1,9 @@
 from .badcase_analysis_hook import BadCaseAnalysisHook
 from .checkpoint_hook import CheckpointHook
 from .pose_visualization_hook import PoseVisualizationHook
+from .progress_bar_hook import ProgressBarHook
 from .random_state_checkpoint_hook import RandomStateCheckpointHook
+from .training_data_record_hook import TrainingDataRecordHook, trained_on
 
-__all__ = ['BadCaseAnalysisHook', 'CheckpointHook', 'PoseVisualizationHook', 'RandomStateCheckpointHook']
+__all__ = ['BadCaseAnalysisHook', 'CheckpointHook', 'PoseVisualizationHook', 'ProgressBarHook',
+           'RandomStateCheckpointHook', 'TrainingDataRecordHook', 'trained_on']

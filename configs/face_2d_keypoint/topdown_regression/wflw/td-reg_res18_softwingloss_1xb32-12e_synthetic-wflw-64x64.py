@@ -38,13 +38,25 @@ val_pipeline = [
 # with the training threads for the same cores.
 train_dataloader = dict(
     batch_size=32, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+    # synthetic=True goes into every checkpoint's meta (TrainingDataRecordHook):
+    # the demo and the inferencer warn when this model is used on photographs.
+    dataset=dict(data_root=data_root, pipeline=train_pipeline,
+                 metainfo=dict(from_file='configs/_base_/datasets/wflw.py', synthetic=True)))
 val_dataloader = dict(
     batch_size=64, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, pipeline=val_pipeline))
 test_dataloader = val_dataloader
 
 default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=4, max_keep_ckpts=1))
+# The console shows progress bars with ETA, results and warnings; the config
+# dump, hook table and iteration lines go to the log file only.
+runner_type = 'QuietConsoleRunner'
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='RandomStateCheckpointHook'),
+    dict(type='TrainingDataRecordHook'),
+    dict(type='ProgressBarHook'),
+]
 val_evaluator = dict(
     type='NME', norm_mode='keypoint_distance',
     baseline_ann_file=data_root + 'annotations/face_landmarks_wflw_train.json')

@@ -1,0 +1,64 @@
+"""Face landmarks on a photo, a folder or a video with a named model, in one line.
+
+``python demo/inferencer_demo.py INPUT [--model wflw] [--out-dir work_dirs/inferencer_demo]``
+
+``--model`` is a model name (``wflw`` = the released DeepPose Soft Wing
+ResNet-50, downloaded once into the torch hub cache; ``deeppose-wing-wflw``,
+``deeppose-wflw``, mmpose's model-zoo names; ``demo`` = the synthetic
+quick-start model from ``make demo``) or a config file with ``--weights``.
+Writes ``OUT_DIR/visualizations/`` (annotated images, mp4 for videos) and
+``OUT_DIR/predictions/`` (one JSON per input). See docs/inference.md.
+"""
+import argparse
+import os
+import sys
+
+
+def parse_args():
+    from mmpose_face.apis.face_detector import DEFAULT_FACE_DETECTOR, DEFAULT_MIN_FACE_SIZE, FACE_DETECTORS
+    from mmpose_face.apis.model_aliases import model_names
+    parser = argparse.ArgumentParser(description='Face landmarks with a named model (mmpose-style inferencer)')
+    parser.add_argument('inputs', nargs='+', help='images, folders of images or video files')
+    parser.add_argument('--model', default='wflw',
+                        help=f'model name ({", ".join(model_names())}) or a config file (default: %(default)s)')
+    parser.add_argument('--weights', help='checkpoint path or URL (needed with a config file)')
+    parser.add_argument('--out-dir', default='work_dirs/inferencer_demo', help='default: %(default)s')
+    parser.add_argument('--device', help='cpu, cuda:0, ... (default: CUDA when available)')
+    parser.add_argument('--detector', default=DEFAULT_FACE_DETECTOR, choices=sorted(FACE_DETECTORS),
+                        help='face detector (default: %(default)s; hog is the light fallback)')
+    parser.add_argument('--det-thr', type=float,
+                        help="detector score threshold (centerface 0-1, default 0.5; dlib's SVM/CNN score, default 0)")
+    parser.add_argument('--det-upsample', type=float,
+                        help='upsampling before detection (centerface: resize factor, default 1; '
+                             'dlib: times doubled, default 1)')
+    parser.add_argument('--min-face-size', type=float, default=DEFAULT_MIN_FACE_SIZE,
+                        help='ignore smaller faces (pixels, default: %(default)s)')
+    parser.add_argument('--bbox-thr', type=float, help='drop detections below this score (as mmpose)')
+    parser.add_argument('--no-draw-bbox', action='store_true', help='draw landmarks only')
+    parser.add_argument('--show', action='store_true', help='also show each result in a window')
+    return parser.parse_args()
+
+
+def main(args):
+    import warnings
+
+    from mmpose_face.apis.inferencer import FaceLandmarkInferencer, SyntheticModelWarning
+    warnings.simplefilter('always', SyntheticModelWarning)
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f'warning: {message}\n'
+    inferencer = FaceLandmarkInferencer(args.model, args.weights, device=args.device, det_model=args.detector,
+                                        det_score_thr=args.det_thr, det_upsample=args.det_upsample,
+                                        min_face_size=args.min_face_size, show_progress=True)
+    num_inputs = num_faces = 0
+    for result in inferencer(args.inputs, out_dir=args.out_dir, bbox_thr=args.bbox_thr,
+                             draw_bbox=not args.no_draw_bbox, show=args.show):
+        num_inputs += len(result['predictions'])
+        num_faces += sum(len(faces) for faces in result['predictions'])
+    print(f'{num_faces} faces in {num_inputs} images/frames (model {args.model}: {inferencer.weights})\n'
+          f'  pictures:    {os.path.join(args.out_dir, "visualizations")}/\n'
+          f'  predictions: {os.path.join(args.out_dir, "predictions")}/ (JSON, image pixels)')
+
+
+if __name__ == '__main__':
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from mmpose_face.apis.cli import run_tool
+    sys.exit(run_tool(main, parse_args()))

