@@ -14,7 +14,10 @@ auto_scale_lr = dict(base_batch_size=32)
 
 codec = dict(type='RegressionLabel', input_size=(64, 64))
 model = dict(
-    backbone=dict(depth=18, init_cfg=None),
+    # from scratch with ResNet's own default initialisation (Kaiming convs, unit BN),
+    # as mmpose's ResNet gives it; init_cfg=None would mean PyTorch's layer defaults
+    backbone=dict(depth=18, init_cfg=[dict(type='Kaiming', layer=['Conv2d']),
+                                      dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])]),
     head=dict(in_channels=512, decoder=codec))
 
 data_root = 'data/synthetic_wflw/'
