@@ -183,7 +183,7 @@ class NME(BaseMetric):
                 metrics[f'baseline_NME_{subset}' if subset else 'baseline_NME'] = \
                     pooled_nme(baseline_errors[members])
 
-        name = (self.dataset_meta or {}).get('dataset_name', 'face')
+        name = str((self.dataset_meta or {}).get('dataset_name', 'face')).upper()  # 'WFLW evaluation of ...'
         MMLogger.get_current_instance().info(
             f'{name} evaluation of {len(faces)} faces:\n'
             + format_table(metrics, nmes_by_subset, self.threshold, subset_titles))
