@@ -7,7 +7,7 @@ of a KeyError from deep inside the runner minutes later.
 """
 from mmpose_face.errors import ConfigCompatibilityError
 from mmpose_face.registry import (DATASETS, HOOKS, KEYPOINT_CODECS, METRICS, MODELS, TRANSFORMS,
-                                  VISBACKENDS, VISUALIZERS)
+                                  VISBACKENDS, VISUALIZERS, WEIGHT_INITIALIZERS)
 
 SCOPE = 'mmpose_face'
 CODEC_KEYS = ('decoder', 'encoder', 'codec')
@@ -23,7 +23,12 @@ def _model_parts(cfg, where):
         yield where, cfg['type'], MODELS
     if isinstance(cfg, dict):
         for key, value in cfg.items():
-            if key in CODEC_KEYS and _is_part(value):
+            if key == 'init_cfg':  # initialisers (Kaiming, Pretrained ...), one or a list
+                for i, item in enumerate(value if isinstance(value, (list, tuple)) else [value]):
+                    if _is_part(item):
+                        yield f'{where}.{key}' + (f'.{i}' if isinstance(value, (list, tuple)) else ''), \
+                            item['type'], WEIGHT_INITIALIZERS
+            elif key in CODEC_KEYS and _is_part(value):
                 yield f'{where}.{key}', value['type'], KEYPOINT_CODECS
             elif isinstance(value, dict):
                 yield from _model_parts(value, f'{where}.{key}')

@@ -1,0 +1,35 @@
+"""The tools' check of a config before a run: mmpose's scope or an unknown part
+is named at once; every part the shipped configs use, initialisers included, passes."""
+import glob
+
+import pytest
+from mmengine.config import Config
+
+from mmpose_face.apis.config_compatibility import check_config_compatibility, config_parts
+from mmpose_face.errors import ConfigCompatibilityError
+
+DEMO = 'configs/face_2d_keypoint/topdown_regression/wflw/td-reg_res18_softwingloss_1xb32-12e_synthetic-wflw-64x64.py'
+
+
+@pytest.mark.parametrize('path', sorted(glob.glob('configs/face_2d_keypoint/**/*.py', recursive=True)))
+def test_every_shipped_config_passes(path):
+    check_config_compatibility(Config.fromfile(path), path)
+
+
+def test_initialisers_are_looked_up_as_initialisers():
+    cfg = Config.fromfile(DEMO)
+    assert ('model.backbone.init_cfg.0', 'Kaiming') in [part[:2] for part in config_parts(cfg)]
+    cfg.model.backbone.init_cfg = [dict(type='Kaimingg', layer=['Conv2d'])]
+    with pytest.raises(ConfigCompatibilityError, match=r"init_cfg.0 type='Kaimingg' is not a part"):
+        check_config_compatibility(cfg, DEMO)
+
+
+def test_mmpose_scope_and_unknown_parts_are_named():
+    cfg = Config.fromfile(DEMO)
+    cfg.default_scope = 'mmpose'
+    with pytest.raises(KeyError, match="default_scope='mmpose'"):
+        check_config_compatibility(cfg, DEMO)
+    cfg = Config.fromfile(DEMO)
+    cfg.model.head.type = 'HeatmapHeadThatDoesNotExist'
+    with pytest.raises(ConfigCompatibilityError, match=r"model.head type='HeatmapHeadThatDoesNotExist'"):
+        check_config_compatibility(cfg, DEMO)
