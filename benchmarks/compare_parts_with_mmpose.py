@@ -35,12 +35,7 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PROBE = osp.join(REPO_ROOT, 'benchmarks', 'mmpose_reference', 'probe_parts.py')
 REFERENCE_PYTHON = osp.join(REPO_ROOT, '.venv-mmpose', 'bin', 'python')
 # Cases known to differ, and why; the comparison reports them apart (see docs/mmpose_compatibility.md).
-KNOWN_DIFFERENCES = {
-    'RandomBBoxTransform (mmpose test arguments)':
-        "same distribution, other draws: mmpose draws its truncated normals with scipy's truncnorm.rvs, "
-        'this project by rejection from np.random.randn (the maths belongs to the fast path)',
-    'RandomBBoxTransform (WFLW config)': 'as above',
-}
+KNOWN_DIFFERENCES = {}  # case name -> why it differs on purpose (none at present)
 
 
 def run_probes(mmpose_python: str, out_dir: str) -> tuple:

@@ -34,16 +34,18 @@ def test_metric_type_is_validated_like_mmpose():
         BadCaseAnalysisHook(metric_type='pck')
 
 
-def test_mmpose_default_metric_is_an_error_only_when_the_hook_is_enabled(tmp_path):
+def test_an_unknown_metric_is_an_error_only_when_the_hook_is_enabled(tmp_path):
     hook = HOOKS.build(dict(type='BadCaseAnalysisHook', enable=False, out_dir='badcase', metric_type='loss',
                             badcase_thr=5))
     runner = SimpleNamespace(work_dir=str(tmp_path), timestamp='t')
     hook.before_test(runner)  # disabled: nothing built, nothing written
     hook.after_test_iter(runner, 0, None, [face(100.)])
     assert not list(tmp_path.iterdir())
-    enabled = BadCaseAnalysisHook(enable=True)
-    with pytest.raises(KeyError, match='KeypointMSELoss'):
+    enabled = BadCaseAnalysisHook(enable=True, metric=dict(type='NoSuchLoss'))
+    with pytest.raises(KeyError, match='NoSuchLoss'):
         enabled.before_test(runner)
+    # mmpose's default metric, KeypointMSELoss, is registered (the integral-regression configs use it)
+    assert type(BadCaseAnalysisHook(enable=True)._build_metric()).__name__ == 'KeypointMSELoss'
 
 
 def test_a_face_is_bad_when_its_loss_reaches_the_threshold():

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.config import Config
+from mmpose_face.engine.checkpoint_loading import safe_torch_load
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = ('configs/face_2d_keypoint/topdown_regression/wflw/'
@@ -71,7 +72,7 @@ def test_console_shows_progress_and_results_not_the_config_or_hook_tables(traine
 def test_checkpoints_record_the_training_data(trained):
     work_dir, _, _ = trained
     import mmpose_face  # noqa: F401  (allow-lists what mmengine checkpoints hold)
-    checkpoint = torch.load(work_dir / 'epoch_2.pth', map_location='cpu', weights_only=True)
+    checkpoint = safe_torch_load(str(work_dir / 'epoch_2.pth'))
     trained_on = checkpoint['meta']['trained_on']
     assert trained_on['synthetic'] is True and trained_on['dataset'] == 'wflw'
     assert trained_on['ann_file'].endswith('test_wflw.json')

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from mmpose_face.engine.checkpoint_loading import safe_torch_load
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = 'tests/data/mmpose_configs/face_2d_keypoint/topdown_regression/wflw'
@@ -106,7 +107,7 @@ def test_frozen_variant_kept_stem_and_first_stage_at_their_initial_weights(train
     fresh = Runner.from_cfg(prepare_train_config(f'{CONFIG_DIR}/{config}', str(tmp_path),
                                                  cfg_options=dict(TRAIN_OPTIONS)))
     fresh._init_model_weights()  # the same seed: the weights training started from
-    trained_state = torch.load(work_dir / 'epoch_1.pth', map_location='cpu', weights_only=True)['state_dict']
+    trained_state = safe_torch_load(str(work_dir / 'epoch_1.pth'))['state_dict']
     initial = fresh.model.state_dict()
     frozen = [k for k in initial if k.startswith(('backbone.conv1', 'backbone.bn1', 'backbone.layer1.'))]
     assert frozen and all(torch.equal(initial[k], trained_state[k]) for k in frozen)

@@ -227,7 +227,7 @@ def test_unknown_type_in_a_config_names_the_type(tmp_path):
     config.write_text(f"_base_ = ['{REPO_ROOT / CONFIG}']\n"
                       "model = dict(head=dict(loss=dict(type='AdaptiveWingLoss')))\n")
     code, output, stderr = run(PYTHON, 'tools/train.py', config, '--work-dir', tmp_path)
-    assert_user_error(code, output, stderr, 'AdaptiveWingLoss is not in the mmpose_face::model registry')
+    assert_user_error(code, output, stderr, "model.head.loss type='AdaptiveWingLoss' is not a part of mmpose_face")
 
 
 def test_checkpoint_that_does_not_fit_names_the_file_and_key(trained, tmp_path):

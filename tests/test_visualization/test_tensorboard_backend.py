@@ -22,6 +22,8 @@ def test_training_scalars_reach_tensorboard_event_files(tmp_path, one_thread):
     cfg.train_cfg.max_epochs = 1
     cfg.default_hooks.logger.interval = 1
     cfg.visualizer.vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
+    # a visualizer of its own: mmengine hands back an existing instance of the same name unchanged
+    cfg.visualizer.name = f'tensorboard-test-{tmp_path.name}'
     build_runner(cfg).train()
     [event_file] = glob.glob(str(tmp_path / '*' / 'vis_data' / 'events.out.tfevents.*'))
     events = EventAccumulator(event_file)
