@@ -108,8 +108,9 @@ class BaseCocoStyleDataset(BaseDataset):
             raise TypeError(f'metainfo should be a dict, but got {type(metainfo)}')
         if not metainfo:
             return metainfo
-        if 'from_file' in metainfo:
-            return load_dataset_info(metainfo['from_file'])
+        if 'from_file' in metainfo:  # other keys given beside it (e.g. synthetic=True) are kept
+            extra = {key: value for key, value in metainfo.items() if key != 'from_file'}
+            return {**load_dataset_info(metainfo['from_file']), **extra}
         return parse_dataset_info(metainfo)
 
     # ------------------------------------------------------------------ reading the file
