@@ -8,8 +8,8 @@ class AFLWDataset(BaseCocoStyleDataset):
     """AFLW faces (Koestinger et al., 2011) from mmpose's COCO-style JSON.
 
     Annotations: ``keypoints`` 19 x [x, y, v], ``center`` [x, y], ``scale``
-    (box side / 200 px), ``box_size`` (the face box side in pixels, required
-    in test mode as in mmpose) and, optionally, ``frontal`` (true for the
+    (the box's longer side / 200 px), ``box_size`` (sqrt(w * h) of the face
+    box in pixels, AFLW's NME normaliser; required in test mode as in mmpose) and, optionally, ``frontal`` (true for the
     AFLW-frontal subset). Arguments as :class:`BaseCocoStyleDataset`.
     """
 
