@@ -7,31 +7,22 @@ annotations/face_landmarks_aflw_{train,test,test_frontal}.json and
 images -> ROOT/data/flickr. See
 mmpose_face/data_preparation/aflw_release_converter.py.
 """
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mmpose_face.data_preparation.aflw_release_converter import NUM_TRAIN, convert_aflw  # noqa: E402
-from mmpose_face.errors import ReleaseFormatError  # noqa: E402
+from mmpose_face.data_preparation.converter_cli import converter_parser, run_converter  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('release_root', help='holds AFLWinfo_release.mat and data/flickr/')
-    parser.add_argument('out_root', help='gets annotations/ and the images link')
+    parser = converter_parser(__doc__, 'holds AFLWinfo_release.mat and data/flickr/',
+                              'gets annotations/ and the images link')
     parser.add_argument('--num-train', type=int, default=NUM_TRAIN,
                         help=f'faces of "ra" that are train (the release: {NUM_TRAIN})')
     args = parser.parse_args(argv)
-    try:
-        written = convert_aflw(args.release_root, args.out_root, num_train=args.num_train)
-    except (ReleaseFormatError, OSError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
-    for name, path in written.items():
-        print(f'{name}: {path}')
-    return 0
+    return run_converter(lambda: convert_aflw(args.release_root, args.out_root, num_train=args.num_train))
 
 
 if __name__ == '__main__':
