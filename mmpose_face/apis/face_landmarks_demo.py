@@ -82,7 +82,8 @@ class FaceLandmarker:
     def predict(self, image_bgr: np.ndarray, boxes: np.ndarray):
         """keypoints (N, K, 2) image pixels and keypoint_scores (N, K): the model's
         confidence per landmark (RLE: from sigma; integral heads: heatmap mass;
-        DeepPose: 1.0), ``None`` with ONNX."""
+        DeepPose: 1.0), with ONNX from the file's ``scores`` output (``None``
+        for a file exported before it existed)."""
         boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
         num_keypoints = self.dataset_meta['num_keypoints']
         if len(boxes) == 0:
@@ -91,17 +92,22 @@ class FaceLandmarker:
             results = inference_topdown(self.model, image_bgr, boxes, batch_size=self.batch_size)
             return (np.concatenate([r.pred_instances.keypoints for r in results]).astype(np.float32),
                     np.concatenate([r.pred_instances.keypoint_scores for r in results]).astype(np.float32))
-        keypoints = []
+        keypoints, keypoint_scores = [], []
         data_list = prepare_face_crops(self.config, self.dataset_meta, image_bgr, boxes)
         for start in range(0, len(data_list), self.batch_size):
             chunk = data_list[start:start + self.batch_size]
             crops = np.stack([item['inputs'].numpy() for item in chunk])
-            normalised = self.onnx_model.run(crops)  # (B, K, 2) x/W, y/H of the crop
+            if self.onnx_model.has_scores:  # (B, K, 2) x/W, y/H of the crop; (B, K)
+                normalised, scores = self.onnx_model.run_with_scores(crops)
+                keypoint_scores.append(scores)
+            else:
+                normalised = self.onnx_model.run(crops)
             for coords, item in zip(normalised, chunk):
                 scale = np.asarray(item['data_samples'].metainfo['input_scale'], np.float32)
                 center = np.asarray(item['data_samples'].metainfo['input_center'], np.float32)
                 keypoints.append(coords * scale + center - 0.5 * scale)
-        return np.stack(keypoints).astype(np.float32), None
+        return (np.stack(keypoints).astype(np.float32),
+                np.concatenate(keypoint_scores).astype(np.float32) if keypoint_scores else None)
 
 
 def faces_to_json(boxes, scores, keypoints, keypoint_scores=None) -> list:

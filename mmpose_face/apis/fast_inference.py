@@ -23,7 +23,10 @@ BACKENDS = ('torch', 'onnxruntime')
 
 
 class FastFaceLandmarks:
-    """``predictor(image_bgr, boxes (N, 4) xyxy)`` -> keypoints (N, K, 2) in image pixels.
+    """``predictor(image_bgr, boxes (N, 4) xyxy)`` -> keypoints (N, K, 2) in image pixels;
+    ``predictor.predict(image_bgr, boxes)`` -> (keypoints, keypoint_scores (N, K)),
+    the scores of the published path (RLE: from sigma; IPR/DSNT: heatmap mass
+    with ``test_cfg.heatmap_score_radius``, else 1.0; DeepPose: 1.0).
 
     Args:
         model: from :func:`~mmpose_face.apis.inference.init_model` (its config crops).
@@ -55,18 +58,30 @@ class FastFaceLandmarks:
         """(B, 3, H, W) BGR 0-255 crops -> (B, K, 2) keypoints normalised to the crop."""
         if self.backend == 'onnxruntime':
             return self.onnx_model.run(crops)
+        return self.normalised_with_scores(crops)[0]
+
+    def normalised_with_scores(self, crops: np.ndarray):
+        """(B, 3, H, W) BGR 0-255 crops -> keypoints (B, K, 2) normalised to the crop, scores (B, K)."""
+        if self.backend == 'onnxruntime':
+            return self.onnx_model.run_with_scores(crops)
         with torch.inference_mode():
             inputs = torch.from_numpy(np.ascontiguousarray(crops)).float().contiguous(
                 memory_format=torch.channels_last)
-            return self.module(inputs).numpy()
+            keypoints, scores = self.module(inputs)
+            return keypoints.numpy(), scores.numpy()
 
     def __call__(self, image_bgr: np.ndarray, boxes) -> np.ndarray:
+        return self.predict(image_bgr, boxes)[0]
+
+    def predict(self, image_bgr: np.ndarray, boxes):
+        """keypoints (N, K, 2) image pixels, keypoint_scores (N, K)."""
         boxes = np.asarray(boxes).reshape(-1, 4)
+        num_keypoints = self.dataset_meta['num_keypoints']
         if len(boxes) == 0:
-            return np.zeros((0, self.dataset_meta['num_keypoints'], 2), np.float32)
+            return np.zeros((0, num_keypoints, 2), np.float32), np.zeros((0, num_keypoints), np.float32)
         data_list = prepare_face_crops(self.config, self.dataset_meta, image_bgr, boxes)
         crops = np.stack([item['inputs'].numpy() for item in data_list])
         centers = np.stack([item['data_samples'].metainfo['input_center'] for item in data_list])
         scales = np.stack([item['data_samples'].metainfo['input_scale'] for item in data_list])
-        coords = self.normalised(crops)
-        return coords * scales[:, None] + centers[:, None] - 0.5 * scales[:, None]
+        coords, scores = self.normalised_with_scores(crops)
+        return coords * scales[:, None] + centers[:, None] - 0.5 * scales[:, None], scores

@@ -14,6 +14,13 @@ def _stack_last(arrays):
     return torch.stack(arrays, dim=-1) if isinstance(arrays[0], torch.Tensor) else np.stack(arrays, axis=-1)
 
 
+def sigma_scores(sigmas):
+    """RLE confidence: sigmas (N, K, 2) in (0, 1) (after the sigmoid), numpy or
+    torch -> scores (N, K) ``mean(1 - sigma)`` over x and y (mmpose's formula),
+    same library and dtype: a point the network is unsure of scores low."""
+    return (1 - sigmas).mean(axis=-1)
+
+
 @KEYPOINT_CODECS.register_module()
 class RegressionLabel:
     """Crop-pixel keypoints <-> coordinates normalised by the input size.
@@ -61,7 +68,7 @@ class RegressionLabel:
         w, h = self.input_size
         keypoints = encoded[..., :2] * np.array([w, h], dtype=np.float64)
         if encoded.shape[-1] == 4:
-            scores = (1 - encoded[..., 2:4]).mean(axis=-1)
+            scores = sigma_scores(encoded[..., 2:4])
         else:
             scores = np.ones(encoded.shape[:2], dtype=np.float32)
         return keypoints, scores

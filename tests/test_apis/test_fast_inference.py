@@ -25,15 +25,21 @@ def model():
 def test_same_keypoints_as_inference_topdown_with_flip_test(model, backend):
     assert model.test_cfg.get('flip_test')
     image = cv2.imread(FOOTBALL)
-    expected = np.concatenate([r.pred_instances.keypoints for r in inference_topdown(model, image, BOXES)])
+    results = inference_topdown(model, image, BOXES)
+    expected = np.concatenate([r.pred_instances.keypoints for r in results])
     predictor = FastFaceLandmarks(model, backend, num_threads=1)
     got = predictor(image, BOXES)
     assert got.shape == (3, 98, 2)
     np.testing.assert_allclose(got, expected, atol=0.01)  # pixels of ~110 px crops
+    keypoints, scores = predictor.predict(image, BOXES)
+    np.testing.assert_array_equal(keypoints, got)
+    np.testing.assert_allclose(scores, np.concatenate([r.pred_instances.keypoint_scores for r in results]),
+                               atol=1e-4)  # every head's scores: tests/test_apis/test_onnx_export.py
     # without flip test the answer changes: the flip really is inside the module
     plain = FastFaceLandmarks(model, backend, flip_test=False, num_threads=1)(image, BOXES)
     assert np.abs(plain - expected).max() > 0.01
     assert predictor(image, np.zeros((0, 4))).shape == (0, 98, 2)
+    assert predictor.predict(image, np.zeros((0, 4)))[1].shape == (0, 98)
 
 
 def test_unknown_backend(model):

@@ -1,11 +1,14 @@
-"""ONNX export: the round trip against PyTorch, the documented layout, and the check itself."""
+"""ONNX export: the round trip against PyTorch for every coordinate head, the documented layout,
+and the check itself."""
 import importlib.util
+import types
 
 import cv2
 import numpy as np
 import onnx
 import pytest
 import torch
+from mmengine.config import Config
 
 from mmpose_face.apis import init_model
 from mmpose_face.apis import onnx_export
@@ -50,14 +53,92 @@ def test_round_trip_matches_pytorch(model, tmp_path, flip_test):
     onnx_keypoints = runner.run(crops)
     assert onnx_keypoints.shape == (5, 98, 2) and onnx_keypoints.dtype == np.float32
     assert np.ptp(onnx_keypoints) > 0.3, 'outputs spread over the crop (the check is not trivial)'
-    expected = onnx_export.pytorch_normalised_keypoints(model, crops, flip_test)
+    expected, expected_scores = onnx_export.pytorch_normalised_predictions(model, crops, flip_test)
     np.testing.assert_allclose(onnx_keypoints, expected, atol=1e-4)
+    keypoints, scores = runner.run_with_scores(crops)
+    np.testing.assert_array_equal(keypoints, onnx_keypoints)
+    assert scores.shape == (5, 98) and scores.dtype == np.float32
+    np.testing.assert_array_equal(scores, expected_scores)  # DeepPose: all 1.0, as its predict
 
     graph = onnx.load(path)
     metadata = {entry.key: entry.value for entry in graph.metadata_props}
     assert metadata['input_size'] == '64,64' and metadata['flip_test'] == str(flip_test)
-    assert 'BGR 0-255' in metadata['input_layout']
+    assert 'BGR 0-255' in metadata['input_layout'] and 'scores: (B, 98)' in metadata['output_layout']
+    assert metadata['head'] == 'RegressionHead'
     assert graph.graph.input[0].type.tensor_type.shape.dim[0].dim_param == 'batch'
+    assert [output.name for output in graph.graph.output] == ['keypoints', 'scores']
+    assert all(output.type.tensor_type.shape.dim[0].dim_param == 'batch' for output in graph.graph.output)
+
+
+# Tiny variants of each head this project has, on ResNet-18 at 64x64 (2x2 features; the
+# integral heads upsample twice to 8x8 heatmaps). test_cfg as the published configs, the
+# integral ones with heatmap shift; IPR with heatmap scores, DSNT with mmpose's 1.0.
+INTEGRAL = dict(in_channels=512, in_featuremap_size=(2, 2), num_joints=98,
+                deconv_out_channels=(16, 16), deconv_kernel_sizes=(4, 4),
+                decoder=dict(type='IntegralRegressionLabel', input_size=(64, 64), heatmap_size=(8, 8),
+                             sigma=1.0))
+HEADS = {
+    'deeppose_fc': (None, None, {}),
+    'rle': (dict(type='GlobalAveragePooling'),
+            dict(type='RLEHead', in_channels=512, num_joints=98,
+                 decoder=dict(type='RegressionLabel', input_size=(64, 64))), {}),
+    'ipr': (None, dict(type='IntegralRegressionHead', **INTEGRAL),
+            dict(shift_heatmap=True, heatmap_score_radius=1.5)),
+    'dsnt': (None, dict(type='DSNTHead', **INTEGRAL), dict(shift_heatmap=True)),
+}
+
+
+@pytest.fixture(scope='module', params=sorted(HEADS))
+def head_model(request):
+    neck, head, test_cfg = HEADS[request.param]
+    config = Config.fromfile(CONFIG)
+    if head is not None:
+        config.model.neck = neck
+        config.model.head = head
+    config.model.test_cfg.update(test_cfg)
+    torch.manual_seed(0)
+    model = init_model(config)
+    with torch.no_grad():  # BN statistics off their defaults, so eval-mode BN is exercised
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.1, 0.1)
+                module.running_var.uniform_(0.5, 1.5)
+        if head is not None and 'deconv_out_channels' in head:  # peaked heatmaps, not near-uniform ones
+            model.head.simplebaseline_head.final_layer.weight.mul_(40)
+    return request.param, model
+
+
+@pytest.mark.parametrize('flip_test', [False, True])
+def test_every_head_exports_keypoints_and_scores_of_its_predict(head_model, tmp_path, flip_test):
+    name, model = head_model
+    path = str(tmp_path / f'{name}.onnx')
+    assert export_onnx(model, path, flip_test=flip_test) < 1e-4
+    crops = np.random.default_rng(2).integers(0, 256, (4, 3, 64, 64), dtype=np.uint8)
+    keypoints, scores = OnnxLandmarkModel(path).run_with_scores(crops)
+    expected_keypoints, expected_scores = onnx_export.pytorch_normalised_predictions(model, crops, flip_test)
+    assert keypoints.shape == (4, 98, 2) and scores.shape == (4, 98) and scores.dtype == np.float32
+    np.testing.assert_allclose(keypoints, expected_keypoints, atol=1e-4)
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-4)
+    assert np.ptp(keypoints) > 0.05, 'the keypoints vary, so the comparison means something'
+    if name in ('rle', 'ipr'):  # scores from sigma / heatmap mass: not constant
+        assert np.ptp(scores) > 1e-3 and (scores > 0).all() and (scores < 1).all()
+    else:
+        assert (scores == 1).all()
+    other_keypoints, other_scores = onnx_export.pytorch_normalised_predictions(model, crops, not flip_test)
+    assert np.abs(other_keypoints - keypoints).max() > 1e-3, 'flip test changes the keypoints'
+    if name in ('rle', 'ipr'):
+        assert np.abs(other_scores - scores).max() > 1e-4, 'flip test changes the scores'
+
+
+def test_torch_backend_of_the_wrapper_matches_predict_for_every_head(head_model):
+    name, model = head_model
+    crops = np.random.default_rng(3).integers(0, 256, (2, 3, 64, 64), dtype=np.uint8)
+    wrapper = onnx_export.LandmarkExportWrapper(model, flip_test=True).eval()
+    with torch.no_grad():
+        keypoints, scores = wrapper(torch.from_numpy(crops).float())
+    expected_keypoints, expected_scores = onnx_export.pytorch_normalised_predictions(model, crops, True)
+    np.testing.assert_allclose(keypoints.numpy(), expected_keypoints, atol=1e-6)
+    np.testing.assert_allclose(scores.numpy(), expected_scores, atol=1e-6)
 
 
 def test_check_fails_on_a_wrong_graph(model, tmp_path, monkeypatch):
@@ -66,8 +147,23 @@ def test_check_fails_on_a_wrong_graph(model, tmp_path, monkeypatch):
             super().__init__(*args, **kwargs)
             self.bgr_to_rgb = not self.bgr_to_rgb
     monkeypatch.setattr(onnx_export, 'LandmarkExportWrapper', ForgetsChannelOrder)
-    with pytest.raises(OnnxCheckError, match=r'wrong.onnx: onnxruntime differs from PyTorch'):
+    with pytest.raises(OnnxCheckError, match=r'wrong.onnx: onnxruntime differs from PyTorch by .* in keypoints'):
         export_onnx(model, str(tmp_path / 'wrong.onnx'))
+
+
+def test_check_fails_on_wrong_scores(model, tmp_path, monkeypatch):
+    class ScoresOff(onnx_export.LandmarkExportWrapper):
+        def forward(self, crops):
+            keypoints, scores = super().forward(crops)
+            return keypoints, scores * 0.99
+    monkeypatch.setattr(onnx_export, 'LandmarkExportWrapper', ScoresOff)
+    with pytest.raises(OnnxCheckError, match=r'scores.onnx: onnxruntime differs from PyTorch by 0.01 in scores'):
+        export_onnx(model, str(tmp_path / 'scores.onnx'))
+
+
+def test_a_head_without_predict_normalised_is_refused(model):
+    with pytest.raises(TypeError, match='Identity cannot be exported'):
+        onnx_export.LandmarkExportWrapper(types.SimpleNamespace(head=torch.nn.Identity()), flip_test=False)
 
 
 def test_demo_with_onnx_matches_pytorch(model, checkpoint, tmp_path):
@@ -75,10 +171,25 @@ def test_demo_with_onnx_matches_pytorch(model, checkpoint, tmp_path):
     export_onnx(model, path, flip_test=bool(model.test_cfg.get('flip_test')))
     image = cv2.imread(FOOTBALL)
     boxes = np.array([[434, 106, 524, 196], [229, 22, 303, 96], [-20, 600, 80, 700]], np.float32)
-    with_torch = FaceLandmarker(CONFIG, checkpoint, batch_size=2)(image, boxes)
-    with_onnx = FaceLandmarker(CONFIG, onnx_file=path, batch_size=2)(image, boxes)
+    with_torch, torch_scores = FaceLandmarker(CONFIG, checkpoint, batch_size=2).predict(image, boxes)
+    with_onnx, onnx_scores = FaceLandmarker(CONFIG, onnx_file=path, batch_size=2).predict(image, boxes)
     # image pixels: 1e-4 of the ~110 px crops is 0.011 px
     np.testing.assert_allclose(with_onnx, with_torch, atol=0.011)
+    assert onnx_scores.shape == (3, 98)
+    np.testing.assert_allclose(onnx_scores, torch_scores, atol=1e-4)
+
+    # a file exported before the scores output existed still runs: keypoints, no scores
+    graph = onnx.load(path)
+    graph.graph.output.pop()
+    old_path = str(tmp_path / 'keypoints_only.onnx')
+    onnx.save(graph, old_path)
+    old = OnnxLandmarkModel(old_path)
+    assert not old.has_scores
+    with pytest.raises(RuntimeError, match='keypoints_only.onnx: this export has no "scores" output'):
+        old.run_with_scores(np.zeros((1, 3, 64, 64), np.uint8))
+    old_keypoints, old_scores = FaceLandmarker(CONFIG, onnx_file=old_path, batch_size=2).predict(image, boxes)
+    np.testing.assert_array_equal(old_keypoints, with_onnx)
+    assert old_scores is None
     with pytest.raises(RuntimeError, match='missing.onnx: cannot load ONNX model'):
         OnnxLandmarkModel(str(tmp_path / 'missing.onnx'))
 
@@ -92,6 +203,7 @@ def test_command_line(checkpoint, tmp_path, monkeypatch, capsys):
     assert run_tool(tool.main, tool.parse_args()) == 0
     printed = capsys.readouterr().out
     assert 'max difference' in printed and '(B, 3, 64, 64) float32, BGR' in printed
+    assert 'output scores:    (B, 98) float32' in printed
     assert output.is_file()
 
 
@@ -110,3 +222,4 @@ def test_command_line_follows_the_configs_flip_test_unless_told(checkpoint, mode
         assert metadata['flip_test'] == expected
         assert ('as the config tests' in printed) == (flag is None)
         assert ('NO: left out, although the config tests with it' in printed) == (flag is not None)
+        assert ('benchmarks/onnx_flip_test_cost.py' in printed) == (flag is not None)

@@ -5,10 +5,12 @@
 The graph includes the flip test when the config tests with it (``test_cfg.flip_test``).
 
 Input ``crops`` (B, 3, H, W) float32 BGR 0-255 (normalisation is inside the
-graph), output ``keypoints`` (B, K, 2) float32 normalised to the crop (x/W,
-y/H); B is dynamic. The export is run with onnxruntime on random crops and
-compared with PyTorch: the tool exits with 1 when the max difference is not
-below 1e-4 (normalised). See mmpose_face/apis/onnx_export.py and docs/inference.md.
+graph), outputs ``keypoints`` (B, K, 2) float32 normalised to the crop (x/W,
+y/H) and ``scores`` (B, K) float32 (the predict path's keypoint_scores); B is
+dynamic. Every head of the project exports (DeepPose, RLE, IPR, DSNT). The
+export is run with onnxruntime on random crops and compared with PyTorch: the
+tool exits with 1 when the max difference is not below 1e-4 (keypoints
+normalised; scores). See mmpose_face/apis/onnx_export.py and docs/inference.md.
 """
 import argparse
 import os
@@ -36,7 +38,8 @@ def flip_test_note(flip_test: bool, config_flip: bool) -> str:
         return f'{"yes" if flip_test else "no"}, as the config tests'
     if config_flip:
         return ('NO: left out, although the config tests with it; the file gives the plain predictions, not '
-                'those tools/test.py reports (on WFLW flip test usually lowers NME a little), at half the cost')
+                'those tools/test.py reports, at half the cost (what that costs in NME: measured by '
+                'benchmarks/onnx_flip_test_cost.py, figure in docs/inference.md, section ONNX export)')
     return 'yes, although the config tests without it'
 
 
@@ -54,8 +57,10 @@ def main(args):
     print(f'wrote {args.output}\n'
           f'  input  crops:     (B, 3, {height}, {width}) float32, BGR, 0-255 (normalised inside)\n'
           f'  output keypoints: (B, {model.head.num_joints}, 2) float32, x/W and y/H of the crop\n'
+          f'  output scores:    (B, {model.head.num_joints}) float32, confidence per landmark '
+          f'({type(model.head).__name__})\n'
           f'  flip test: {flip_test_note(flip_test, config_flip)}, opset {args.opset}\n'
-          f'onnxruntime vs PyTorch: max difference {max_difference:.3g} (normalised; limit '
+          f'onnxruntime vs PyTorch: max difference {max_difference:.3g} (keypoints normalised, scores; limit '
           f'{MAX_ALLOWED_DIFFERENCE:g})')
 
 

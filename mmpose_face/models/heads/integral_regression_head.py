@@ -2,12 +2,12 @@
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
-from mmengine.structures import InstanceData
 from torch import nn
 
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
 from ..utils.pck_accuracy import normalised_pck_accuracy
 from .deconv_heatmap_layers import DeconvHeatmapLayers
+from .normalised_prediction import NormalisedPredictionMixin
 from .regression_head import flip_normalised_coordinates
 
 
@@ -36,7 +36,7 @@ def heatmap_mass_near(heatmaps: torch.Tensor, coords: torch.Tensor, radius: floa
 
 
 @MODELS.register_module()
-class IntegralRegressionHead(BaseModule):
+class IntegralRegressionHead(NormalisedPredictionMixin, BaseModule):
     """Feature map (B, C, h, w) -> heatmap logits -> softmax over pixels -> expected (x, y).
 
     ``forward`` returns ``(coords, heatmaps)``: coords (B, K, 2) normalised to
@@ -132,33 +132,27 @@ class IntegralRegressionHead(BaseModule):
         return dict(loss_kpt=self.loss_module(pred_coords, labels, weights),
                     acc_pose=normalised_pck_accuracy(pred_coords, labels, weights))
 
-    def predict(self, feats, batch_data_samples, test_cfg=None) -> list:
-        """Crop-pixel keypoints and scores, one :class:`InstanceData` per face.
+    def predict_normalised(self, feats, feats_flipped=None, flip_indices=None, input_width=None,
+                           test_cfg=None):
+        """-> coords (B, K, 2) normalised, scores (B, K): 1.0 (as mmpose and the
+        codec's decode), or with ``test_cfg.heatmap_score_radius`` the heatmap
+        mass near the point (:func:`heatmap_mass_near`).
 
-        With ``flip_test`` ``feats`` is ``(feats, feats_of_flipped_input)``: the
-        coordinates are flipped back and averaged, and so are the heatmaps.
-        """
+        With ``feats_flipped`` (flip test) the mirrored coordinates are flipped
+        back and averaged, and so are the heatmaps (``test_cfg.shift_heatmap``)
+        the scores are read from. See :class:`NormalisedPredictionMixin`."""
         test_cfg = test_cfg or {}
-        if test_cfg.get('flip_test', False):
-            metainfo = batch_data_samples[0].metainfo
-            feats_plain, feats_flipped = feats
-            coords, heatmaps = self.forward(feats_plain)
+        coords, heatmaps = self.forward(feats)
+        if feats_flipped is not None:
             coords_flipped, heatmaps_flipped = self.forward(feats_flipped)
             coords_flipped = flip_normalised_coordinates(
-                coords_flipped, metainfo['flip_indices'], test_cfg.get('shift_coords', True),
-                metainfo['input_size'][0])
-            heatmaps_flipped = flip_heatmaps(heatmaps_flipped, metainfo['flip_indices'],
-                                             test_cfg.get('shift_heatmap', False))
+                coords_flipped, flip_indices, test_cfg.get('shift_coords', True), input_width)
+            heatmaps_flipped = flip_heatmaps(heatmaps_flipped, flip_indices, test_cfg.get('shift_heatmap', False))
             coords = (coords + coords_flipped) * 0.5
             heatmaps = (heatmaps + heatmaps_flipped) * 0.5
-        else:
-            coords, heatmaps = self.forward(feats)
-        keypoints, scores = self.decoder.decode(coords.detach().float().cpu().numpy())
         if test_cfg.get('heatmap_score_radius') is not None:
-            scores = heatmap_mass_near(heatmaps.detach(), coords.detach(),
-                                       test_cfg['heatmap_score_radius']).float().cpu().numpy()
-        return [InstanceData(keypoints=keypoints[i:i + 1], keypoint_scores=scores[i:i + 1])
-                for i in range(len(keypoints))]
+            return coords, heatmap_mass_near(heatmaps, coords, test_cfg['heatmap_score_radius'])
+        return coords, torch.ones_like(coords[..., 0])
 
     def _load_heatmap_head_keys(self, state_dict, prefix, *args):
         """A heatmap head's layers (``deconv_layers.*``, ``final_layer.*`` right under

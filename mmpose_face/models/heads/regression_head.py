@@ -1,10 +1,10 @@
 """DeepPose head: one linear layer from the pooled feature to K x 2 coordinates."""
 import torch
 from mmengine.model import BaseModule
-from mmengine.structures import InstanceData
 from torch import nn
 
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
+from .normalised_prediction import NormalisedPredictionMixin
 
 
 def keypoint_pck_accuracy(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
@@ -39,7 +39,7 @@ def flip_normalised_coordinates(coords: torch.Tensor, flip_indices, shift_coords
 
 
 @MODELS.register_module()
-class RegressionHead(BaseModule):
+class RegressionHead(NormalisedPredictionMixin, BaseModule):
     """Pooled features (B, C) -> normalised keypoints (B, K, 2).
 
     Args:
@@ -77,21 +77,15 @@ class RegressionHead(BaseModule):
             acc_pose = keypoint_pck_accuracy(pred.detach().float(), labels.float(), weights > 0)
         return dict(loss_kpt=loss, acc_pose=acc_pose)
 
-    def predict(self, feats, batch_data_samples, test_cfg=None) -> list:
-        """Crop-pixel keypoints, one :class:`InstanceData` per face.
-
-        ``feats`` is ``(feats, feats_of_flipped_input)`` when
-        ``test_cfg['flip_test']``: the two predictions are averaged.
-        """
-        test_cfg = test_cfg or {}
-        if test_cfg.get('flip_test', False):
-            metainfo = batch_data_samples[0].metainfo
-            feats_plain, feats_flipped = feats
-            coords = (self.forward(feats_plain) + flip_normalised_coordinates(
-                self.forward(feats_flipped), metainfo['flip_indices'],
-                test_cfg.get('shift_coords', True), metainfo['input_size'][0])) * 0.5
-        else:
-            coords = self.forward(feats)
-        keypoints, scores = self.decoder.decode(coords.detach().float().cpu().numpy())
-        return [InstanceData(keypoints=keypoints[i:i + 1], keypoint_scores=scores[i:i + 1])
-                for i in range(len(keypoints))]
+    def predict_normalised(self, feats, feats_flipped=None, flip_indices=None, input_width=None,
+                           test_cfg=None):
+        """-> coords (B, K, 2) normalised, scores (B, K) all 1 (regression gives no
+        confidence; as the codec's decode). With ``feats_flipped`` (flip test) the
+        plain and the flipped-back mirrored predictions are averaged. See
+        :class:`NormalisedPredictionMixin`."""
+        coords = self.forward(feats)
+        if feats_flipped is not None:
+            coords = (coords + flip_normalised_coordinates(
+                self.forward(feats_flipped), flip_indices, (test_cfg or {}).get('shift_coords', True),
+                input_width)) * 0.5
+        return coords, torch.ones_like(coords[..., 0])

@@ -1,22 +1,23 @@
 """RLE head (Li et al., 2021): coordinates and their uncertainty from one linear layer."""
 import torch
 from mmengine.model import BaseModule
-from mmengine.structures import InstanceData
 from torch import nn
 
+from mmpose_face.codecs.regression_label import sigma_scores
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
 from ..utils.pck_accuracy import normalised_pck_accuracy
+from .normalised_prediction import NormalisedPredictionMixin
 from .regression_head import flip_normalised_coordinates
 
 
 @MODELS.register_module()
-class RLEHead(BaseModule):
+class RLEHead(NormalisedPredictionMixin, BaseModule):
     """Pooled features (B, C) -> (B, K, 4): normalised x, y and raw sigma_x, sigma_y.
 
     Trained with :class:`RLELoss` (whose RealNVP flow lives in ``loss_module``,
     so a checkpoint carries it as ``head.loss_module.flow_model.*``). At test
-    time sigma goes through a sigmoid and the decoder turns it into scores
-    ``mean(1 - sigma)``: a point the network is unsure of scores low.
+    time sigma goes through a sigmoid and becomes the scores ``mean(1 - sigma)``
+    (:meth:`predict_normalised`): a point the network is unsure of scores low.
 
     Args:
         in_channels: C (2048 for ResNet-50).
@@ -50,28 +51,22 @@ class RLEHead(BaseModule):
                                               weights.unsqueeze(-1)),
                     acc_pose=normalised_pck_accuracy(pred[..., :2], labels, weights))
 
-    def predict(self, feats, batch_data_samples, test_cfg=None) -> list:
-        """Crop-pixel keypoints and sigma scores, one :class:`InstanceData` per face.
+    def predict_normalised(self, feats, feats_flipped=None, flip_indices=None, input_width=None,
+                           test_cfg=None):
+        """-> coords (B, K, 2) normalised, scores (B, K) ``mean(1 - sigmoid(sigma))``
+        (:func:`~mmpose_face.codecs.regression_label.sigma_scores`, as the codec decodes).
 
-        With ``test_cfg['flip_test']`` ``feats`` is ``(feats, feats_of_flipped_input)``:
-        the mirrored prediction is flipped back (x reflected, left/right
-        swapped, sigmas swapped with their points) and both coordinates and
-        squashed sigmas are averaged.
-        """
-        test_cfg = test_cfg or {}
-        if test_cfg.get('flip_test', False):
-            metainfo = batch_data_samples[0].metainfo
-            feats_plain, feats_flipped = feats
-            plain = self._squash_sigma(self.forward(feats_plain))
+        With ``feats_flipped`` (flip test) the mirrored prediction is flipped back
+        (x reflected, left/right swapped, sigmas swapped with their points) and
+        both coordinates and squashed sigmas are averaged, as mmpose does. See
+        :class:`NormalisedPredictionMixin`."""
+        outputs = self._squash_sigma(self.forward(feats))
+        if feats_flipped is not None:
             flipped = self._squash_sigma(flip_normalised_coordinates(
-                self.forward(feats_flipped), metainfo['flip_indices'],
-                test_cfg.get('shift_coords', True), metainfo['input_size'][0]))
-            outputs = (plain + flipped) * 0.5
-        else:
-            outputs = self._squash_sigma(self.forward(feats))
-        keypoints, scores = self.decoder.decode(outputs.detach().float().cpu().numpy())
-        return [InstanceData(keypoints=keypoints[i:i + 1], keypoint_scores=scores[i:i + 1])
-                for i in range(len(keypoints))]
+                self.forward(feats_flipped), flip_indices, (test_cfg or {}).get('shift_coords', True),
+                input_width))
+            outputs = (outputs + flipped) * 0.5
+        return outputs[..., :2], sigma_scores(outputs[..., 2:4])
 
     @staticmethod
     def _squash_sigma(outputs: torch.Tensor) -> torch.Tensor:
