@@ -82,7 +82,10 @@ def make_data(out_dir: str, train: int, test: int) -> str:
 
 def train_here(seed: int, data_root: str, epochs: int, work_dir: str) -> float:
     milestones = [max(1, epochs - 2), max(1, epochs - 1)]
-    options = [f'randomness.seed={seed}', f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
+    # The quick-start config writes out ResNet's default initialisation; here both
+    # toolboxes get init_cfg=None (PyTorch's layer defaults), as in mmpose's template.
+    options = ['model.backbone.init_cfg=None', f'randomness.seed={seed}', f'train_cfg.max_epochs={epochs}',
+               f'train_cfg.val_interval={epochs}',
                f'param_scheduler.1.end={epochs}', f'param_scheduler.1.milestones={milestones}',
                f'default_hooks.checkpoint.interval={epochs}',
                f'train_dataloader.dataset.data_root={data_root}/', f'val_dataloader.dataset.data_root={data_root}/',
