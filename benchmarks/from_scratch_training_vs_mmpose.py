@@ -69,7 +69,8 @@ def run(command, env=None, log=None):
 
 
 def last_nme(output: str) -> float:
-    return float(re.findall(r'NME: ([0-9.]+)', output)[-1])
+    # The last evaluation's plain NME (not baseline_NME, which this project's NME also prints).
+    return float(re.findall(r'(?<![A-Za-z_])NME: ([0-9.]+)', output)[-1])
 
 
 def make_data(out_dir: str, train: int, test: int) -> str:
