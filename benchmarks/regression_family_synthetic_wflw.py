@@ -92,16 +92,19 @@ def score_separation(runner) -> dict:
     """Scores of the test points split at an error of 0.1 inter-ocular distances."""
     import torch
 
-    from mmpose_face.evaluation.alignment_errors import normalised_point_errors
+    from mmpose_face.evaluation.alignment_errors import keypoint_distance, normalised_point_errors
+    eye_indices = runner.test_dataloader.dataset.metainfo['nme_keypoint_indices']  # inter-ocular
     errors, scores = [], []
     runner.model.eval()
     with torch.no_grad():
         for batch in runner.test_dataloader:
             for sample in runner.model.test_step(batch):
                 pred = sample.pred_instances
+                gt = np.asarray(sample.gt_instances.keypoints, np.float64)
                 errors.append(normalised_point_errors(
-                    np.asarray(pred.keypoints, np.float64), np.asarray(sample.gt_instances.keypoints, np.float64),
-                    np.asarray(sample.gt_instances.keypoints_visible, np.float64))[0])
+                    np.asarray(pred.keypoints, np.float64), gt,
+                    np.asarray(sample.gt_instances.keypoints_visible, np.float64).reshape(gt.shape[:2]),
+                    keypoint_distance(gt, eye_indices))[0])
                 scores.append(np.asarray(pred.keypoint_scores, np.float64)[0])
     errors, scores = np.concatenate(errors), np.concatenate(scores)
     valid = ~np.isnan(errors)
@@ -139,7 +142,7 @@ def main():
     import torch
     from mmengine.runner import Runner
 
-    from mmpose_face.data_preparation.synthetic_wflw import make_synthetic_wflw
+    from mmpose_face.data_preparation.synthetic.synthetic_wflw_release import make_synthetic_wflw
     from mmpose_face.data_preparation.wflw_release_converter import convert_wflw
     torch.set_num_threads(1)
     data_root = osp.join(args.work_dir, 'data')
