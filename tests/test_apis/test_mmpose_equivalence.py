@@ -9,30 +9,18 @@ and not part of ``make test``: create it with
 ``bash benchmarks/mmpose_reference/setup_env.sh`` (or ``make compare-mmpose``);
 without it this test is skipped.
 """
-import json
-import os.path as osp
-import subprocess
-import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REFERENCE_PYTHON = osp.join(REPO, '.venv-mmpose', 'bin', 'python')
+from mmpose_reference import needs_mmpose_reference, run_comparison
 
-pytestmark = pytest.mark.skipif(
-    not osp.isfile(REFERENCE_PYTHON),
-    reason='no mmpose 1.3.2 reference environment (.venv-mmpose); '
-           'create it with: bash benchmarks/mmpose_reference/setup_env.sh')
+
+pytestmark = needs_mmpose_reference
 
 
 @pytest.fixture(scope='module')
 def comparison(tmp_path_factory):
-    out = tmp_path_factory.mktemp('compare') / 'result.json'
-    process = subprocess.run(
-        [sys.executable, 'benchmarks/compare_with_mmpose.py', '--small', '--json', str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=900)
-    assert out.is_file(), (process.stdout + process.stderr)[-4000:]
-    return json.loads(out.read_text()), process
+    return run_comparison('compare_with_mmpose.py', tmp_path_factory.mktemp('compare') / 'result.json', '--small')
 
 
 def test_predictions_equal_mmpose_within_a_hundredth_of_a_pixel(comparison):

@@ -5,29 +5,20 @@ Runs ``benchmarks/compare_parts_with_mmpose.py`` (this project and mmpose in
 in docs/mmpose_compatibility.md). Skipped without the reference environment
 (``bash benchmarks/mmpose_reference/setup_env.sh``).
 """
-import json
-import os.path as osp
-import subprocess
-import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REFERENCE_PYTHON = osp.join(REPO, '.venv-mmpose', 'bin', 'python')
+from mmpose_reference import needs_mmpose_reference, run_comparison
 
-pytestmark = pytest.mark.skipif(
-    not osp.isfile(REFERENCE_PYTHON),
-    reason='no mmpose 1.3.2 reference environment (.venv-mmpose); '
-           'create it with: bash benchmarks/mmpose_reference/setup_env.sh')
+
+pytestmark = needs_mmpose_reference
 
 
 @pytest.fixture(scope='module')
 def rows(tmp_path_factory):
-    out = tmp_path_factory.mktemp('parts') / 'parts.json'
-    process = subprocess.run([sys.executable, 'benchmarks/compare_parts_with_mmpose.py', '--json', str(out)],
-                             cwd=REPO, capture_output=True, text=True, timeout=1200)
-    assert out.is_file(), (process.stdout + process.stderr)[-4000:]
-    return {row['case']: row for row in json.loads(out.read_text())['rows']}
+    result, _ = run_comparison('compare_parts_with_mmpose.py', tmp_path_factory.mktemp('parts') / 'parts.json',
+                               timeout=1200)
+    return {row['case']: row for row in result['rows']}
 
 
 def test_every_part_matches_mmpose_except_the_documented_differences(rows):

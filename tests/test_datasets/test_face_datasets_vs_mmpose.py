@@ -6,30 +6,21 @@ give the same items in the same order through the val pipeline (to the bit),
 the same metainfo (every key mmpose gives, its value and type), and NME of
 the benchmark config's evaluator agrees given the same predictions.
 """
-import json
-import os.path as osp
-import subprocess
-import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REFERENCE_PYTHON = osp.join(REPO, '.venv-mmpose', 'bin', 'python')
+from mmpose_reference import needs_mmpose_reference, run_comparison
+
 BENCHMARKS = ('wflw', '300w', 'aflw', 'cofw', 'lapa', '300wlp', 'coco_wholebody_face')
 
-pytestmark = pytest.mark.skipif(
-    not osp.isfile(REFERENCE_PYTHON),
-    reason='no mmpose 1.3.2 reference environment (.venv-mmpose); '
-           'create it with: bash benchmarks/mmpose_reference/setup_env.sh')
+pytestmark = needs_mmpose_reference
 
 
 @pytest.fixture(scope='module')
 def comparison(tmp_path_factory):
-    out = tmp_path_factory.mktemp('compare') / 'result.json'
-    process = subprocess.run([sys.executable, 'benchmarks/compare_datasets_with_mmpose.py', '--json', str(out)],
-                             cwd=REPO, capture_output=True, text=True, timeout=900)
-    assert out.is_file(), (process.stdout + process.stderr)[-4000:]
-    return json.loads(out.read_text())['benchmarks'], process
+    result, process = run_comparison('compare_datasets_with_mmpose.py',
+                                     tmp_path_factory.mktemp('compare') / 'result.json')
+    return result['benchmarks'], process
 
 
 @pytest.mark.parametrize('name', BENCHMARKS)

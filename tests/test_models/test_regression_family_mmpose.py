@@ -4,29 +4,18 @@ keypoints and scores (1e-5; losses relative), for RLE, IPR, DSNT and integral re
 Runs ``benchmarks/compare_heads_with_mmpose.py`` against mmpose in ``.venv-mmpose``
 (see tests/test_apis/test_mmpose_equivalence.py); skipped without that environment.
 """
-import json
-import os.path as osp
-import subprocess
-import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REFERENCE_PYTHON = osp.join(REPO, '.venv-mmpose', 'bin', 'python')
+from mmpose_reference import needs_mmpose_reference, run_comparison
 
-pytestmark = pytest.mark.skipif(
-    not osp.isfile(REFERENCE_PYTHON),
-    reason='no mmpose 1.3.2 reference environment (.venv-mmpose); '
-           'create it with: bash benchmarks/mmpose_reference/setup_env.sh')
+
+pytestmark = needs_mmpose_reference
 
 
 @pytest.fixture(scope='module')
 def comparison(tmp_path_factory):
-    out = tmp_path_factory.mktemp('compare_heads') / 'result.json'
-    process = subprocess.run([sys.executable, 'benchmarks/compare_heads_with_mmpose.py', '--json', str(out)],
-                             cwd=REPO, capture_output=True, text=True, timeout=900)
-    assert out.is_file(), (process.stdout + process.stderr)[-4000:]
-    return json.loads(out.read_text()), process
+    return run_comparison('compare_heads_with_mmpose.py', tmp_path_factory.mktemp('compare_heads') / 'result.json')
 
 
 CASES = ('rle_laplace', 'rle_gaussian_sum', 'rle_no_residual', 'ipr_mse', 'dsnt_js', 'dsnt_debias_beta10',
