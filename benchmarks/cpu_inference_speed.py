@@ -1,6 +1,6 @@
 """CPU inference speed side by side with mmpose 1.3.2's ``inference_topdown``.
 
-    python benchmarks/cpu_inference_speed.py [--threads 1] [--repeats 5] [--out FILE.json]
+    python benchmarks/cpu_inference_speed.py [--threads 1] [--repeats 5] [--pause 0.5] [--out FILE.json]
 
 Same photo (tests/data/7_Cheering_Cheering_7_16.jpg), same faces (the first
 8 CenterFace boxes), same model (DeepPose ResNet-50, 256x256, flip test on,
@@ -19,7 +19,10 @@ warm-up, for:
 
 The sides alternate call by call (mmpose's side waits in its own process
 for each call), so that a shared machine's changing load falls on all of
-them alike: ``--repeats`` calls per side and batch. Also printed: the largest difference of each
+them alike: ``--repeats`` calls per side and batch. Before each call the
+script sleeps ``--pause`` seconds, so that the worker threads of the side
+before (OpenMP and onnxruntime spin a while after a call) are asleep and do
+not compete for the cores. Also printed: the largest difference of each
 backend's keypoints from mmpose's, in pixels.
 """
 import argparse
@@ -95,10 +98,12 @@ def main(args):
             run(boxes[:8])
         for _ in range(args.repeats):
             for count in (1, 8):
+                time.sleep(args.pause)
                 mmpose_side.stdin.write(f'{count}\n')
                 mmpose_side.stdin.flush()
                 seconds['mmpose'][f'batch{count}'].append(float(mmpose_side.stdout.readline()))
                 for name, run in backends.items():
+                    time.sleep(args.pause)
                     start = time.perf_counter()
                     run(boxes[:count])
                     seconds[name][f'batch{count}'].append(time.perf_counter() - start)
@@ -125,12 +130,14 @@ def main(args):
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(dict(cpu=cpu_model(), cores=usable_cores(), threads=args.threads,
-                           repeats=args.repeats, rows=rows, seconds=seconds), f, indent=1)
+                           repeats=args.repeats, pause_s=args.pause, rows=rows, seconds=seconds), f, indent=1)
 
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--pause', type=float, default=0.5,
+                        help='seconds of sleep before each timed call (default 0.5)')
     parser.add_argument('--out')
     main(parser.parse_args())
