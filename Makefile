@@ -23,8 +23,10 @@ $(STAMP): requirements.txt requirements/tests.txt requirements/tensorboard.txt s
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# one pytest-xdist worker per core, one thread each (tests/conftest.py), a file per worker at a
+# time (its module fixtures built once); the long-running learning tests go first
 test: install
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder tests
 
 # mmpose 1.3.2 side by side (docs/mmpose_compatibility.md): its own venv
 # .venv-mmpose (about 3 minutes the first time), then ResNet-50 predictions compared.

@@ -60,6 +60,7 @@ def reference_config(data_root, work_dir) -> Config:
     return cfg
 
 
+@pytest.mark.long_running
 def test_fast_path_reaches_the_reference_paths_nme(synthetic_wflw, tmp_path, one_thread):
     reference = reference_config(synthetic_wflw, tmp_path / 'reference')
     fast = to_fast_path_config(reference, cache_dir=str(tmp_path / 'cache'), warp='host', num_workers=0)

@@ -56,6 +56,7 @@ def small_demo_config(data_root, work_dir, epochs=10) -> Config:
     return cfg
 
 
+@pytest.mark.long_running
 def test_tiny_model_beats_mean_shape_baseline(synthetic_wflw, tmp_path):
     cfg = small_demo_config(synthetic_wflw / 'data', tmp_path / 'work')
     runner = Runner.from_cfg(cfg)
