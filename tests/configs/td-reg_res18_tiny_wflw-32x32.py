@@ -1,10 +1,12 @@
 # The smallest training config, for the fault-tolerance tests (resume, full disk, NaN, bad data):
 # the 64x64 test config at 32x32 without flip test, 3 epochs of 2 iterations
-# with a checkpoint and a validation every epoch, and LR x0.1 from the third epoch.
+# with a checkpoint and a validation every epoch, and LR x0.1 from the third epoch. The ResNet-18 is
+# a quarter as wide (16 stem and base channels): a training checkpoint takes 9 MB instead of 135 MB.
 _base_ = ['./td-reg_res18_tiny_wflw-64x64.py']
 
 codec = dict(type='RegressionLabel', input_size=(32, 32))
-model = dict(head=dict(decoder=codec), test_cfg=dict(flip_test=False))
+model = dict(backbone=dict(stem_channels=16, base_channels=16), head=dict(in_channels=128, decoder=codec),
+             test_cfg=dict(flip_test=False))
 
 train_pipeline = [
     dict(type='LoadImage'),

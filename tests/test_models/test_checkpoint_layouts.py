@@ -183,7 +183,8 @@ def test_init_model_downloads_a_released_file_over_http(checkpoints, http_url, t
 @pytest.mark.parametrize('layout', ['v0', 'v1'])
 def test_a_wrong_head_shape_is_refused_naming_the_file_and_the_key(checkpoints, tmp_path, layout):
     state = dict(checkpoints['state'])
-    state['head.fc.weight'] = torch.zeros(68 * 2, 512)  # a 68-point model
+    width = state['head.fc.weight'].shape[1]  # the backbone's output channels
+    state['head.fc.weight'] = torch.zeros(68 * 2, width)  # a 68-point model
     state['head.fc.bias'] = torch.zeros(68 * 2)
     path = tmp_path / f'res18_68points_{layout}.pth'
     torch.save({'state_dict': old_layout(state) if layout == 'v0' else state}, path)
@@ -191,7 +192,7 @@ def test_a_wrong_head_shape_is_refused_naming_the_file_and_the_key(checkpoints, 
     with pytest.raises(CheckpointMismatchError) as error:
         init_model(CONFIG, str(path))
     message = str(error.value)
-    assert str(path) in message and f'{key}: checkpoint (136, 512) vs model (196, 512)' in message
+    assert str(path) in message and f'{key}: checkpoint (136, {width}) vs model (196, {width})' in message
 
 
 def run_tool(*args, env=None):
