@@ -16,7 +16,8 @@ from tqdm import tqdm
 from mmpose_face.errors import UserInputRuntimeError
 from mmpose_face.fileio import read_image_bgr
 from .face_detector import DEFAULT_MIN_FACE_SIZE, boxes_for, build_face_detector, load_coco_bboxes
-from .inference import dataset_meta_from_config, inference_topdown, init_model, prepare_face_crops
+from .inference import (crop_to_image_pixels, dataset_meta_from_config, inference_topdown, init_model,
+                        prepare_face_crops)
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg')
@@ -102,11 +103,8 @@ class FaceLandmarker:
                 keypoint_scores.append(scores)
             else:
                 normalised = self.onnx_model.run(crops)
-            for coords, item in zip(normalised, chunk):
-                scale = np.asarray(item['data_samples'].metainfo['input_scale'], np.float32)
-                center = np.asarray(item['data_samples'].metainfo['input_center'], np.float32)
-                keypoints.append(coords * scale + center - 0.5 * scale)
-        return (np.stack(keypoints).astype(np.float32),
+            keypoints.append(crop_to_image_pixels(normalised, chunk))
+        return (np.concatenate(keypoints),
                 np.concatenate(keypoint_scores).astype(np.float32) if keypoint_scores else None)
 
 

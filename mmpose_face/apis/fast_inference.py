@@ -16,7 +16,7 @@ import tempfile
 import numpy as np
 import torch
 
-from .inference import prepare_face_crops
+from .inference import crop_to_image_pixels, prepare_face_crops
 from .onnx_export import LandmarkExportWrapper, OnnxLandmarkModel, export_onnx
 
 BACKENDS = ('torch', 'onnxruntime')
@@ -54,13 +54,7 @@ class FastFaceLandmarks:
                 export_onnx(model.cpu().eval(), onnx_file, flip_test=self.flip_test)
             self.onnx_model = OnnxLandmarkModel(onnx_file, num_threads=num_threads)
 
-    def normalised(self, crops: np.ndarray) -> np.ndarray:
-        """(B, 3, H, W) BGR 0-255 crops -> (B, K, 2) keypoints normalised to the crop."""
-        if self.backend == 'onnxruntime':
-            return self.onnx_model.run(crops)
-        return self.normalised_with_scores(crops)[0]
-
-    def normalised_with_scores(self, crops: np.ndarray):
+    def normalised(self, crops: np.ndarray):
         """(B, 3, H, W) BGR 0-255 crops -> keypoints (B, K, 2) normalised to the crop, scores (B, K)."""
         if self.backend == 'onnxruntime':
             return self.onnx_model.run_with_scores(crops)
@@ -80,8 +74,5 @@ class FastFaceLandmarks:
         if len(boxes) == 0:
             return np.zeros((0, num_keypoints, 2), np.float32), np.zeros((0, num_keypoints), np.float32)
         data_list = prepare_face_crops(self.config, self.dataset_meta, image_bgr, boxes)
-        crops = np.stack([item['inputs'].numpy() for item in data_list])
-        centers = np.stack([item['data_samples'].metainfo['input_center'] for item in data_list])
-        scales = np.stack([item['data_samples'].metainfo['input_scale'] for item in data_list])
-        coords, scores = self.normalised_with_scores(crops)
-        return coords * scales[:, None] + centers[:, None] - 0.5 * scales[:, None], scores
+        coords, scores = self.normalised(np.stack([item['inputs'].numpy() for item in data_list]))
+        return crop_to_image_pixels(coords, data_list), scores

@@ -109,6 +109,14 @@ def prepare_face_crops(config: Config, dataset_meta: dict, img, bboxes=None,
     return data_list
 
 
+def crop_to_image_pixels(normalised: np.ndarray, data_list: list) -> np.ndarray:
+    """Keypoints (N, K, 2) normalised to each face's crop (x/W, y/H) -> image pixels (float32),
+    with the crop boxes (``input_center``, ``input_scale``) of :func:`prepare_face_crops`' samples."""
+    centers = np.stack([item['data_samples'].metainfo['input_center'] for item in data_list])[:, None]
+    scales = np.stack([item['data_samples'].metainfo['input_scale'] for item in data_list])[:, None]
+    return (np.asarray(normalised) * scales + centers - 0.5 * scales).astype(np.float32)
+
+
 def inference_topdown(model, img, bboxes=None, bbox_format: str = 'xyxy', batch_size: int = None) -> list:
     """Predict the landmarks of each face box in one image, in batches.
 
