@@ -1,4 +1,6 @@
+from .base_keypoint_codec import BaseKeypointCodec
 from .integral_regression_label import IntegralRegressionLabel
+from .msra_heatmap import MSRAHeatmap
 from .regression_label import RegressionLabel
 
-__all__ = ['IntegralRegressionLabel', 'RegressionLabel']
+__all__ = ['BaseKeypointCodec', 'IntegralRegressionLabel', 'MSRAHeatmap', 'RegressionLabel']

@@ -3,12 +3,13 @@ import numpy as np
 import torch
 
 from mmpose_face.registry import KEYPOINT_CODECS
+from .base_keypoint_codec import BaseKeypointCodec
 from .gaussian_heatmap import gaussian_heatmaps
 from .regression_label import RegressionLabel
 
 
 @KEYPOINT_CODECS.register_module()
-class IntegralRegressionLabel:
+class IntegralRegressionLabel(BaseKeypointCodec):
     """Crop-pixel keypoints -> normalised coordinates, keypoint weights and heatmaps.
 
     Args:

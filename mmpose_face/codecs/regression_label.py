@@ -3,6 +3,7 @@ import numpy as np
 import torch
 
 from mmpose_face.registry import KEYPOINT_CODECS
+from .base_keypoint_codec import BaseKeypointCodec
 
 
 def _as(array, dtype: str):
@@ -22,7 +23,7 @@ def sigma_scores(sigmas):
 
 
 @KEYPOINT_CODECS.register_module()
-class RegressionLabel:
+class RegressionLabel(BaseKeypointCodec):
     """Crop-pixel keypoints <-> coordinates normalised by the input size.
 
     Args:
@@ -56,19 +57,21 @@ class RegressionLabel:
         return dict(keypoint_labels=_as(labels, 'float32'), keypoint_weights=_as(valid, 'float32'))
 
     def decode(self, encoded: np.ndarray):
-        """Normalised coordinates (N, K, 2) -> crop-pixel keypoints (N, K, 2)
-        float64 (as mmpose: mapping far-off points back to the image then
-        loses nothing) and scores (N, K) (all 1: regression gives no confidence).
+        """mmpose's decode: normalised coordinates (N, K, 2) -> crop-pixel keypoints
+        (N, K, 2) float64 and scores (N, K) all 1 (regression gives no confidence).
 
-        (N, K, 4) is coordinates and sigmas in (0, 1) (RLE): the scores are
-        then ``mean(1 - sigma)`` over x and y, as in mmpose."""
+        As in mmpose, (N, K, 4) (coordinates and sigmas, RLE's output) is
+        accepted too and goes to :meth:`decode_with_sigmas`; this project's
+        heads call that, or :meth:`normalised_to_crop_pixels`, by name."""
         if encoded.shape[-1] not in (2, 4):
             raise ValueError(f'RegressionLabel.decode: last dimension must be 2 (x, y) or 4 '
                              f'(x, y, sigma_x, sigma_y), got shape {encoded.shape}')
-        w, h = self.input_size
-        keypoints = encoded[..., :2] * np.array([w, h], dtype=np.float64)
         if encoded.shape[-1] == 4:
-            scores = sigma_scores(encoded[..., 2:4])
-        else:
-            scores = np.ones(encoded.shape[:2], dtype=np.float32)
-        return keypoints, scores
+            return self.decode_with_sigmas(encoded[..., :2], encoded[..., 2:4])
+        return self.normalised_to_crop_pixels(encoded), np.ones(encoded.shape[:2], dtype=np.float32)
+
+    def decode_with_sigmas(self, coords: np.ndarray, sigmas: np.ndarray):
+        """Normalised coordinates (N, K, 2) and sigmas (N, K, 2) in (0, 1) (RLE,
+        after the sigmoid) -> crop-pixel keypoints (N, K, 2) float64 and scores
+        (N, K) ``mean(1 - sigma)`` (:func:`sigma_scores`, mmpose's formula)."""
+        return self.normalised_to_crop_pixels(coords), sigma_scores(sigmas)

@@ -11,7 +11,6 @@ import torch
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
-from mmpose_face.models.heads.regression_head import keypoint_pck_accuracy
 from mmpose_face.registry import MODELS
 from mmpose_face.structures import PoseDataSample
 
@@ -19,31 +18,6 @@ from mmpose_face.structures import PoseDataSample
 @pytest.fixture(autouse=True, scope='module')
 def mmpose_face_scope():
     init_default_scope('mmpose_face')
-
-
-def pck_by_hand(pred, gt, mask, thr=0.05):
-    """mmpose's definition, written out: per keypoint, the fraction of its
-    valid faces within ``thr``; the mean over keypoints that have any; 0 if none."""
-    accuracies = []
-    for k in range(pred.shape[1]):
-        valid = [n for n in range(pred.shape[0]) if mask[n, k]]
-        if valid:
-            accuracies.append(np.mean([np.linalg.norm(pred[n, k] - gt[n, k]) < thr for n in valid]))
-    return float(np.mean(accuracies)) if accuracies else 0.0
-
-
-def test_acc_pose_is_mmpose_pck_of_the_weighted_keypoints():
-    rng = np.random.default_rng(0)
-    gt = rng.random((4, 6, 2)).astype(np.float32)
-    pred = gt + rng.normal(0, 0.04, gt.shape).astype(np.float32)  # about half within 0.05
-    mask = rng.random((4, 6)) > 0.3
-    mask[:, 5] = False  # a keypoint without any valid face does not count
-    expected = pck_by_hand(pred, gt, mask)
-    assert 0.1 < expected < 0.9
-    acc = keypoint_pck_accuracy(torch.from_numpy(pred), torch.from_numpy(gt), torch.from_numpy(mask))
-    assert acc.ndim == 0 and acc.item() == pytest.approx(expected, abs=1e-6)
-    assert keypoint_pck_accuracy(torch.from_numpy(pred), torch.from_numpy(gt),
-                                 torch.zeros(4, 6, dtype=torch.bool)).item() == 0.0
 
 
 def test_regression_head_loss_returns_acc_pose_as_a_tensor_without_gradient():

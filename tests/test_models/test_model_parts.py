@@ -17,7 +17,6 @@ from mmengine.structures import InstanceData
 from mmpose_face.datasets.dataset_info import load_dataset_info
 from mmpose_face.engine import checkpoint_loading
 from mmpose_face.engine.checkpoint_loading import CheckpointMismatchError, load_checkpoint_file
-from mmpose_face.models.heads.regression_head import flip_normalised_coordinates
 from mmpose_face.registry import MODELS
 from mmpose_face.structures import PoseDataSample
 
@@ -201,18 +200,6 @@ def test_flip_test_of_a_mirror_consistent_model_equals_the_plain_prediction():
     unshifted = head.predict(((plain_feature, ), (mirrored_feature, )), samples,
                              test_cfg=dict(flip_test=True, shift_coords=False))
     np.testing.assert_allclose(unshifted[0].keypoints[..., 0] - plain[0].keypoints[..., 0], 0.5, atol=1e-4)
-
-
-def test_flip_normalised_coordinates_shift_is_exactly_one_pixel():
-    coords = torch.rand(2, K, 2, dtype=torch.float64)
-    shifted = flip_normalised_coordinates(coords, FLIP_INDICES, True, 256)
-    unshifted = flip_normalised_coordinates(coords, FLIP_INDICES, False, 256)
-    assert torch.allclose(unshifted[..., 0] - shifted[..., 0], torch.full((2, K), 1 / 256, dtype=torch.float64))
-    assert torch.equal(shifted[..., 1], unshifted[..., 1])
-    assert torch.allclose(unshifted[:, 60], torch.stack([1 - coords[:, 72, 0], coords[:, 72, 1]], -1))
-    assert torch.equal(coords, coords.clone())  # the input is not modified
-    twice = flip_normalised_coordinates(unshifted, FLIP_INDICES, False, 256)
-    assert torch.allclose(twice, coords)
 
 
 # --------------------------------------------------------------------------- estimator

@@ -1,6 +1,8 @@
+from .base_head import BaseHead
 from .dsnt_head import DSNTHead
+from .heatmap_head import HeatmapHead
 from .integral_regression_head import IntegralRegressionHead
 from .regression_head import RegressionHead
 from .rle_head import RLEHead
 
-__all__ = ['DSNTHead', 'IntegralRegressionHead', 'RegressionHead', 'RLEHead']
+__all__ = ['BaseHead', 'DSNTHead', 'HeatmapHead', 'IntegralRegressionHead', 'RegressionHead', 'RLEHead']

@@ -29,15 +29,24 @@ class DeconvHeatmapLayers(BaseModule):
             init_cfg = [dict(type='Normal', layer=['Conv2d', 'ConvTranspose2d'], std=0.001),
                         dict(type='Constant', layer='BatchNorm2d', val=1)]
         super().__init__(init_cfg=init_cfg)
-        self.deconv_layers, in_channels = self._stack(
-            'deconv', in_channels, deconv_out_channels, deconv_kernel_sizes)
-        self.conv_layers, in_channels = self._stack(
-            'conv', in_channels, conv_out_channels, conv_kernel_sizes)
+        self.deconv_layers, self.conv_layers, self.final_layer = self.build_layers(
+            in_channels, out_channels, deconv_out_channels, deconv_kernel_sizes, conv_out_channels,
+            conv_kernel_sizes, final_layer)
+
+    @classmethod
+    def build_layers(cls, in_channels: int, out_channels: int, deconv_out_channels, deconv_kernel_sizes,
+                     conv_out_channels, conv_kernel_sizes, final_layer):
+        """The three stages (``nn.Identity`` where empty), for a module that names them
+        itself (:class:`HeatmapHead` keeps them at its top level, as mmpose)."""
+        deconv_layers, in_channels = cls._stack('deconv', in_channels, deconv_out_channels,
+                                                deconv_kernel_sizes)
+        conv_layers, in_channels = cls._stack('conv', in_channels, conv_out_channels, conv_kernel_sizes)
         if final_layer is not None:
             arguments = {'kernel_size': 1, **{k: v for k, v in final_layer.items() if k != 'type'}}
-            self.final_layer = nn.Conv2d(in_channels, out_channels, **arguments)
+            last = nn.Conv2d(in_channels, out_channels, **arguments)
         else:
-            self.final_layer = nn.Identity()
+            last = nn.Identity()
+        return deconv_layers, conv_layers, last
 
     @staticmethod
     def _stack(kind: str, in_channels: int, out_channels, kernel_sizes):

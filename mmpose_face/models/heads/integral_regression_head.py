@@ -1,24 +1,13 @@
 """Integral pose regression (Sun et al., 2018): coordinates as the expectation of a softmax heatmap."""
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import nn
 
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
 from ..utils.pck_accuracy import normalised_pck_accuracy
+from ..utils.test_time_flip import flip_heatmaps, flip_normalised_coordinates
+from .base_head import BaseHead
 from .deconv_heatmap_layers import DeconvHeatmapLayers
-from .normalised_prediction import NormalisedPredictionMixin
-from .regression_head import flip_normalised_coordinates
-
-
-def flip_heatmaps(heatmaps: torch.Tensor, flip_indices, shift_heatmap: bool) -> torch.Tensor:
-    """Heatmaps (B, K, H, W) of a mirrored crop -> the original crop's: mirror the columns,
-    swap left/right maps and, with ``shift_heatmap``, move one column right (the
-    mirror of column x is W - 1 - x)."""
-    heatmaps = heatmaps.flip(-1)[:, flip_indices]
-    if shift_heatmap:
-        heatmaps = torch.cat([heatmaps[..., :1], heatmaps[..., :-1]], dim=-1)
-    return heatmaps
 
 
 def heatmap_mass_near(heatmaps: torch.Tensor, coords: torch.Tensor, radius: float) -> torch.Tensor:
@@ -36,7 +25,7 @@ def heatmap_mass_near(heatmaps: torch.Tensor, coords: torch.Tensor, radius: floa
 
 
 @MODELS.register_module()
-class IntegralRegressionHead(NormalisedPredictionMixin, BaseModule):
+class IntegralRegressionHead(BaseHead):
     """Feature map (B, C, h, w) -> heatmap logits -> softmax over pixels -> expected (x, y).
 
     ``forward`` returns ``(coords, heatmaps)``: coords (B, K, 2) normalised to

@@ -1,45 +1,15 @@
 """DeepPose head: one linear layer from the pooled feature to K x 2 coordinates."""
 import torch
-from mmengine.model import BaseModule
 from torch import nn
 
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
-from .normalised_prediction import NormalisedPredictionMixin
-
-
-def keypoint_pck_accuracy(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
-                          threshold: float = 0.05) -> torch.Tensor:
-    """mmpose's ``acc_pose``, on the device (no host synchronisation).
-
-    pred, target (B, K, 2) normalised coordinates, mask (B, K) bool. For each
-    keypoint, the fraction of its valid faces whose error (Euclidean, in
-    input-size units) is below ``threshold``; the mean over keypoints with
-    at least one valid face; 0 when there is none. A scalar tensor.
-    """
-    hits = ((pred - target).norm(dim=-1) < threshold) & mask
-    valid_faces = mask.sum(dim=0)
-    per_keypoint = hits.sum(dim=0) / valid_faces.clamp(min=1)
-    has_faces = valid_faces > 0
-    return (per_keypoint * has_faces).sum() / has_faces.sum().clamp(min=1)
-
-
-def flip_normalised_coordinates(coords: torch.Tensor, flip_indices, shift_coords: bool,
-                                input_width: int) -> torch.Tensor:
-    """Map predictions made on a mirrored crop back to the original crop.
-
-    coords (B, K, 2) normalised to the input size. x -> 1 - x; with
-    ``shift_coords`` a further -1/width, because the mirror of pixel x is
-    w - 1 - x, not w - x; then left and right points swap.
-    """
-    coords = coords.clone()
-    coords[..., 0] = 1.0 - coords[..., 0]
-    if shift_coords:
-        coords[..., 0] -= 1.0 / input_width
-    return coords[:, flip_indices]
+from ..utils.pck_accuracy import normalised_pck_accuracy
+from ..utils.test_time_flip import flip_normalised_coordinates
+from .base_head import BaseHead
 
 
 @MODELS.register_module()
-class RegressionHead(NormalisedPredictionMixin, BaseModule):
+class RegressionHead(BaseHead):
     """Pooled features (B, C) -> normalised keypoints (B, K, 2).
 
     Args:
@@ -73,16 +43,14 @@ class RegressionHead(NormalisedPredictionMixin, BaseModule):
         labels = torch.cat([d.gt_instance_labels.keypoint_labels for d in batch_data_samples])
         weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in batch_data_samples])
         loss = self.loss_module(pred, labels, weights.unsqueeze(-1))
-        with torch.no_grad():
-            acc_pose = keypoint_pck_accuracy(pred.detach().float(), labels.float(), weights > 0)
-        return dict(loss_kpt=loss, acc_pose=acc_pose)
+        return dict(loss_kpt=loss, acc_pose=normalised_pck_accuracy(pred, labels, weights))
 
     def predict_normalised(self, feats, feats_flipped=None, flip_indices=None, input_width=None,
                            test_cfg=None):
         """-> coords (B, K, 2) normalised, scores (B, K) all 1 (regression gives no
         confidence; as the codec's decode). With ``feats_flipped`` (flip test) the
         plain and the flipped-back mirrored predictions are averaged. See
-        :class:`NormalisedPredictionMixin`."""
+        :class:`BaseHead`."""
         coords = self.forward(feats)
         if feats_flipped is not None:
             coords = (coords + flip_normalised_coordinates(

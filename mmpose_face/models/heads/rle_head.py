@@ -1,17 +1,16 @@
 """RLE head (Li et al., 2021): coordinates and their uncertainty from one linear layer."""
 import torch
-from mmengine.model import BaseModule
 from torch import nn
 
 from mmpose_face.codecs.regression_label import sigma_scores
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
 from ..utils.pck_accuracy import normalised_pck_accuracy
-from .normalised_prediction import NormalisedPredictionMixin
-from .regression_head import flip_normalised_coordinates
+from ..utils.test_time_flip import flip_normalised_coordinates
+from .base_head import BaseHead
 
 
 @MODELS.register_module()
-class RLEHead(NormalisedPredictionMixin, BaseModule):
+class RLEHead(BaseHead):
     """Pooled features (B, C) -> (B, K, 4): normalised x, y and raw sigma_x, sigma_y.
 
     Trained with :class:`RLELoss` (whose RealNVP flow lives in ``loss_module``,
@@ -59,7 +58,7 @@ class RLEHead(NormalisedPredictionMixin, BaseModule):
         With ``feats_flipped`` (flip test) the mirrored prediction is flipped back
         (x reflected, left/right swapped, sigmas swapped with their points) and
         both coordinates and squashed sigmas are averaged, as mmpose does. See
-        :class:`NormalisedPredictionMixin`."""
+        :class:`BaseHead`."""
         outputs = self._squash_sigma(self.forward(feats))
         if feats_flipped is not None:
             flipped = self._squash_sigma(flip_normalised_coordinates(

@@ -1,11 +1,13 @@
 """What every coordinate loss shares: masking by keypoint weights and a loss weight."""
+from abc import ABCMeta, abstractmethod
+
 import torch
 from torch import nn
 
 from mmpose_face.errors import MissingTargetWeightError
 
 
-class KeypointCoordinateLoss(nn.Module):
+class KeypointCoordinateLoss(nn.Module, metaclass=ABCMeta):
     """Base of the regression losses.
 
     Args:
@@ -17,7 +19,8 @@ class KeypointCoordinateLoss(nn.Module):
     normalised coordinates, target_weight (B, K), (B, K, 1) or per coordinate
     (B, K, D) (as mmpose: a weight of shape (B, K) gets trailing unit axes);
     returns a scalar.
-    Subclasses implement ``elementwise(output, target) -> scalar``.
+    Subclasses implement :meth:`reduce`, which gets output and target already
+    multiplied by the weights.
     """
 
     def __init__(self, use_target_weight: bool = False, loss_weight: float = 1.):
@@ -36,5 +39,6 @@ class KeypointCoordinateLoss(nn.Module):
             output, target = output * weight, target * weight
         return self.reduce(output, target) * self.loss_weight
 
+    @abstractmethod
     def reduce(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """Weighted output and target (B, K, D) -> the loss before ``loss_weight``, a scalar."""

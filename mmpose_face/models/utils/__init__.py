@@ -1,4 +1,6 @@
-from .pck_accuracy import normalised_pck_accuracy
+from .pck_accuracy import heatmap_pck_accuracy, normalised_pck_accuracy
 from .realnvp import RealNVP
+from .test_time_flip import flip_heatmaps, flip_normalised_coordinates
 
-__all__ = ['RealNVP', 'normalised_pck_accuracy']
+__all__ = ['RealNVP', 'flip_heatmaps', 'flip_normalised_coordinates', 'heatmap_pck_accuracy',
+           'normalised_pck_accuracy']

@@ -1,0 +1,76 @@
+"""Gaussian heatmap targets and their arg-max decoding (SimpleBaseline, "MSRA" heatmaps)."""
+import numpy as np
+import torch
+
+from mmpose_face.registry import KEYPOINT_CODECS
+from .base_keypoint_codec import BaseKeypointCodec
+from .gaussian_heatmap import gaussian_heatmap_weights, gaussian_heatmaps
+from .heatmap_maximum import heatmap_maximum, refine_by_quarter_pixel
+
+
+@KEYPOINT_CODECS.register_module()
+class MSRAHeatmap(BaseKeypointCodec):
+    """Crop-pixel keypoints <-> one Gaussian heatmap per keypoint (Xiao et al., 2018).
+
+    mmpose 1.3.2's codec of that name, with its arguments and defaults.
+
+    Args:
+        input_size: (w, h) of the network input, pixels.
+        heatmap_size: (W, H) of the heatmaps, e.g. (64, 64) for 256 x 256 crops.
+        sigma: Gaussian sigma in heatmap pixels.
+        unbiased: fractional Gaussian centres (DARK) when encoding; decoding
+            with DARK's Taylor step is not implemented (refused).
+        blur_kernel_size: DARK's blur of the heatmaps before decoding (kept for
+            mmpose's configs).
+
+    Encoded: ``heatmaps`` (K, H, W) float32, peak 1 (into ``gt_fields``) and
+    ``keypoint_weights`` (1, K): the visibility, 0 where the Gaussian misses the map.
+    Decoded: the arg-max cell of each map, a quarter pixel towards the higher
+    neighbour, times ``input_size / heatmap_size``; the score is the map's maximum.
+    """
+
+    def __init__(self, input_size, heatmap_size, sigma: float, unbiased: bool = False,
+                 blur_kernel_size: int = 11):
+        self.input_size, self.heatmap_size = tuple(input_size), tuple(heatmap_size)
+        self.sigma, self.unbiased, self.blur_kernel_size = sigma, unbiased, blur_kernel_size
+        # input pixels per heatmap pixel, float32 as in mmpose
+        self.scale_factor = (np.array(input_size) / heatmap_size).astype(np.float32)
+
+    def encode(self, keypoints: np.ndarray, keypoints_visible: np.ndarray = None) -> dict:
+        """Keypoints (1, K, 2) crop pixels, visibility (1, K) -> ``heatmaps`` (K, H, W)
+        and ``keypoint_weights`` (1, K), numpy float32. One face at a time, as mmpose."""
+        if keypoints.shape[0] != 1:
+            raise ValueError(f'MSRAHeatmap encodes one face at a time, got keypoints of shape '
+                             f'{keypoints.shape}')
+        if keypoints_visible is None:
+            keypoints_visible = np.ones(keypoints.shape[:2], dtype=np.float32)
+        encoded = self._encode(torch.from_numpy(np.asarray(keypoints / self.scale_factor, np.float32)),
+                               torch.from_numpy(np.asarray(keypoints_visible, np.float32)))
+        return dict(heatmaps=encoded['heatmaps'][0].numpy(),
+                    keypoint_weights=encoded['keypoint_weights'].numpy())
+
+    def encode_batch(self, keypoints: torch.Tensor, keypoints_visible: torch.Tensor) -> dict:
+        """Keypoints (B, K, 2) crop pixels, visibility (B, K), torch on any device ->
+        ``heatmaps`` (B, K, H, W) and ``keypoint_weights`` (B, K)."""
+        scale = torch.as_tensor(self.scale_factor, device=keypoints.device)
+        return self._encode(keypoints.to(torch.float32) / scale, keypoints_visible.to(torch.float32))
+
+    def _encode(self, heatmap_keypoints: torch.Tensor, keypoints_visible: torch.Tensor) -> dict:
+        arguments = (heatmap_keypoints, keypoints_visible, self.heatmap_size, self.sigma, self.unbiased)
+        return dict(heatmaps=gaussian_heatmaps(*arguments), keypoint_weights=gaussian_heatmap_weights(*arguments))
+
+    def decode(self, encoded: np.ndarray):
+        """mmpose's decode: heatmaps (K, H, W) of one face -> keypoints (1, K, 2) crop
+        pixels float32 and scores (1, K) (each map's maximum)."""
+        keypoints, scores = self.decode_batch(torch.from_numpy(np.ascontiguousarray(encoded))[None])
+        return keypoints.numpy(), scores.numpy()
+
+    def decode_batch(self, heatmaps: torch.Tensor):
+        """Heatmaps (B, K, H, W), torch on any device -> keypoints (B, K, 2) crop pixels
+        float32 and scores (B, K): :meth:`decode` for a batch, traceable for export."""
+        if self.unbiased:
+            raise NotImplementedError('MSRAHeatmap: decoding with unbiased=True (DARK) is not '
+                                      'implemented; decode with unbiased=False')
+        locations, scores = heatmap_maximum(heatmaps)
+        locations = refine_by_quarter_pixel(locations, heatmaps)
+        return locations * torch.as_tensor(self.scale_factor, device=heatmaps.device), scores

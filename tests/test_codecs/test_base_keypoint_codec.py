@@ -1,0 +1,73 @@
+"""Every registered codec keeps BaseKeypointCodec's contract: encode / encode_batch / decode with
+the declared shapes, and decode inverts encode. A new codec adds its example to ``EXAMPLES``."""
+import inspect
+
+import numpy as np
+import pytest
+import torch
+
+import mmpose_face.codecs  # noqa: F401 (registers)
+from mmpose_face.codecs import BaseKeypointCodec
+from mmpose_face.registry import KEYPOINT_CODECS
+
+INPUT_SIZE = (64, 48)
+#: type -> (config, the encoded key that stands for the head's output, decode's tolerance in crop pixels)
+EXAMPLES = {
+    'RegressionLabel': (dict(input_size=INPUT_SIZE), 'keypoint_labels', 1e-4),
+    'IntegralRegressionLabel': (dict(input_size=INPUT_SIZE, heatmap_size=(16, 12), sigma=2.0),
+                                'keypoint_labels', 1e-4),
+    # the arg-max cell: within half a cell (2 crop pixels) plus the quarter step (1 pixel)
+    'MSRAHeatmap': (dict(input_size=INPUT_SIZE, heatmap_size=(16, 12), sigma=2.0), 'heatmaps', 3.0),
+}
+
+
+def test_every_registered_codec_has_an_example_here():
+    assert set(KEYPOINT_CODECS.module_dict) == set(EXAMPLES)
+
+
+@pytest.mark.parametrize('name', sorted(EXAMPLES))
+def test_the_codec_derives_from_the_base_and_implements_it(name):
+    cls = KEYPOINT_CODECS.get(name)
+    assert issubclass(cls, BaseKeypointCodec) and not inspect.isabstract(cls)
+    for method in ('encode', 'encode_batch', 'decode'):
+        assert getattr(cls, method) is not getattr(BaseKeypointCodec, method), method
+
+
+@pytest.mark.parametrize('name', sorted(EXAMPLES))
+def test_encode_batch_is_encode_face_by_face_and_decode_inverts_encode(name):
+    config, output_key, tolerance = EXAMPLES[name]
+    codec = KEYPOINT_CODECS.build(dict(type=name, **config))
+    rng = np.random.default_rng(0)
+    keypoints = rng.uniform(4, [60, 44], (3, 5, 2)).astype(np.float32)  # inside the crop
+    visible = np.ones((3, 5), np.float32)
+    batch = codec.encode_batch(torch.from_numpy(keypoints), torch.from_numpy(visible))
+    for i in range(3):
+        encoded = codec.encode(keypoints[i:i + 1], visible[i:i + 1])
+        assert set(encoded) == set(batch) and encoded['keypoint_weights'].shape == (1, 5)
+        for key, value in encoded.items():
+            assert value.dtype == np.float32, key
+            # per-face arrays (1, ...) are rows of the batch, (K, H, W) maps items of it
+            face = batch[key][i] if batch[key].shape[1:] == value.shape else batch[key][i:i + 1]
+            np.testing.assert_allclose(face.numpy(), value, atol=1e-6, err_msg=key)
+        decoded, scores = codec.decode(encoded[output_key])
+        assert decoded.shape == (1, 5, 2) and scores.shape == (1, 5)
+        np.testing.assert_allclose(decoded, keypoints[i:i + 1], atol=tolerance)
+
+
+def test_normalised_to_crop_pixels_multiplies_by_the_input_size_in_float64():
+    codec = KEYPOINT_CODECS.build(dict(type='MSRAHeatmap', input_size=INPUT_SIZE, heatmap_size=(16, 12),
+                                       sigma=2.0))
+    pixels = codec.normalised_to_crop_pixels(np.array([[[0.5, 0.25]]], np.float32))
+    assert pixels.dtype == np.float64 and pixels.tolist() == [[[32.0, 12.0]]]
+
+
+def test_a_codec_without_encode_batch_cannot_be_built():
+    class EncodesOneFaceOnly(BaseKeypointCodec):
+        def encode(self, keypoints, keypoints_visible=None):
+            return {}
+
+        def decode(self, encoded):
+            return encoded, None
+
+    with pytest.raises(TypeError, match='encode_batch'):
+        EncodesOneFaceOnly()
