@@ -6,15 +6,17 @@
 For each head of the family (RLE with Laplace, Gaussian and no residual;
 mmpose's IPR config (DSNTHead + SmoothL1 + KeypointMSELoss), DSNT (+ JS
 divergence), DSNT with debias and beta 10, a plain IntegralRegressionHead
-without deconvolutions) it builds our head from the config, gives it random
+without deconvolutions; SimpleBaseline's HeatmapHead with MSRAHeatmap, with and without
+an intermediate convolution) it builds our head from the config, gives it random
 weights with spread (the RealNVP flow included, so the flow's maths is
 exercised, not only its near-identity start), saves the state dict and has
 mmpose build the same config and load it with ``strict=True`` (so the
 state-dict keys are mmpose's). Both then run ``forward``, ``loss`` and
 ``predict`` (flip test off, on, on with heatmap shift) on the same random
 features, labels and target heatmaps (98 WFLW points, real flip pairs).
-Also encodes random keypoints with IntegralRegressionLabel in both (biased,
-unbiased, sigma 1.5, unnormalised). Reports the largest differences; exit
+Also encodes random keypoints with IntegralRegressionLabel (biased, unbiased,
+sigma 1.5, unnormalised) and MSRAHeatmap (biased, unbiased, sigma 1.5) in both,
+and decodes random heatmaps (some with ties and non-positive maps) with MSRAHeatmap. Reports the largest differences; exit
 code 1 when one is ``--tolerance`` or more (losses: relative; keypoints: in
 units of the input size). mmpose runs as a subprocess in its own environment
 (benchmarks/mmpose_reference/run_mmpose_heads.py). Small sizes: a few seconds.
@@ -43,6 +45,9 @@ DECONV = dict(in_channels=32, in_featuremap_size=(2, 2), num_joints=98,
               deconv_out_channels=(16, 16), deconv_kernel_sizes=(4, 4))
 # 2x2 features, two deconvolutions -> 8x8; the codec's maps must be the same size
 CODEC_8 = dict(CODEC, heatmap_size=(8, 8))
+MSRA_8 = dict(type='MSRAHeatmap', input_size=INPUT_SIZE, heatmap_size=(8, 8), sigma=2.0)
+HEATMAP = dict(type='HeatmapHead', in_channels=32, out_channels=98, deconv_out_channels=(16, 16),
+               deconv_kernel_sizes=(4, 4), decoder=MSRA_8)
 CASES = {
     'rle_laplace': dict(type='RLEHead', in_channels=32, num_joints=98,
                         loss=dict(type='RLELoss', use_target_weight=True),
@@ -62,14 +67,21 @@ CASES = {
     'integral_no_deconv': dict(type='IntegralRegressionHead', in_channels=32,
                                in_featuremap_size=(16, 16), num_joints=98,
                                deconv_out_channels=None, decoder=CODEC),
+    'heatmap_msra': HEATMAP,
+    'heatmap_msra_conv': dict(HEATMAP, conv_out_channels=(16,), conv_kernel_sizes=(3,)),
 }
+FEATURE_MAP_SIZE = {'HeatmapHead': (2, 2)}  # (w, h); the integral heads say theirs
 TEST_CFGS = {'flip0': dict(flip_test=False),
              'flip1': dict(flip_test=True, shift_coords=True),
              'flip1_shift_heatmap': dict(flip_test=True, shift_coords=True, shift_heatmap=True)}
 CODECS = {'biased_sigma2': CODEC,
           'unbiased_sigma2': dict(CODEC, unbiased=True),
           'biased_sigma1.5': dict(CODEC, sigma=1.5),
-          'unnormalised': dict(CODEC, normalize=False)}
+          'unnormalised': dict(CODEC, normalize=False),
+          'msra_sigma2': dict(MSRA_8, heatmap_size=HEATMAP_SIZE),
+          'msra_unbiased': dict(MSRA_8, heatmap_size=HEATMAP_SIZE, unbiased=True),
+          'msra_sigma1.5': dict(MSRA_8, heatmap_size=HEATMAP_SIZE, sigma=1.5)}
+DECODERS = {'msra_sigma2': CODECS['msra_sigma2']}
 
 
 def spread_weights(head: torch.nn.Module, seed: int) -> dict:
@@ -101,7 +113,8 @@ def make_inputs(flip_indices, seed: int = 0) -> dict:
         if cfg['type'] == 'RLEHead':
             shape = (BATCH, cfg['in_channels'])
         else:
-            shape = (BATCH, cfg['in_channels'], *cfg['in_featuremap_size'][::-1])
+            featuremap_size = cfg.get('in_featuremap_size', FEATURE_MAP_SIZE.get(cfg['type']))
+            shape = (BATCH, cfg['in_channels'], *featuremap_size[::-1])
         inputs[f'feats/{case}'] = rng.normal(size=shape).astype(np.float32)
         inputs[f'feats_flipped/{case}'] = rng.normal(size=shape).astype(np.float32)
         if cfg['type'] != 'RLEHead':
@@ -114,6 +127,11 @@ def make_inputs(flip_indices, seed: int = 0) -> dict:
     points[0] = np.round(points[0] * 2) / 2
     inputs['codec_keypoints'] = points
     inputs['codec_visible'] = (rng.uniform(size=(6, 1, k)) > 0.15).astype(np.float32)
+    # heatmaps to decode: random; half-step values (ties); one face with non-positive maps
+    heatmaps = rng.normal(size=(4, k, *HEATMAP_SIZE[::-1])).astype(np.float32)
+    heatmaps[1] = np.round(heatmaps[1] * 2) / 2
+    heatmaps[2, :10] = -np.abs(heatmaps[2, :10])
+    inputs['decode_heatmaps'] = heatmaps
     return inputs
 
 
@@ -159,6 +177,10 @@ def run_ours(job: dict, inputs: dict) -> dict:
         for n in range(len(inputs['codec_keypoints'])):
             for key, value in codec.encode(inputs['codec_keypoints'][n], inputs['codec_visible'][n]).items():
                 out[f'codec/{name}/{n}/{key}'] = value
+    for name, cfg in job['decoders'].items():
+        codec = KEYPOINT_CODECS.build(cfg)
+        for n, heatmaps in enumerate(inputs['decode_heatmaps']):
+            out[f'decode/{name}/{n}/keypoints'], out[f'decode/{name}/{n}/scores'] = codec.decode(heatmaps)
     return out
 
 
@@ -189,7 +211,8 @@ def run_comparison(python: str, workdir: str, tolerance: float) -> dict:
     from mmpose_face.datasets.dataset_info import load_dataset_info
     from mmpose_face.registry import MODELS
     flip_indices = load_dataset_info(osp.join(REPO_ROOT, 'configs/_base_/datasets/wflw.py'))['flip_indices']
-    job = dict(cases={}, test_cfgs=TEST_CFGS, codecs=CODECS, flip_indices=list(flip_indices),
+    job = dict(cases={}, test_cfgs=TEST_CFGS, codecs=CODECS, decoders=DECODERS,
+               flip_indices=list(flip_indices),
                input_size=list(INPUT_SIZE))
     for seed, (case, cfg) in enumerate(CASES.items()):
         head = MODELS.build(cfg)

@@ -1,5 +1,6 @@
 """Same weights and inputs as mmpose 1.3.2 -> the same head outputs, losses, flip-test
-keypoints and scores (1e-5; losses relative), for RLE, IPR, DSNT and integral regression.
+keypoints and scores (1e-5; losses relative), for RLE, IPR, DSNT, integral regression and
+the heatmap head (HeatmapHead + MSRAHeatmap); the codecs' targets and MSRAHeatmap's decoding.
 
 Runs ``benchmarks/compare_heads_with_mmpose.py`` against mmpose in ``.venv-mmpose``
 (see tests/test_apis/test_mmpose_equivalence.py); skipped without that environment.
@@ -19,7 +20,7 @@ def comparison(tmp_path_factory):
 
 
 CASES = ('rle_laplace', 'rle_gaussian_sum', 'rle_no_residual', 'ipr_mse', 'dsnt_js', 'dsnt_debias_beta10',
-         'integral_no_deconv')
+         'integral_no_deconv', 'heatmap_msra', 'heatmap_msra_conv')
 
 
 def test_every_head_matches_mmpose_within_1e_5(comparison):
@@ -45,13 +46,21 @@ def test_state_dicts_load_strictly_into_mmpose_with_the_same_shapes(comparison):
 def test_codec_heatmaps_match_mmpose(comparison):
     differences = comparison[0]['max_diff']
     codec_keys = [key for key in differences if key.startswith('codec/')]
-    assert len(codec_keys) == 4 * 6 * 3
+    # IntegralRegressionLabel: 4 settings x 6 faces x 3 keys; MSRAHeatmap: 3 x 6 x 2
+    assert len(codec_keys) == 4 * 6 * 3 + 3 * 6 * 2
     assert max(differences[key] for key in codec_keys) < 1e-6
+
+
+def test_msra_heatmap_decodes_as_mmpose_ties_and_empty_maps_included(comparison):
+    differences = comparison[0]['max_diff']
+    decode_keys = [key for key in differences if key.startswith('decode/msra_sigma2/')]
+    assert len(decode_keys) == 4 * 2
+    assert max(differences[key] for key in decode_keys) == 0.0
 
 
 def test_the_compared_outputs_vary_so_a_wrong_flip_would_show(comparison):
     result = comparison[0]
     for case in CASES:
         assert result['keypoint_std_px'][case] > 1.0, case
-    for case in ('rle_laplace', 'rle_gaussian_sum', 'rle_no_residual'):
+    for case in ('rle_laplace', 'rle_gaussian_sum', 'rle_no_residual', 'heatmap_msra', 'heatmap_msra_conv'):
         assert result['score_std'][case] > 0.05, case
