@@ -120,3 +120,38 @@ def test_mmpose_0x_files_with_intermediate_convolutions_load():
     fresh.load_state_dict(renamed)  # no version metadata: an old file
     assert torch.equal(fresh.conv_layers[0].weight, state['conv_layers.0.weight'] * 2)
     assert torch.equal(fresh.final_layer.weight, state['final_layer.weight'] * 2)
+
+
+def test_the_shipped_heatmap_config_trains_and_predicts_on_the_real_samples():
+    """The WFLW config's pipeline (MSRAHeatmap targets into gt_fields) and model, made small:
+    ResNet-18 on 64 x 64 crops, narrower deconvolutions."""
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+
+    from mmpose_face.registry import DATASETS
+    init_default_scope('mmpose_face')
+    cfg = Config.fromfile('configs/face_2d_keypoint/topdown_heatmap/wflw/td-hm_res50_8xb64-60e_wflw-256x256.py')
+    codec = dict(cfg.codec, input_size=(64, 64), heatmap_size=(16, 16))
+    pipeline = [dict(step, input_size=(64, 64)) if step['type'] == 'TopdownAffine' else
+                dict(step, encoder=codec) if step['type'] == 'GenerateTarget' else step
+                for step in cfg.train_pipeline if step['type'] not in ('RandomFlip', 'RandomBBoxTransform')]
+    dataset = DATASETS.build(dict(type='WFLWDataset', data_root='tests/data', ann_file='test_wflw.json',
+                                  data_prefix=dict(img=''), data_mode='topdown', pipeline=pipeline))
+    cfg.model.backbone = dict(type='ResNet', depth=18)
+    cfg.model.head.update(in_channels=512, deconv_out_channels=(16, 16, 16), decoder=codec)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    batch = model.data_preprocessor(pseudo_collate([dataset[i] for i in range(len(dataset))]), training=True)
+    assert batch['data_samples'][0].gt_fields.heatmaps.shape == (K, 16, 16)
+    losses = model(**batch, mode='loss')
+    assert torch.isfinite(losses['loss_kpt']) and 'acc_pose' in losses
+    losses['loss_kpt'].backward()
+    assert model.head.final_layer.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():  # flip test with heatmap shift, as configured
+        results = model(**model.data_preprocessor(pseudo_collate([dataset[0]])), mode='predict')
+    pred = results[0].pred_instances
+    assert pred.keypoints.shape == (1, K, 2) and pred.keypoint_scores.shape == (1, K)
+    x0, y0, x1, y1 = results[0].gt_instances.bboxes[0]  # image pixels, inside the face's (padded) box
+    assert (pred.keypoints[..., 0] >= x0 - (x1 - x0)).all() and (pred.keypoints[..., 0] <= x1 + (x1 - x0)).all()
