@@ -48,6 +48,17 @@ class BaseKeypointCodec(metaclass=ABCMeta):
         """The head's output for one sample (the codec says which) ->
         keypoints (N, K, 2) crop pixels and scores (N, K), numpy."""
 
+    def one_face_visibility(self, keypoints: np.ndarray, keypoints_visible: np.ndarray = None) -> np.ndarray:
+        """For a codec that encodes one face per call, as mmpose's heatmap codecs do:
+        refuses keypoints (N, K, 2) with N != 1 and returns the visibility (1, K)
+        (all visible when None)."""
+        if keypoints.shape[0] != 1:
+            raise ValueError(f'{type(self).__name__} encodes one face at a time, '
+                             f'got keypoints of shape {keypoints.shape}')
+        if keypoints_visible is None:
+            return np.ones(keypoints.shape[:2], dtype=np.float32)
+        return keypoints_visible
+
     def normalised_to_crop_pixels(self, coords: np.ndarray) -> np.ndarray:
         """Coordinates (N, K, 2) normalised to the input -> crop pixels (N, K, 2)
         float64 (so mapping far-off points back to the image loses nothing)."""

@@ -36,11 +36,7 @@ class IntegralRegressionLabel(BaseKeypointCodec):
         """Keypoints (1, K, 2) crop pixels -> ``keypoint_labels`` (1, K, 2) in [0, 1],
         ``keypoint_weights`` (1, K) (0 outside the crop or invisible) and
         ``heatmaps`` (K, H, W) float32 (each summing to 1 with ``normalize``)."""
-        if keypoints.shape[0] != 1:
-            raise ValueError(f'IntegralRegressionLabel encodes one face at a time, '
-                             f'got keypoints of shape {keypoints.shape}')
-        if keypoints_visible is None:
-            keypoints_visible = np.ones(keypoints.shape[:2], dtype=np.float32)
+        keypoints_visible = self.one_face_visibility(keypoints, keypoints_visible)
         heatmaps = self._heatmaps(torch.from_numpy(np.asarray(keypoints / self.scale_factor, np.float32)),
                                   torch.from_numpy(np.asarray(keypoints_visible, np.float32)))
         encoded = self.keypoint_codec.encode(keypoints, keypoints_visible)

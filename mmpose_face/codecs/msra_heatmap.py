@@ -39,11 +39,7 @@ class MSRAHeatmap(BaseKeypointCodec):
     def encode(self, keypoints: np.ndarray, keypoints_visible: np.ndarray = None) -> dict:
         """Keypoints (1, K, 2) crop pixels, visibility (1, K) -> ``heatmaps`` (K, H, W)
         and ``keypoint_weights`` (1, K), numpy float32. One face at a time, as mmpose."""
-        if keypoints.shape[0] != 1:
-            raise ValueError(f'MSRAHeatmap encodes one face at a time, got keypoints of shape '
-                             f'{keypoints.shape}')
-        if keypoints_visible is None:
-            keypoints_visible = np.ones(keypoints.shape[:2], dtype=np.float32)
+        keypoints_visible = self.one_face_visibility(keypoints, keypoints_visible)
         encoded = self._encode(torch.from_numpy(np.asarray(keypoints / self.scale_factor, np.float32)),
                                torch.from_numpy(np.asarray(keypoints_visible, np.float32)))
         return dict(heatmaps=encoded['heatmaps'][0].numpy(),

@@ -1,5 +1,6 @@
 """MSRAHeatmap: one Gaussian per keypoint (peak 1) and its arg-max decoding with the quarter-pixel
-step; the batched torch encoder and decoder (fast path, heads) equal the per-face ones.
+step; the batched torch decoder (the heads') equals the per-face one (the encoder: in
+test_base_keypoint_codec.py, as for every codec).
 Values against mmpose 1.3.2 itself: tests/test_models/test_regression_family_mmpose.py."""
 import numpy as np
 import pytest
@@ -61,22 +62,6 @@ def test_ties_go_to_the_first_cell_in_row_major_order():
     heatmaps[0, 6, 9] = heatmaps[0, 3, 12] = 1.0
     keypoints, _ = codec().decode(heatmaps)
     assert keypoints[0, 0].tolist() == [12 * 4, 3 * 4]
-
-
-@pytest.mark.parametrize('options', [{}, dict(unbiased=True), dict(sigma=1.5)])
-def test_encode_batch_equals_encode_per_face(options):
-    rng = np.random.default_rng(0)
-    keypoints = rng.uniform(-10, 74, (4, 98, 2)).astype(np.float32)
-    keypoints[0] = np.round(keypoints[0] * 2) / 2  # half pixels: the rounding edge
-    visible = (rng.uniform(size=(4, 98)) > 0.2).astype(np.float32)
-    the_codec = codec(**options)
-    batch = the_codec.encode_batch(torch.from_numpy(keypoints), torch.from_numpy(visible))
-    assert set(batch) == {'heatmaps', 'keypoint_weights'}
-    for i in range(4):
-        one = the_codec.encode(keypoints[i:i + 1], visible[i:i + 1])
-        assert torch.equal(batch['heatmaps'][i], torch.from_numpy(one['heatmaps']))
-        assert torch.equal(batch['keypoint_weights'][i:i + 1], torch.from_numpy(one['keypoint_weights']))
-    assert 0 < batch['keypoint_weights'].mean() < 1  # some points are off the map or invisible
 
 
 def test_decode_batch_equals_decode_per_face():

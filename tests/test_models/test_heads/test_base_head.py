@@ -1,13 +1,12 @@
 """Every registered head keeps BaseHead's contract: forward, loss and predict_normalised, with
 ``predict`` (crop pixels) built on ``predict_normalised`` through the codec. A new head adds its
 example to ``EXAMPLES``."""
-import inspect
-
 import numpy as np
 import pytest
 import torch
 
 import mmpose_face.models  # noqa: F401 (registers)
+from base_class_contracts import assert_keeps_the_contract
 from mmpose_face.datasets.dataset_info import load_dataset_info
 from mmpose_face.models.heads import BaseHead
 from mmpose_face.registry import MODELS
@@ -42,10 +41,8 @@ def test_every_registered_head_has_an_example_here():
 
 @pytest.mark.parametrize('name', sorted(EXAMPLES))
 def test_the_head_derives_from_the_base_and_implements_it(name):
-    cls = MODELS.get(name)
-    assert issubclass(cls, BaseHead) and not inspect.isabstract(cls)
-    for method in ('forward', 'loss', 'predict_normalised'):
-        assert getattr(cls, method) is not getattr(BaseHead, method), method
+    assert_keeps_the_contract(MODELS.get(name), BaseHead)
+    assert BaseHead.__abstractmethods__ == {'forward', 'loss', 'predict_normalised'}
 
 
 @pytest.mark.parametrize('name', sorted(EXAMPLES))
