@@ -16,7 +16,8 @@ state-dict keys are mmpose's). Both then run ``forward``, ``loss`` and
 features, labels and target heatmaps (98 WFLW points, real flip pairs).
 Also encodes random keypoints with IntegralRegressionLabel (biased, unbiased,
 sigma 1.5, unnormalised) and MSRAHeatmap (biased, unbiased, sigma 1.5) in both,
-and decodes random heatmaps (some with ties and non-positive maps) with MSRAHeatmap. Reports the largest differences; exit
+and decodes heatmaps with MSRAHeatmap: random ones (some with ties and non-positive
+maps) with the quarter-pixel step, noisy Gaussians with DARK (blur kernels 11 and 3). Reports the largest differences; exit
 code 1 when one is ``--tolerance`` or more (losses: relative; keypoints: in
 units of the input size). mmpose runs as a subprocess in its own environment
 (benchmarks/mmpose_reference/run_mmpose_heads.py). Small sizes: a few seconds.
@@ -81,7 +82,13 @@ CODECS = {'biased_sigma2': CODEC,
           'msra_sigma2': dict(MSRA_8, heatmap_size=HEATMAP_SIZE),
           'msra_unbiased': dict(MSRA_8, heatmap_size=HEATMAP_SIZE, unbiased=True),
           'msra_sigma1.5': dict(MSRA_8, heatmap_size=HEATMAP_SIZE, sigma=1.5)}
-DECODERS = {'msra_sigma2': CODECS['msra_sigma2']}
+# name -> (codec, the heatmaps it decodes): DARK's Taylor step gets heatmap-like maps, since on
+# noise its hessian is near singular and float32 rounding moves the points by 1e-4 of their
+# (far-off) offsets
+DECODERS = {'msra_sigma2': dict(codec=CODECS['msra_sigma2'], heatmaps='decode_heatmaps'),
+            'msra_unbiased': dict(codec=CODECS['msra_unbiased'], heatmaps='decode_gaussians'),
+            'msra_unbiased_blur3': dict(codec=dict(CODECS['msra_unbiased'], blur_kernel_size=3),
+                                        heatmaps='decode_gaussians')}
 
 
 def spread_weights(head: torch.nn.Module, seed: int) -> dict:
@@ -132,6 +139,10 @@ def make_inputs(flip_indices, seed: int = 0) -> dict:
     heatmaps[1] = np.round(heatmaps[1] * 2) / 2
     heatmaps[2, :10] = -np.abs(heatmaps[2, :10])
     inputs['decode_heatmaps'] = heatmaps
+    gaussians = KEYPOINT_CODECS.build(CODECS['msra_unbiased'])
+    inputs['decode_gaussians'] = np.stack([
+        gaussians.encode(inputs['codec_keypoints'][n], np.ones((1, k), np.float32))['heatmaps']
+        + rng.normal(0, 0.02, (k, *HEATMAP_SIZE[::-1])).astype(np.float32) for n in range(4)])
     return inputs
 
 
@@ -177,9 +188,9 @@ def run_ours(job: dict, inputs: dict) -> dict:
         for n in range(len(inputs['codec_keypoints'])):
             for key, value in codec.encode(inputs['codec_keypoints'][n], inputs['codec_visible'][n]).items():
                 out[f'codec/{name}/{n}/{key}'] = value
-    for name, cfg in job['decoders'].items():
-        codec = KEYPOINT_CODECS.build(cfg)
-        for n, heatmaps in enumerate(inputs['decode_heatmaps']):
+    for name, spec in job['decoders'].items():
+        codec = KEYPOINT_CODECS.build(spec['codec'])
+        for n, heatmaps in enumerate(inputs[spec['heatmaps']]):
             out[f'decode/{name}/{n}/keypoints'], out[f'decode/{name}/{n}/scores'] = codec.decode(heatmaps)
     return out
 

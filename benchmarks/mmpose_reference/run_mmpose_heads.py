@@ -7,10 +7,10 @@ JOB.json (written by compare_heads_with_mmpose.py):
     test_cfgs     {name: test_cfg}: one predict run each
     flip_indices  (K,), input_size (w, h)
     codecs        {name: codec config}: encoded on INPUTS' codec keypoints
-    decoders      {name: heatmap codec config}: decodes INPUTS' decode_heatmaps
+    decoders      {name: {"codec": heatmap codec config, "heatmaps": the INPUTS key it decodes}}
 INPUTS.npz: feats/<case>, feats_flipped/<case>, keypoint_labels, keypoint_weights,
     heatmaps/<case>, codec_keypoints (N, 1, K, 2), codec_visible (N, 1, K),
-    decode_heatmaps (M, K, H, W)
+    decode_heatmaps, decode_gaussians (M, K, H, W)
 OUT.npz: forward/<case>/<i>, loss/<case>/<key>, pred/<case>/<test_cfg>/{keypoints,scores},
     state_dict_shapes/<case> (JSON), codec/<codec>/<n>/<key>, decode/<codec>/<m>/{keypoints,scores}
 Imports only mmpose (never mmpose_face).
@@ -77,9 +77,9 @@ def main(job_file: str, inputs_file: str, out_file: str) -> None:
             encoded = codec.encode(inputs['codec_keypoints'][n], inputs['codec_visible'][n])
             for key, value in encoded.items():
                 out[f'codec/{name}/{n}/{key}'] = value
-    for name, cfg in job.get('decoders', {}).items():
-        codec = KEYPOINT_CODECS.build(cfg)
-        for n, heatmaps in enumerate(inputs['decode_heatmaps']):
+    for name, spec in job.get('decoders', {}).items():
+        codec = KEYPOINT_CODECS.build(spec['codec'])
+        for n, heatmaps in enumerate(inputs[spec['heatmaps']]):
             out[f'decode/{name}/{n}/keypoints'], out[f'decode/{name}/{n}/scores'] = codec.decode(heatmaps)
     np.savez(out_file, **out)
     import mmpose

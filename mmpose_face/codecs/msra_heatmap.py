@@ -4,6 +4,7 @@ import torch
 
 from mmpose_face.registry import KEYPOINT_CODECS
 from .base_keypoint_codec import BaseKeypointCodec
+from .dark_refinement import refine_by_taylor_expansion
 from .gaussian_heatmap import gaussian_heatmap_weights, gaussian_heatmaps
 from .heatmap_maximum import heatmap_maximum, refine_by_quarter_pixel
 
@@ -18,15 +19,17 @@ class MSRAHeatmap(BaseKeypointCodec):
         input_size: (w, h) of the network input, pixels.
         heatmap_size: (W, H) of the heatmaps, e.g. (64, 64) for 256 x 256 crops.
         sigma: Gaussian sigma in heatmap pixels.
-        unbiased: fractional Gaussian centres (DARK) when encoding; decoding
-            with DARK's Taylor step is not implemented (refused).
-        blur_kernel_size: DARK's blur of the heatmaps before decoding (kept for
-            mmpose's configs).
+        unbiased: DARK (Zhang et al., 2020): fractional Gaussian centres when
+            encoding; when decoding, a Taylor step on the log of the blurred
+            heatmap instead of the quarter-pixel step.
+        blur_kernel_size: DARK's Gaussian blur of the heatmaps before decoding
+            (OpenCV's kernel of that size).
 
     Encoded: ``heatmaps`` (K, H, W) float32, peak 1 (into ``gt_fields``) and
     ``keypoint_weights`` (1, K): the visibility, 0 where the Gaussian misses the map.
     Decoded: the arg-max cell of each map, a quarter pixel towards the higher
-    neighbour, times ``input_size / heatmap_size``; the score is the map's maximum.
+    neighbour (or DARK's step), times ``input_size / heatmap_size``; the score
+    is the map's maximum.
     """
 
     def __init__(self, input_size, heatmap_size, sigma: float, unbiased: bool = False,
@@ -64,9 +67,9 @@ class MSRAHeatmap(BaseKeypointCodec):
     def decode_batch(self, heatmaps: torch.Tensor):
         """Heatmaps (B, K, H, W), torch on any device -> keypoints (B, K, 2) crop pixels
         float32 and scores (B, K): :meth:`decode` for a batch, traceable for export."""
-        if self.unbiased:
-            raise NotImplementedError('MSRAHeatmap: decoding with unbiased=True (DARK) is not '
-                                      'implemented; decode with unbiased=False')
         locations, scores = heatmap_maximum(heatmaps)
-        locations = refine_by_quarter_pixel(locations, heatmaps)
+        if self.unbiased:
+            locations = refine_by_taylor_expansion(locations, heatmaps, self.blur_kernel_size)
+        else:
+            locations = refine_by_quarter_pixel(locations, heatmaps)
         return locations * torch.as_tensor(self.scale_factor, device=heatmaps.device), scores

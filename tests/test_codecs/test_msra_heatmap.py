@@ -1,5 +1,5 @@
 """MSRAHeatmap: one Gaussian per keypoint (peak 1) and its arg-max decoding with the quarter-pixel
-step; the batched torch decoder (the heads') equals the per-face one (the encoder: in
+step, or DARK's Taylor step; the batched torch decoder (the heads') equals the per-face one (the encoder: in
 test_base_keypoint_codec.py, as for every codec).
 Values against mmpose 1.3.2 itself: tests/test_models/test_regression_family_mmpose.py."""
 import numpy as np
@@ -74,6 +74,20 @@ def test_decode_batch_equals_decode_per_face():
         assert np.array_equal(scores[i:i + 1].numpy(), one_scores)
 
 
-def test_unbiased_decoding_is_refused_rather_than_silently_biased():
-    with pytest.raises(NotImplementedError, match='DARK'):
-        codec(unbiased=True).decode(np.zeros((2, 12, 16), np.float32))
+def test_dark_decoding_finds_fractional_centres_the_quarter_step_cannot():
+    keypoints = np.array([[[33.3, 21.7], [18.9, 30.2], [41.5, 14.4]]], np.float32)  # inside, off the cell grid
+    heatmaps = codec(unbiased=True).encode(keypoints)['heatmaps']
+    dark, scores = codec(unbiased=True).decode(heatmaps)
+    quarter, _ = codec().decode(heatmaps)
+    dark_error = np.linalg.norm(dark - keypoints, axis=-1)
+    assert dark_error.max() < 0.05 * 4  # a twentieth of a heatmap cell
+    assert dark_error.max() < np.linalg.norm(quarter - keypoints, axis=-1).min()
+    assert scores.shape == (1, 3) and (scores > 0.8).all()  # the map's maximum, before the blur
+
+
+def test_dark_leaves_points_near_the_edge_and_empty_maps_where_they_are():
+    heatmaps = np.zeros((2, 12, 16), np.float32)
+    heatmaps[0, 5, 1], heatmaps[0, 5, 2] = 1.0, 0.5  # x = 1: DARK moves x only when 1 < x < W - 2
+    heatmaps[1] = -1.0
+    keypoints, _ = codec(unbiased=True).decode(heatmaps)
+    assert keypoints[0].tolist() == [[1 * 4, 5 * 4], [-4.0, -4.0]]

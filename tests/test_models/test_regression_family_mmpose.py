@@ -53,9 +53,14 @@ def test_codec_heatmaps_match_mmpose(comparison):
 
 def test_msra_heatmap_decodes_as_mmpose_ties_and_empty_maps_included(comparison):
     differences = comparison[0]['max_diff']
-    decode_keys = [key for key in differences if key.startswith('decode/msra_sigma2/')]
-    assert len(decode_keys) == 4 * 2
-    assert max(differences[key] for key in decode_keys) == 0.0
+    quarter_step = [key for key in differences if key.startswith('decode/msra_sigma2/')]
+    assert len(quarter_step) == 4 * 2
+    assert max(differences[key] for key in quarter_step) == 0.0
+    # DARK on noisy Gaussians: OpenCV's blur and ours sum in another order (keypoints: in
+    # units of the crop width)
+    dark = [key for key in differences if key.startswith('decode/msra_unbiased')]
+    assert len(dark) == 2 * 4 * 2
+    assert max(differences[key] for key in dark) < 1e-5
 
 
 def test_the_compared_outputs_vary_so_a_wrong_flip_would_show(comparison):
