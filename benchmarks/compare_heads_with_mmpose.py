@@ -16,10 +16,11 @@ state-dict keys are mmpose's). Both then run ``forward``, ``loss`` and
 features, labels and target heatmaps (98 WFLW points, real flip pairs).
 Also encodes random keypoints with IntegralRegressionLabel (biased, unbiased,
 sigma 1.5, unnormalised) and MSRAHeatmap (biased, unbiased, sigma 1.5) in both,
-and decodes heatmaps with MSRAHeatmap: random ones (some with ties and non-positive
-maps) with the quarter-pixel step, noisy Gaussians with DARK (blur kernels 11 and 3). Reports the largest differences; exit
-code 1 when one is ``--tolerance`` or more (losses: relative; keypoints: in
-units of the input size). mmpose runs as a subprocess in its own environment
+and decodes heatmaps with MSRAHeatmap: random ones (some with ties and
+non-positive maps) with the quarter-pixel step, noisy Gaussians with DARK
+(blur kernels 11 and 3). Reports the largest differences; exit code 1 when
+one is ``--tolerance`` or more (losses: relative; keypoints: in units of the
+input size). mmpose runs as a subprocess in its own environment
 (benchmarks/mmpose_reference/run_mmpose_heads.py). Small sizes: a few seconds.
 """
 import argparse
