@@ -70,13 +70,14 @@ def test_loss_is_the_weighted_heatmap_mse_and_acc_pose_the_heatmap_pck():
     assert 'acc_pose' not in head.loss(feats, batch, dict(compute_acc=False))
 
 
-def test_predict_is_the_codecs_decode_of_the_heatmaps():
-    head = heatmap_head()
+@pytest.mark.parametrize('unbiased', [False, True])
+def test_predict_is_the_codecs_decode_of_the_heatmaps(unbiased):
+    head = heatmap_head(decoder=dict(CODEC, unbiased=unbiased))
     feats = (torch.randn(3, 8, 4, 4),)
     with torch.no_grad():
         preds = head.predict(feats, samples(np.zeros((3, K, 2), np.float32)))
         maps = head.forward(feats)
-    codec = KEYPOINT_CODECS.build(CODEC)
+    codec = KEYPOINT_CODECS.build(dict(CODEC, unbiased=unbiased))
     for i, pred in enumerate(preds):
         keypoints, scores = codec.decode(maps[i].numpy())
         assert np.array_equal(pred.keypoints, keypoints) and np.array_equal(pred.keypoint_scores, scores)
