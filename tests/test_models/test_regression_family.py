@@ -476,10 +476,10 @@ def test_rle_fast_path_config_is_the_rle_config_on_the_fast_path():
     assert fast.train_dataloader.dataset.dataset.pipeline == reference.train_dataloader.dataset.pipeline
 
 
-@pytest.mark.parametrize('head_kind', ['rle', 'dsnt'])
+@pytest.mark.parametrize('head_kind', ['rle', 'dsnt', 'heatmap'])
 def test_the_new_heads_train_on_the_fast_path(tmp_path, one_thread, head_kind):
-    """The tiny fast-path config (tests/configs) with the RLE or the DSNT head: the
-    preprocessor's ``encode_batch`` targets (heatmaps too) reach the loss."""
+    """The tiny fast-path config (tests/configs) with the RLE, the DSNT or the heatmap
+    head: the preprocessor's ``encode_batch`` targets (heatmaps too) reach the loss."""
     from mmengine.runner import Runner
 
     from mmpose_face.apis import prepare_train_config
@@ -487,6 +487,11 @@ def test_the_new_heads_train_on_the_fast_path(tmp_path, one_thread, head_kind):
         codec = dict(type='RegressionLabel', input_size=(64, 64))
         head = dict(type='RLEHead', in_channels=512, num_joints=K, decoder=codec)
         neck = dict(type='GlobalAveragePooling')
+    elif head_kind == 'heatmap':
+        codec = dict(type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=1.0)
+        head = dict(type='HeatmapHead', in_channels=512, out_channels=K, deconv_out_channels=(16, 16, 16),
+                    decoder=codec)
+        neck = None
     else:
         codec = dict(type='IntegralRegressionLabel', input_size=(64, 64), heatmap_size=(16, 16), sigma=1.0)
         head = dict(type='DSNTHead', in_channels=512, in_featuremap_size=(2, 2), num_joints=K,
@@ -504,7 +509,7 @@ def test_the_new_heads_train_on_the_fast_path(tmp_path, one_thread, head_kind):
     runner = Runner.from_cfg(cfg)
     batch = next(iter(runner.train_loop.dataloader))
     samples = runner.model.data_preprocessor(batch, training=True)['data_samples']
-    if head_kind == 'dsnt':
+    if head_kind in ('dsnt', 'heatmap'):
         expected = KEYPOINT_CODECS.build(codec).encode(batch['keypoints'][:1].numpy(),
                                                        batch['keypoints_visible'][:1].numpy())
         assert np.allclose(samples[0].gt_fields.heatmaps.numpy(), expected['heatmaps'], atol=1e-6)
