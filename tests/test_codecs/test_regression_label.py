@@ -71,3 +71,21 @@ def test_encode_batch_is_encode_for_torch_tensors():
         assert isinstance(value, torch.Tensor) and value.dtype == torch.float32 and value.shape[0] == 5
         np.testing.assert_array_equal(value.numpy(), expected[key])
     assert 0 < expected['keypoint_weights'].mean() < 1  # both inside and outside points were encoded
+
+
+def test_rle_outputs_decode_through_decode_with_sigmas_and_mmposes_decode_of_four_columns():
+    codec = RegressionLabel(input_size=(64, 48))
+    coords = np.array([[[0.5, 0.25], [0.1, 0.9]]], np.float32)
+    sigmas = np.array([[[0.2, 0.4], [0.9, 0.7]]], np.float32)
+    keypoints, scores = codec.decode_with_sigmas(coords, sigmas)
+    assert keypoints.dtype == np.float64 and keypoints.tolist() == (coords * [64, 48]).tolist()
+    np.testing.assert_allclose(scores, [[0.7, 0.2]], atol=1e-6)  # mean(1 - sigma): unsure points score low
+    # mmpose's decode reads (N, K, 4) as coordinates and sigmas, the same as the explicit method
+    four_columns = codec.decode(np.concatenate([coords, sigmas], axis=-1))
+    assert np.array_equal(four_columns[0], keypoints) and np.array_equal(four_columns[1], scores)
+    assert (codec.decode(coords)[1] == 1).all()  # two columns: no confidence
+
+
+def test_decode_rejects_other_widths():
+    with pytest.raises(ValueError, match='2 .* or 4'):
+        RegressionLabel(input_size=(64, 64)).decode(np.zeros((1, 98, 3)))

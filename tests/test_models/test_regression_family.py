@@ -241,12 +241,6 @@ def test_rle_head_keeps_the_flow_in_its_state_dict_and_reads_old_loss_keys():
     assert torch.equal(fresh.loss_module.flow_model.s[0][0].weight, old['loss.flow_model.s.0.0.weight'])
 
 
-def test_regression_label_rejects_other_widths():
-    codec = KEYPOINT_CODECS.build(dict(type='RegressionLabel', input_size=(64, 64)))
-    with pytest.raises(ValueError, match='2 .* or 4'):
-        codec.decode(np.zeros((1, K, 3)))
-
-
 # --------------------------------------------------------------------------- integral heads
 def maps_head(width, **kwargs):
     """No deconvolution, no final layer: the features are the heatmap logits."""
