@@ -17,7 +17,8 @@ class TopdownPoseEstimator(BaseModel):
     ``forward(inputs, data_samples, mode)``: inputs (B, 3, H, W) normalised
     crops; ``mode='loss'`` returns a loss dict, ``'predict'`` the data samples
     with ``pred_instances.keypoints`` (1, K, 2) in image pixels,
-    ``'tensor'`` the raw head output (B, K, 2) in normalised crop units.
+    ``'tensor'`` the head's raw output (``head.forward``: e.g. (B, K, 2) normalised
+    crop coordinates for ``RegressionHead``, (B, K, H, W) heatmaps for ``HeatmapHead``).
 
     ``train_cfg``: passed to the head's loss; its
     ``check_finite_loss_every_step`` (default True) refuses a NaN or infinite
