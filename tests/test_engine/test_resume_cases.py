@@ -175,3 +175,94 @@ def test_a_checkpoint_write_checks_free_space_first(tmp_path, monkeypatch):
     monkeypatch.undo()
     hook.after_train_epoch(runner)
     assert osp.isfile(tmp_path / 'epoch_2.pth')
+
+
+def stopped_at_the_best_re_save(tmp_path):
+    """Epoch 1 best NME 0.5; epoch 2's best (0.4) written, then the run died re-saving epoch_2.pth.
+    Returns the hook of the resumed run (from epoch_2.pth as its first save wrote it) and its runner."""
+    runner, hook = KilledAtTheBestReSave(tmp_path, kill_epoch=2), CheckpointHook(interval=1, save_best='NME',
+                                                                                 rule='less')
+    hook.before_train(runner)
+    for epoch, nme in ((1, 0.5), (2, 0.4)):
+        hook.after_train_epoch(runner)
+        runner.epoch, runner.iter = epoch, 2 * epoch
+        try:
+            hook.after_val_epoch(runner, {'NME': nme})
+        except Killed:
+            break
+    resumed = FakeRunner(tmp_path)
+    resumed.epoch, resumed.iter = 2, 4
+    resumed.message_hub.update_info('last_ckpt', str(tmp_path / 'epoch_2.pth'))
+    resumed.message_hub.update_info('best_ckpt', str(tmp_path / 'best_NME_epoch_1.pth'))
+    resumed.message_hub.update_info('best_score', 0.5)
+    return CheckpointHook(interval=1, save_best='NME', rule='less'), resumed
+
+
+@pytest.fixture
+def logged():
+    """The messages logged through mmengine's current logger during the test (one string)."""
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    class Collect(logging.Handler):
+        text = ''
+
+        def emit(self, record):
+            Collect.text += record.getMessage() + '\n'
+
+    handler, logger = Collect(), MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    yield lambda: Collect.text
+    logger.removeHandler(handler)
+
+
+def best_files(folder):
+    return sorted(name for name in os.listdir(folder) if name.startswith('best_'))
+
+
+def test_resume_keeps_the_better_best_file_that_the_record_does_not_name(tmp_path, logged):
+    hook, resumed = stopped_at_the_best_re_save(tmp_path)
+    hook.before_train(resumed)
+    assert best_files(tmp_path) == ['best_NME_epoch_2.pth']
+    assert hook.best_ckpt_path == str(tmp_path / 'best_NME_epoch_2.pth')
+    assert resumed.message_hub.get_info('best_score') == 0.4
+    log = logged()
+    assert f'Removed {tmp_path / "best_NME_epoch_1.pth"} (NME 0.5000): ' in log and 'scores better (NME 0.4000)' in log
+    assert f'Kept {tmp_path / "best_NME_epoch_2.pth"} (NME 0.4000) as the best checkpoint' in log
+    # epoch 3 is better than the old record (0.5) but not than the kept best: no new best file
+    hook.after_train_epoch(resumed)
+    resumed.epoch, resumed.iter = 3, 6
+    hook.after_val_epoch(resumed, {'NME': 0.45})
+    assert best_files(tmp_path) == ['best_NME_epoch_2.pth']
+
+
+def test_resume_removes_a_worse_or_cut_off_unrecorded_best_file(tmp_path):
+    hook, resumed = stopped_at_the_best_re_save(tmp_path)
+    resumed.message_hub.update_info('best_score', 0.3)   # the record is the better one now
+    (tmp_path / 'best_NME_epoch_9.pth').write_bytes(b'PK\x03\x04 cut off')
+    hook.before_train(resumed)
+    assert best_files(tmp_path) == ['best_NME_epoch_1.pth']
+    assert hook.best_ckpt_path == str(tmp_path / 'best_NME_epoch_1.pth')
+
+
+def test_the_previous_best_is_logged_as_removed_only_once_it_is(tmp_path, monkeypatch, logged):
+    """A full disk while the new best is written: the log must not say that the kept best was removed."""
+    from test_atomic_checkpoint import FullDisk
+    runner, hook = FakeRunner(tmp_path), CheckpointHook(interval=1, save_best='NME', rule='less')
+    hook.before_train(runner)
+    hook.after_train_epoch(runner)
+    runner.epoch, runner.iter = 1, 2
+    hook.after_val_epoch(runner, {'NME': 0.5})
+    hook.after_train_epoch(runner)
+    runner.epoch, runner.iter = 2, 4
+    FullDisk(monkeypatch, tmp_path, 'best_NME_epoch_2', room=100)
+    with pytest.raises(CheckpointWriteError):
+        hook.after_val_epoch(runner, {'NME': 0.4})
+    monkeypatch.undo()
+    assert best_files(tmp_path) == ['best_NME_epoch_1.pth']
+    assert 'The previous best checkpoint' not in logged()
+    runner.epoch, runner.iter = 3, 6
+    hook.after_val_epoch(runner, {'NME': 0.3})
+    assert best_files(tmp_path) == ['best_NME_epoch_3.pth']
+    assert f'The previous best checkpoint {tmp_path / "best_NME_epoch_1.pth"} is removed' in logged()
