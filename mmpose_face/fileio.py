@@ -64,10 +64,12 @@ def write_atomically(data: bytes, filepath: str) -> None:
             os.fsync(f.fileno())
         os.chmod(partial, _file_mode(filepath))
         os.replace(partial, filepath)
-    except OSError as error:
+    except BaseException as error:  # a full disk, and Ctrl-C: no temporary file stays behind
         if osp.exists(partial):
             os.remove(partial)
-        raise _write_error(error, filepath) from None
+        if isinstance(error, OSError):
+            raise _write_error(error, filepath) from None
+        raise
     _sync_folder(folder)
 
 
