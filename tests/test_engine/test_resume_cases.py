@@ -266,3 +266,45 @@ def test_the_previous_best_is_logged_as_removed_only_once_it_is(tmp_path, monkey
     hook.after_val_epoch(runner, {'NME': 0.3})
     assert best_files(tmp_path) == ['best_NME_epoch_3.pth']
     assert f'The previous best checkpoint {tmp_path / "best_NME_epoch_1.pth"} is removed' in logged()
+
+
+def test_resume_of_a_folder_names_its_newest_checkpoint(two_epochs, tmp_path, monkeypatch, capsys):
+    work_dir = copy_run(two_epochs, tmp_path)
+    assert train(tmp_path / 'other', monkeypatch, '--resume', str(work_dir)) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f'error: {work_dir}: is a folder; --resume takes a checkpoint file: the newest there '
+                            f'is {work_dir / "epoch_2.pth"}, pass --resume {work_dir / "epoch_2.pth"}, or no value')
+
+
+def with_meta(meta, **changes):
+    return dict(meta, **changes)
+
+
+@pytest.mark.parametrize('change, reason', [
+    (lambda c: c.update(state_dict=list(c['state_dict'].values())),
+     'state_dict is a list, expected a dict of parameter tensors'),
+    (lambda c: c.update(meta='epoch 1'), 'meta is a str, expected a dict'),
+    (lambda c: c.update(meta=with_meta(c['meta'], epoch=-5)), 'meta.epoch is -5, expected a whole number >= 0'),
+    (lambda c: c.update(meta=with_meta(c['meta'], iter=2.5)), 'meta.iter is 2.5, expected a whole number >= 0'),
+    (lambda c: c.update(meta=with_meta(c['meta'], seed='abc')), "meta.seed is 'abc', expected an integer"),
+    (lambda c: c.update(meta=with_meta(c['meta'], trained_on=['wflw'])),
+     'meta.trained_on is a list, expected a dict'),
+    (lambda c: c.update(optimizer=[1, 2]), 'optimizer is a list, expected a dict'),
+    (lambda c: c.update(optimizer={'state': {}, 'param_groups': 'lr'}),
+     'optimizer needs "state" (a dict) and "param_groups" (a list of dicts)'),
+    (lambda c: c.update(message_hub=['best_score']), 'message_hub is a list, expected a dict of dicts'),
+    (lambda c: c.update(param_schedulers={'milestones': 1}), 'param_schedulers is a dict, expected a list of dicts'),
+    (lambda c: c.update(random_state={'python': 3}), 'random_state cannot be restored'),
+    (lambda c: c.update(random_state=[1, 2]), 'random_state is a list, expected a dict of generator states'),
+])
+def test_checkpoint_fields_of_the_wrong_type_are_refused_for_resume(two_epochs, tmp_path, monkeypatch, capsys,
+                                                                    change, reason):
+    import torch
+    checkpoint = torch.load(two_epochs / 'epoch_1.pth', weights_only=False)
+    change(checkpoint)
+    path = tmp_path / 'changed.pth'
+    torch.save(checkpoint, path)
+    assert train(tmp_path / 'work', monkeypatch, '--resume', str(path), *max_epochs(2)) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f'error: {path}: cannot be resumed: {reason}'), error
+    assert 'Traceback' not in error and not (tmp_path / 'work' / 'epoch_2.pth').exists()
