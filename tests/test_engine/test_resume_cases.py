@@ -125,30 +125,13 @@ class KilledAtTheBestReSave(FakeRunner):
 
 
 def test_a_kill_during_the_best_re_save_leaves_no_orphan_best_file(tmp_path):
-    runner, hook = KilledAtTheBestReSave(tmp_path, kill_epoch=2), CheckpointHook(interval=1, save_best='NME',
-                                                                                 rule='less')
-    hook.before_train(runner)
-    for epoch, nme in ((1, 0.5), (2, 0.4)):
-        hook.after_train_epoch(runner)
-        runner.epoch, runner.iter = epoch, 2 * epoch
-        try:
-            hook.after_val_epoch(runner, {'NME': nme})
-        except Killed:
-            break
-    assert sorted(name for name in os.listdir(tmp_path) if name.startswith('best_')) == \
-        ['best_NME_epoch_1.pth', 'best_NME_epoch_2.pth']
-    # the run resumes from epoch_2.pth as its first save wrote it: best is still epoch 1
-    resumed = FakeRunner(tmp_path)
-    resumed.epoch, resumed.iter = 2, 4
-    resumed.message_hub.update_info('last_ckpt', str(tmp_path / 'epoch_2.pth'))
-    resumed.message_hub.update_info('best_ckpt', str(tmp_path / 'best_NME_epoch_1.pth'))
-    resumed.message_hub.update_info('best_score', 0.5)
-    hook = CheckpointHook(interval=1, save_best='NME', rule='less')
+    hook, resumed = stopped_at_the_best_re_save(tmp_path)
+    assert best_files(tmp_path) == ['best_NME_epoch_1.pth', 'best_NME_epoch_2.pth']
     hook.before_train(resumed)
     hook.after_train_epoch(resumed)
     resumed.epoch, resumed.iter = 3, 6
     hook.after_val_epoch(resumed, {'NME': 0.3})
-    assert sorted(name for name in os.listdir(tmp_path) if name.startswith('best_')) == ['best_NME_epoch_3.pth']
+    assert best_files(tmp_path) == ['best_NME_epoch_3.pth']
 
 
 def test_a_new_run_keeps_best_files_it_did_not_write(tmp_path):
