@@ -120,10 +120,13 @@ def work_dir_lock(work_dir: str, log=print):
         log(f'{path}: took over the lock of {describe_owner(owner)}, which is no longer running')
     record = dict(pid=os.getpid(), host=socket.gethostname(), started=time.time(),
                   command=' '.join(['python'] + sys.argv))
-    os.ftruncate(fd, 0)
-    os.lseek(fd, 0, os.SEEK_SET)
-    os.write(fd, json.dumps(record).encode('utf-8'))
-    os.fsync(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, json.dumps(record).encode('utf-8'))
+        os.fsync(fd)
+    except OSError as error:  # a full disk: the lock still holds, its record says less
+        log(f'{path}: could not record this run in the lock ({error.strerror or error})')
     try:
         yield record
     finally:
