@@ -8,14 +8,18 @@ one is complete.
 """
 import errno
 import hashlib
+import io
 import os
 import os.path as osp
+import struct
 import tempfile
+import warnings
 
 import cv2
 import numpy as np
+from PIL import Image
 
-from mmpose_face.errors import CheckpointWriteError, ImageLoadError
+from mmpose_face.errors import CheckpointWriteError, ImageLoadError, SettingError
 
 PARTIAL_SUFFIX = '.partial'
 
@@ -64,10 +68,12 @@ def write_atomically(data: bytes, filepath: str) -> None:
             os.fsync(f.fileno())
         os.chmod(partial, _file_mode(filepath))
         os.replace(partial, filepath)
-    except OSError as error:
+    except BaseException as error:  # a full disk, and Ctrl-C: no temporary file stays behind
         if osp.exists(partial):
             os.remove(partial)
-        raise _write_error(error, filepath) from None
+        if isinstance(error, OSError):
+            raise _write_error(error, filepath) from None
+        raise
     _sync_folder(folder)
 
 
@@ -88,13 +94,83 @@ def remove_partial_files(folder: str) -> list:
     return removed
 
 
-def read_image_bgr(path: str) -> np.ndarray:
-    """(H, W, 3) uint8 BGR, or :class:`ImageLoadError` naming the file and the reason."""
+# Images over this many pixels are refused from their header, before any decoding: 2**27 = 134,217,728
+# (e.g. 11585 x 11585; 384 MiB as BGR). A crafted header claims billions (cv2 alone stops at 2**30,
+# a 30000 x 30000 PNG still decodes to 2.5 GiB, 5.9 GB at peak). Raise it with the environment variable
+# or ``LoadImage(max_image_pixels=...)``.
+DEFAULT_MAX_IMAGE_PIXELS = 2**27
+MAX_IMAGE_PIXELS_ENV = 'MMPOSE_FACE_MAX_IMAGE_PIXELS'
+
+
+def max_image_pixels() -> int:
+    """The pixel limit: ``MMPOSE_FACE_MAX_IMAGE_PIXELS`` when set (a positive integer), else the default."""
+    value = os.environ.get(MAX_IMAGE_PIXELS_ENV, '').strip()
+    if not value:
+        return DEFAULT_MAX_IMAGE_PIXELS
+    try:
+        limit = int(value.replace('_', ''))
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        raise SettingError(f'{MAX_IMAGE_PIXELS_ENV}={value!r}: expected a positive whole number of pixels '
+                           f'(the default is {DEFAULT_MAX_IMAGE_PIXELS})')
+    return limit
+
+
+def image_header_size(data: bytes):
+    """(width, height) an encoded image's header claims, without decoding it; None when no Pillow
+    plugin reads the header.
+
+    Pillow's plugins are called as ``Image.open`` calls them, without its
+    decompression-bomb check, which would hide the size claimed.
+    """
+    Image.init()
+    prefix = data[:16]
+    for format_id in Image.ID:
+        factory, accept = Image.OPEN[format_id]
+        if accept and not accept(prefix):
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                with factory(io.BytesIO(data), '') as image:
+                    return image.size
+        except (OSError, ValueError, SyntaxError, struct.error, IndexError, TypeError, EOFError, KeyError):
+            continue  # not this format
+    return None
+
+
+def _too_large(path: str, size, limit: int) -> str:
+    """Why the image is refused before decoding, or ''."""
+    if size is None or size[0] * size[1] <= limit:
+        return ''
+    width, height = size
+    return (f'{path}: the image header claims {width} x {height} = {width * height:,} pixels, over the limit of '
+            f'{limit:,} pixels; refused before decoding. To read it, raise the limit: {MAX_IMAGE_PIXELS_ENV}=N '
+            f'or LoadImage(max_image_pixels=N)')
+
+
+def read_image_bgr(path: str, max_pixels: int = None) -> np.ndarray:
+    """(H, W, 3) uint8 BGR, or :class:`ImageLoadError` naming the file and the reason.
+
+    Args:
+        path: the image file.
+        max_pixels: refuse an image whose header claims more pixels, before
+            decoding it; None reads :func:`max_image_pixels`.
+    """
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as error:
         raise ImageLoadError(f'{path}: cannot read image ({error.strerror or error})') from None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    limit = max_image_pixels() if max_pixels is None else max_pixels
+    refusal = _too_large(path, image_header_size(data.tobytes()) if data.size else None, limit)
+    if refusal:
+        raise ImageLoadError(refusal)
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    except cv2.error as error:  # e.g. a header beyond cv2's own 2**30-pixel limit, in a format Pillow cannot read
+        reason = str(error).strip().splitlines()[-1]
+        raise ImageLoadError(f'{path}: not a decodable image ({reason})') from None
     if image is None:
         raise ImageLoadError(f'{path}: not a decodable image ({data.size} bytes)')
     return image

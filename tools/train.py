@@ -1,5 +1,6 @@
 """Train a model from a config: ``python tools/train.py CONFIG [options]``."""
 import argparse
+import contextlib
 import os
 import sys
 
@@ -37,7 +38,9 @@ def main(args):
 
     from mmpose_face.apis import build_runner, prepare_train_config, run_checks
     from mmpose_face.engine.checkpoint_loading import SKIP_HASH_ENV, TRUST_ENV, CheckpointMismatchError
-    from mmpose_face.engine.resume_checkpoint import check_resumable, resume_source
+    from mmpose_face.engine.resume_checkpoint import check_resumable, recorded_checkpoint, resume_source
+    from mmpose_face.engine.work_dir_lock import work_dir_lock
+    from mmpose_face.errors import UserInputRuntimeError
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
     if args.skip_hash_check:
@@ -47,20 +50,38 @@ def main(args):
     run_checks.check_optimizer_values(cfg, args.config)
     run_checks.check_vis_backends(cfg, args.config)
     run_checks.check_work_dir(cfg.work_dir)
-    if args.resume:
-        source = resume_source(cfg.work_dir) if args.resume == 'auto' else args.resume
-        if source is not None:
-            finished = check_resumable(source, cfg.get('train_cfg'), args.resume_weights_only)
-            if finished:
-                print(finished)
-                return
-            cfg.load_from = source  # mmengine itself would only read last_checkpoint
-    runner = build_runner(cfg)
-    try:
-        runner.train()
-    except CheckpointMismatchError as error:  # from load_from / --resume: name the file
-        checkpoint = cfg.load_from or find_latest_checkpoint(cfg.work_dir)
-        raise CheckpointMismatchError(f'{checkpoint}: {error}') from None
+    # one run per work dir (the first process of a distributed run holds it for all)
+    lock = work_dir_lock(cfg.work_dir) if _process_rank() == 0 else contextlib.nullcontext()
+    with lock:
+        if args.resume:
+            source = resume_source(cfg.work_dir) if args.resume == 'auto' else args.resume
+            if source is not None:
+                finished = check_resumable(source, cfg.get('train_cfg'), args.resume_weights_only)
+                if finished:
+                    print(finished)
+                    return
+                cfg.load_from = source  # mmengine itself would only read last_checkpoint
+        runner = build_runner(cfg)
+        try:
+            runner.train()
+        except CheckpointMismatchError as error:  # from load_from / --resume: name the file
+            checkpoint = cfg.load_from or find_latest_checkpoint(cfg.work_dir)
+            raise CheckpointMismatchError(f'{checkpoint}: {error}') from None
+        except KeyboardInterrupt:
+            kept = recorded_checkpoint(cfg.work_dir)
+            raise UserInputRuntimeError(
+                f'interrupted (Ctrl-C): training stopped in epoch {runner.epoch + 1}, after {runner.iter} iterations; '
+                + (f'the last complete checkpoint is {kept}: continue with --resume' if kept else
+                   'no checkpoint was saved yet')) from None
+
+
+def _process_rank() -> int:
+    """This process's rank in a distributed launch (0 when not launched so)."""
+    for name in ('RANK', 'SLURM_PROCID', 'OMPI_COMM_WORLD_RANK'):
+        value = os.environ.get(name, '')
+        if value.isdigit():
+            return int(value)
+    return 0
 
 
 if __name__ == '__main__':

@@ -10,6 +10,7 @@ option and the reason.
   be converted to type float without overflow");
 - :func:`check_vis_backends`: a TensorBoard backend has its package.
 """
+import errno
 import math
 import os
 import os.path as osp
@@ -36,22 +37,41 @@ def load_config(prepare, config_path: str, *args, **kwargs):
 
 def check_work_dir(work_dir: str) -> None:
     """Create ``work_dir`` and write (then remove) a 64 KiB file in it, or raise
-    :class:`WorkDirError` naming the folder, the reason and the free space."""
+    :class:`WorkDirError` naming the folder and the reason: a file in its place,
+    no permission, or a full disk (then with the free space)."""
+    blocking = _file_in_the_way(work_dir)
+    if blocking:
+        what = 'the work dir' if osp.abspath(blocking) == osp.abspath(work_dir) else f'{blocking}, a folder above it,'
+        raise WorkDirError(f'{work_dir}: cannot be used as the work dir: {what} is a file, not a folder. Pass '
+                           f'another --work-dir, or move the file away.')
     probe = osp.join(work_dir, f'.write_probe.{os.getpid()}')
     try:
         os.makedirs(work_dir, exist_ok=True)
         write_atomically(b'\0' * _PROBE_BYTES, probe)
     except (OSError, CheckpointWriteError) as error:
+        if error.errno != errno.ENOSPC:
+            raise WorkDirError(f'{work_dir}: cannot write in the work dir '
+                               f'({getattr(error, "strerror", "") or error}). Pass another --work-dir.') from None
         try:
             free = f'{shutil.disk_usage(work_dir).free / 2**20:.1f} MiB free'
         except OSError:
             free = 'free space unknown'
-        reason = 'the disk is full' if 'disk is full' in str(error) else (getattr(error, 'strerror', '') or error)
-        raise WorkDirError(f'{work_dir}: cannot write in the work dir ({reason}; {free}). Free space or pass '
-                           f'another --work-dir.') from None
+        raise WorkDirError(f'{work_dir}: cannot write in the work dir (the disk is full; {free}). Free space or '
+                           f'pass another --work-dir.') from None
     finally:
         if osp.exists(probe):
             os.remove(probe)
+
+
+def _file_in_the_way(work_dir: str):
+    """``work_dir`` or the nearest existing folder above it, when that is not a folder; else None."""
+    path = osp.abspath(work_dir)
+    while not osp.exists(path):
+        parent = osp.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    return None if osp.isdir(path) else path
 
 
 def _numbers(value):

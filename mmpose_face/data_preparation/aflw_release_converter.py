@@ -25,9 +25,11 @@ Each annotation holds mmpose's fields with ``center``/``scale`` from the
 face box (its centre; its longer side / 200), ``bbox`` the face box as
 ``[x, y, w, h]``, ``box_size`` = sqrt(w * h) of the face box (pixels, the
 NME normaliser of AFLW), and ``frontal`` (bool). Landmarks are kept as
-written; v = 2 visible, 1 not. Bad input stops the run with
-:class:`ReleaseFormatError` naming the file and the face before anything
-is written.
+written; v = 2 visible, 1 not. Image and annotation ids are unique across
+the three files (train's, then test's; ``test_frontal`` keeps test's). Bad
+input stops the run with :class:`ReleaseFormatError` naming the file and
+the face before anything is written; the output is staged
+(:mod:`.staged_output`), so a failed run leaves ``OUT`` as it was.
 """
 import math
 from pathlib import Path, PurePosixPath
@@ -36,8 +38,8 @@ import numpy as np
 
 from mmpose_face.errors import ReleaseFormatError
 
-from .coco_face_annotations import (PIXEL_STD, coco_document, keypoint_triplets, link_directory, read_image_size,
-                                    subset_document, write_json_atomic)
+from .coco_face_annotations import PIXEL_STD, coco_document, keypoint_triplets, read_image_size, subset_document
+from .staged_output import staged_output
 
 NUM_KEYPOINTS = 19
 NUM_TRAIN = 20000   # the published split: ra[:20000] train, the rest test
@@ -130,17 +132,24 @@ def build_annotation(image_id, annotation_id, keypoints, visible, box):
                 frontal=bool(np.all(visible)))
 
 
-def build_document(info, faces, image_root, mat_file):
-    """A COCO-style dict of the face indices ``faces``; image sizes read from ``image_root``."""
-    images, annotations, image_ids = [], [], {}
+def build_document(info, faces, image_root, mat_file, ids):
+    """A COCO-style dict of the face indices ``faces``; image sizes read from ``image_root``.
+
+    ``ids`` (``{'images': {name: id}, 'annotations': count}``) is shared by
+    every document of the release, so ids are unique across its files.
+    """
+    images, annotations, image_ids = [], [], ids['images']
+    listed = set()
     for face in faces:
         name = info['names'][face]
-        if name not in image_ids:
+        if name not in listed:
             width, height = read_image_size(Path(image_root) / name, mat_file)
-            image_ids[name] = len(images)
-            images.append(dict(id=len(images), file_name=name, height=height, width=width))
-        annotations.append(build_annotation(image_ids[name], len(annotations), info['keypoints'][face],
+            image_ids.setdefault(name, len(image_ids))
+            listed.add(name)
+            images.append(dict(id=image_ids[name], file_name=name, height=height, width=width))
+        annotations.append(build_annotation(image_ids[name], ids['annotations'], info['keypoints'][face],
                                             info['visible'][face], info['boxes'][face]))
+        ids['annotations'] += 1
     return coco_document(images, annotations)
 
 
@@ -163,13 +172,14 @@ def convert_aflw(release_root, out_root, num_train=NUM_TRAIN, link_images=True):
         raise ReleaseFormatError(mat_file, None, f'num_train={num_train} leaves no train or no test face '
                                  f'among {len(info["order"])}')
     image_root = release_root / RELEASE_IMAGE_DIR
-    documents = {'train': build_document(info, info['order'][:num_train], image_root, mat_file),
-                 'test': build_document(info, info['order'][num_train:], image_root, mat_file)}
+    ids = dict(images={}, annotations=0)
+    documents = {'train': build_document(info, info['order'][:num_train], image_root, mat_file, ids),
+                 'test': build_document(info, info['order'][num_train:], image_root, mat_file, ids)}
     documents['test_frontal'] = subset_document(documents['test'], lambda annotation: annotation['frontal'])
-    if link_images:
-        link_directory(image_root, out_root / OUT_IMAGE_DIR)
     written = {}
-    for name, document in documents.items():
-        written[name] = annotation_file(out_root / OUT_ANNOTATION_DIR, name)
-        write_json_atomic(document, written[name])
+    with staged_output(out_root) as stage:
+        if link_images:
+            stage.link_directory(image_root, OUT_IMAGE_DIR)
+        for name, document in documents.items():
+            written[name] = stage.write_json(annotation_file(OUT_ANNOTATION_DIR, name), document)
     return written

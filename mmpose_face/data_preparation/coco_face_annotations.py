@@ -105,6 +105,31 @@ def read_image_size(image_file, source, line=None, error_class=ReleaseFormatErro
     except (UnidentifiedImageError, OSError) as error:
         raise error_class(
             source, line, f'cannot read image header of {image_file}: {error}') from error
+    except Image.DecompressionBombError as error:  # the header claims more pixels than Pillow opens
+        raise error_class(source, line, f'{image_file}: {error}') from None
+
+
+def number_faces(faces):
+    """Give each face dict an ``image_id`` (one per distinct ``file_name``) and an ``id``, 0-based in order.
+
+    Numbered once over every face of a release, so that ids are unique
+    across all the files written from it (a combined evaluation of two files
+    then sees every face), and a face kept in two files has one id.
+    """
+    image_ids = {}
+    for index, face in enumerate(faces):
+        face['image_id'] = image_ids.setdefault(face['file_name'], len(image_ids))
+        face['id'] = index
+    return faces
+
+
+def image_records(faces):
+    """The ``images`` list of ``faces`` (numbered by :func:`number_faces`), one record per image."""
+    records = {}
+    for face in faces:
+        records.setdefault(face['image_id'], dict(id=face['image_id'], file_name=face['file_name'],
+                                                  height=face['height'], width=face['width']))
+    return list(records.values())
 
 
 def coco_document(images, annotations):
@@ -117,21 +142,6 @@ def subset_document(document, keep):
     annotations = [a for a in document['annotations'] if keep(a)]
     image_ids = {a['image_id'] for a in annotations}
     return coco_document([i for i in document['images'] if i['id'] in image_ids], annotations)
-
-
-def link_directory(target, link):
-    """Make ``link`` a symlink to the directory ``target`` (kept if it already points there).
-
-    Raises:
-        FileExistsError: ``link`` exists and is something else.
-    """
-    target, link = Path(target), Path(link)
-    if link.is_symlink() or link.exists():
-        if link.resolve() == target.resolve():
-            return
-        raise FileExistsError(f'{link} already exists and is not a link to {target}; remove it first')
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(target.resolve(), target_is_directory=True)
 
 
 def write_json_atomic(data, path):
@@ -149,3 +159,7 @@ def load_json(path, error_class=ReleaseFormatError):
             return json.load(file)
     except json.JSONDecodeError as error:
         raise error_class(path, error.lineno, f'invalid JSON: {error.msg}') from error
+    except UnicodeDecodeError as error:
+        raise error_class(path, None, f'not UTF-8 text (byte offset {error.start}): not a JSON file') from None
+    except RecursionError:
+        raise error_class(path, None, 'invalid JSON: nested too deeply') from None

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from mmpose_face.errors import ReleaseFormatError
 
-from .coco_face_annotations import link_directory, load_json
+from .coco_face_annotations import load_json
+from .staged_output import staged_output
 
 NUM_FACE_KEYPOINTS = 68
 SPLITS = ('train', 'val')
@@ -106,12 +107,11 @@ def convert_coco_wholebody_face(release_root, out_root):
         image_dir = release_root / IMAGE_DIRS[split]
         if not image_dir.is_dir():
             raise ReleaseFormatError(image_dir, None, 'image folder not found')
-        target = annotation_file(out_root / OUT_ANNOTATION_DIR, split)
-        if not same_place:
-            link_directory(image_dir, out_root / IMAGE_DIRS[split])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f'.{target.name}.partial')
-            shutil.copyfile(sources[split], partial)
-            partial.replace(target)
-        counts[split]['file'] = target
+        counts[split]['file'] = annotation_file(out_root / OUT_ANNOTATION_DIR, split)
+    if same_place:
+        return counts
+    with staged_output(out_root) as stage:
+        for split in SPLITS:
+            stage.link_directory(release_root / IMAGE_DIRS[split], IMAGE_DIRS[split])
+            shutil.copyfile(sources[split], stage.path(annotation_file(OUT_ANNOTATION_DIR, split)))
     return counts

@@ -30,7 +30,8 @@ import numpy as np
 
 from mmpose_face.errors import ReleaseFormatError
 
-from .coco_face_annotations import coco_document, write_json_atomic
+from .coco_face_annotations import coco_document
+from .staged_output import staged_output
 
 NUM_KEYPOINTS = 29
 SPLITS = ('train', 'test')
@@ -62,27 +63,43 @@ def _read_hdf5(mat_file, keys):
     except ImportError as error:   # an optional dependency of this converter only
         raise ReleaseFormatError(mat_file, None, 'is a MATLAB v7.3 (HDF5) file; reading it needs h5py '
                                  '(pip install h5py)') from error
-    with h5py.File(mat_file, 'r') as mat:
-        missing = [key for key in keys if key not in mat]
-        if missing:
-            raise ReleaseFormatError(mat_file, None, f'variables {missing} not found (has {sorted(mat.keys())})')
-        image_key, phis_key, boxes_key = keys
-        # MATLAB stores column-major: every array comes back transposed.
-        images = [np.array(mat[reference]).T for reference in np.array(mat[image_key]).ravel()]
-        return images, np.array(mat[phis_key]).T, np.array(mat[boxes_key]).T
+    try:
+        with h5py.File(mat_file, 'r') as mat:
+            missing = [key for key in keys if key not in mat]
+            if missing:
+                raise ReleaseFormatError(mat_file, None,
+                                         f'variables {missing} not found (has {sorted(mat.keys())})')
+            image_key, phis_key, boxes_key = keys
+            references = np.array(mat[image_key]).ravel()
+            if references.dtype != h5py.ref_dtype:
+                raise ReleaseFormatError(mat_file, None, f'{image_key} holds {references.dtype} values, expected '
+                                         'a cell of images (object references)')
+            # MATLAB stores column-major: every array comes back transposed.
+            images = []
+            for index, reference in enumerate(references):
+                if not reference:
+                    raise ReleaseFormatError(mat_file, None, f'face {index + 1}: {image_key} holds an empty '
+                                             'reference, expected an image')
+                images.append(np.array(mat[reference]).T)
+            return images, np.array(mat[phis_key]).T, np.array(mat[boxes_key]).T
+    except ReleaseFormatError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, AttributeError) as error:  # h5py on a damaged file
+        raise ReleaseFormatError(mat_file, None, f'cannot read as a MATLAB v7.3 (HDF5) file: {error}') from None
 
 
 def _read_v5(mat_file, keys):
     import scipy.io
     try:
         mat = scipy.io.loadmat(str(mat_file))
-    except (ValueError, NotImplementedError, OSError) as error:
-        raise ReleaseFormatError(mat_file, None, f'cannot read as a MATLAB file: {error}') from error
+    except (ValueError, NotImplementedError, OSError, TypeError, KeyError, IndexError, AttributeError,
+            OverflowError, MemoryError) as error:   # what scipy raises on a damaged file
+        raise ReleaseFormatError(mat_file, None, f'cannot read as a MATLAB file: {error}') from None
     missing = [key for key in keys if key not in mat]
     if missing:
         raise ReleaseFormatError(mat_file, None, f'variables {missing} not found')
     image_key, phis_key, boxes_key = keys
-    return list(mat[image_key].ravel()), mat[phis_key], mat[boxes_key]
+    return list(np.asarray(mat[image_key]).ravel()), mat[phis_key], mat[boxes_key]
 
 
 def read_cofw_mat(mat_file, split):
@@ -102,7 +119,11 @@ def read_cofw_mat(mat_file, split):
         raise ReleaseFormatError(mat_file, None, f'file not found; expected the COFW release {RELEASE_FILES[split]}')
     reader = _read_hdf5 if is_hdf5_file(mat_file) else _read_v5
     images, phis, boxes = reader(mat_file, MAT_KEYS[split])
-    phis, boxes = np.asarray(phis, dtype=np.float64), np.asarray(boxes, dtype=np.float64)
+    try:
+        phis, boxes = np.asarray(phis, dtype=np.float64), np.asarray(boxes, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ReleaseFormatError(mat_file, None, f'{MAT_KEYS[split][1]} and {MAT_KEYS[split][2]} must be numeric '
+                                 'matrices') from None
     if phis.ndim != 2 or phis.shape[1] != 3 * NUM_KEYPOINTS:
         raise ReleaseFormatError(mat_file, None, f'{MAT_KEYS[split][1]} has shape {phis.shape}, expected '
                                  f'(faces, {3 * NUM_KEYPOINTS}): 29 x, 29 y, 29 occlusion flags per face')
@@ -114,9 +135,10 @@ def read_cofw_mat(mat_file, split):
     for index, (image, row, box) in enumerate(zip(images, phis, boxes)):
         where = f'face {index + 1}'
         image = np.asarray(image)
-        if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
+        if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)) or (
+                min(image.shape[:2]) == 0):
             raise ReleaseFormatError(mat_file, None, f'{where}: image of shape {image.shape} and type '
-                                     f'{image.dtype}, expected H x W (x 3) uint8')
+                                     f'{image.dtype}, expected H x W (x 3) uint8 with H, W > 0')
         if not (np.all(np.isfinite(row)) and np.all(np.isfinite(box))):
             raise ReleaseFormatError(mat_file, None, f'{where}: landmarks or box hold non-finite values')
         flags = row[2 * NUM_KEYPOINTS:]
@@ -140,27 +162,38 @@ def build_annotation(face_id, keypoints, occluded, box):
 def convert_cofw(release_root, out_root):
     """Convert COFW's two ``.mat`` files into mmpose's layout (images extracted as JPEG).
 
+    Both files are read and checked, then images and JSON are written to a
+    staging folder and swapped in (:mod:`.staged_output`): a failed run
+    leaves an earlier conversion in ``out_root`` as it was.
+
     Returns:
         dict[str, Path]: split -> the JSON file written.
     """
     release_root, out_root = Path(release_root), Path(out_root)
     read = {split: read_cofw_mat(release_root / RELEASE_FILES[split], split) for split in SPLITS}
-    image_dir = out_root / OUT_IMAGE_DIR
-    image_dir.mkdir(parents=True, exist_ok=True)
     face_id = 0
     written = {}
-    for split in SPLITS:
-        images, keypoints, occluded, boxes = read[split]
-        image_records, annotations = [], []
-        for image, face_keypoints, face_occluded, box in zip(images, keypoints, occluded, boxes):
-            face_id += 1
-            file_name = f'{face_id:06d}.jpg'
-            pixels = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
-            if not cv2.imwrite(str(image_dir / file_name), pixels):
-                raise OSError(f'could not write image {image_dir / file_name}')
-            image_records.append(dict(id=face_id, file_name=file_name, height=int(image.shape[0]),
-                                      width=int(image.shape[1])))
-            annotations.append(build_annotation(face_id, face_keypoints, face_occluded, box))
-        written[split] = annotation_file(out_root / OUT_ANNOTATION_DIR, split)
-        write_json_atomic(coco_document(image_records, annotations), written[split])
+    with staged_output(out_root) as stage:
+        for split in SPLITS:
+            images, keypoints, occluded, boxes = read[split]
+            image_records, annotations = [], []
+            for index, (image, face_keypoints, face_occluded, box) in enumerate(
+                    zip(images, keypoints, occluded, boxes)):
+                face_id += 1
+                file_name = f'{face_id:06d}.jpg'
+                target = stage.path(Path(OUT_IMAGE_DIR) / file_name)
+                try:
+                    pixels = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
+                    encoded = cv2.imwrite(str(target), pixels)
+                except cv2.error as error:
+                    raise ReleaseFormatError(release_root / RELEASE_FILES[split], None,
+                                             f'face {index + 1}: its image cannot be written as JPEG: '
+                                             f'{str(error).strip().splitlines()[-1]}') from None
+                if not encoded:
+                    raise OSError(f'could not write image {stage.final(Path(OUT_IMAGE_DIR) / file_name)}')
+                image_records.append(dict(id=face_id, file_name=file_name, height=int(image.shape[0]),
+                                          width=int(image.shape[1])))
+                annotations.append(build_annotation(face_id, face_keypoints, face_occluded, box))
+            written[split] = stage.write_json(annotation_file(OUT_ANNOTATION_DIR, split),
+                                              coco_document(image_records, annotations))
     return written

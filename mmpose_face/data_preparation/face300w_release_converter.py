@@ -33,15 +33,20 @@ Each annotation has mmpose's fields (``keypoints``, ``center``, ``scale``
 from the landmark box, ``bbox``, ...) and, outside train, ``subset``: one
 of ``'common'``, ``'challenging'``, ``'private'``. Bad input stops the run
 with :class:`ReleaseFormatError` naming ``file:line: reason`` before
-anything is written.
+anything is written. Image and annotation ids are numbered once over the
+whole release (train, common, challenging, private), so they are unique
+across the files and a face in two files (``valid``, ``valid_common``) has
+one id. The output is staged (:mod:`.staged_output`): a failed run leaves
+``OUT`` as it was.
 """
 import math
 from pathlib import Path
 
 from mmpose_face.errors import ReleaseFormatError
 
-from .coco_face_annotations import (coco_document, crop_from_landmarks, keypoint_triplets, link_directory,
-                                    read_image_size, write_json_atomic)
+from .coco_face_annotations import (coco_document, crop_from_landmarks, image_records, keypoint_triplets,
+                                    number_faces, read_image_size)
+from .staged_output import staged_output
 
 NUM_KEYPOINTS = 68
 SUBSET_FOLDERS = {
@@ -150,22 +155,18 @@ def read_subset(release_root, subset):
 
 
 def build_document(faces):
-    """A COCO-style dict of ``faces`` (from :func:`read_subset`); ids 0-based in order."""
-    images, annotations, image_ids = [], [], {}
+    """A COCO-style dict of ``faces`` (from :func:`read_subset`, numbered by :func:`number_faces`)."""
+    annotations = []
     for face in faces:
-        if face['file_name'] not in image_ids:
-            image_ids[face['file_name']] = len(images)
-            images.append(dict(id=len(images), file_name=face['file_name'], height=face['height'],
-                               width=face['width']))
         crop = crop_from_landmarks(face['keypoints'])
-        annotation = dict(image_id=image_ids[face['file_name']], id=len(annotations),
+        annotation = dict(image_id=face['image_id'], id=face['id'],
                           keypoints=keypoint_triplets(face['keypoints']), num_keypoints=NUM_KEYPOINTS,
                           bbox=crop['bbox'], iscrowd=0, area=crop['area'], category_id=1,
                           center=crop['center'], scale=crop['scale'])
         if face['subset'] != 'train':
             annotation['subset'] = face['subset']
         annotations.append(annotation)
-    return coco_document(images, annotations)
+    return coco_document(image_records(faces), annotations)
 
 
 def convert_300w(release_root, out_root, link_images=True):
@@ -182,10 +183,12 @@ def convert_300w(release_root, out_root, link_images=True):
     """
     release_root, out_root = Path(release_root), Path(out_root)
     faces = {subset: read_subset(release_root, subset) for subset in SUBSET_FOLDERS}
-    if link_images:
-        link_directory(release_root, out_root / OUT_IMAGE_DIR)
+    number_faces([face for subset in SUBSET_FOLDERS for face in faces[subset]])  # ids unique over all files
     written = {}
-    for name, subsets in OUTPUT_FILES.items():
-        written[name] = annotation_file(out_root / OUT_ANNOTATION_DIR, name)
-        write_json_atomic(build_document([face for subset in subsets for face in faces[subset]]), written[name])
+    with staged_output(out_root) as stage:
+        if link_images:
+            stage.link_directory(release_root, OUT_IMAGE_DIR)
+        for name, subsets in OUTPUT_FILES.items():
+            document = build_document([face for subset in subsets for face in faces[subset]])
+            written[name] = stage.write_json(annotation_file(OUT_ANNOTATION_DIR, name), document)
     return written

@@ -14,7 +14,9 @@ Output (the files mmpose 1.x's LaPa configs read, ``data_prefix=''``)::
     OUT/{train,val,test} -> ROOT/{train,val,test}    (symlinks, unless OUT is ROOT)
 
 As in mmpose's files: v = 2, ``bbox`` the tight landmark box, image
-``file_name`` ``<split>/images/NAME.jpg``. Bad input stops the run with
+``file_name`` ``<split>/images/NAME.jpg``. Ids are numbered once over
+train, val and test, so they are unique across the files (``trainval``
+keeps train's and val's). The output is staged (:mod:`.staged_output`). Bad input stops the run with
 :class:`ReleaseFormatError` naming ``file:line: reason`` before anything
 is written.
 """
@@ -23,8 +25,9 @@ from pathlib import Path
 
 from mmpose_face.errors import ReleaseFormatError
 
-from .coco_face_annotations import (coco_document, keypoint_triplets, landmark_box, link_directory,
-                                    read_image_size, write_json_atomic)
+from .coco_face_annotations import (coco_document, image_records, keypoint_triplets, landmark_box, number_faces,
+                                    read_image_size)
+from .staged_output import staged_output
 
 NUM_KEYPOINTS = 106
 SPLITS = ('train', 'val', 'test')
@@ -89,15 +92,14 @@ def read_split(release_root, split):
 
 
 def build_document(faces):
-    """A COCO-style dict of ``faces``: one image per face, ids 0-based in order."""
-    images, annotations = [], []
-    for index, face in enumerate(faces):
-        images.append(dict(id=index, file_name=face['file_name'], height=face['height'], width=face['width']))
+    """A COCO-style dict of ``faces`` (numbered by :func:`number_faces`): one image per face."""
+    annotations = []
+    for face in faces:
         bbox = landmark_box(face['keypoints'])
-        annotations.append(dict(keypoints=keypoint_triplets(face['keypoints']), image_id=index, id=index,
-                                num_keypoints=NUM_KEYPOINTS, bbox=bbox, iscrowd=0, area=bbox[2] * bbox[3],
-                                category_id=1))
-    return coco_document(images, annotations)
+        annotations.append(dict(keypoints=keypoint_triplets(face['keypoints']), image_id=face['image_id'],
+                                id=face['id'], num_keypoints=NUM_KEYPOINTS, bbox=bbox, iscrowd=0,
+                                area=bbox[2] * bbox[3], category_id=1))
+    return coco_document(image_records(faces), annotations)
 
 
 def convert_lapa(release_root, out_root):
@@ -108,11 +110,13 @@ def convert_lapa(release_root, out_root):
     """
     release_root, out_root = Path(release_root), Path(out_root)
     faces = {split: read_split(release_root, split) for split in SPLITS}
-    if release_root.resolve() != out_root.resolve():
-        for split in SPLITS:
-            link_directory(release_root / split, out_root / split)
+    number_faces([face for split in SPLITS for face in faces[split]])  # ids unique over all files
     written = {}
-    for name, splits in OUTPUT_FILES.items():
-        written[name] = annotation_file(out_root / OUT_ANNOTATION_DIR, name)
-        write_json_atomic(build_document([face for split in splits for face in faces[split]]), written[name])
+    with staged_output(out_root) as stage:
+        if release_root.resolve() != out_root.resolve():
+            for split in SPLITS:
+                stage.link_directory(release_root / split, split)
+        for name, splits in OUTPUT_FILES.items():
+            document = build_document([face for split in splits for face in faces[split]])
+            written[name] = stage.write_json(annotation_file(OUT_ANNOTATION_DIR, name), document)
     return written

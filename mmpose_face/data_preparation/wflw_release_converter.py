@@ -23,8 +23,10 @@ the release. Users who already hold mmpose's pre-converted files can add
 :func:`add_attributes_from_subset_files`.
 
 Bad input stops the run with :class:`WFLWFormatError` naming
-``file:line: reason``; JSON files are replaced atomically, so a failed run
-leaves any previous output untouched.
+``file:line: reason``. The output is staged (:mod:`.staged_output`): files
+are swapped in only once the whole conversion succeeded, so a failed run
+leaves any previous output untouched. Ids continue from the train file into
+the test file, unique across the release.
 """
 import math
 import shutil
@@ -39,6 +41,7 @@ from mmpose_face.errors import WFLWFormatError  # noqa: F401 (re-exported)
 from .coco_face_annotations import (  # noqa: F401 (crop_from_landmarks re-exported)
     FACE_CATEGORY, crop_from_landmarks, load_json, read_image_size,
     write_json_atomic)
+from .staged_output import staged_output
 
 NUM_KEYPOINTS = 98
 # Order of the six flags in the release's list files.
@@ -170,7 +173,18 @@ def parse_wflw_line(line, source='<string>', line_number=None):
     return WFLWFace(keypoints, face_rectangle, attributes, image_path)
 
 
-def convert_list_file(list_file, image_root, progress=True):
+def read_list_lines(list_file):
+    """The lines of a list file, or :class:`WFLWFormatError` naming the line that is not UTF-8 text."""
+    data = Path(list_file).read_bytes()
+    try:
+        return data.decode('utf-8').splitlines()
+    except UnicodeDecodeError as error:
+        line_number = data[:error.start].count(b'\n') + 1
+        raise WFLWFormatError(list_file, line_number, f'not UTF-8 text (byte {data[error.start]:#04x} at offset '
+                              f'{error.start}); the release\'s list files are plain text') from None
+
+
+def convert_list_file(list_file, image_root, progress=True, ids=None):
     """Convert one official list file into an mmpose COCO-style dict.
 
     Images get ids in order of first appearance, faces in line order, both
@@ -180,6 +194,10 @@ def convert_list_file(list_file, image_root, progress=True):
         list_file (str | Path): ``list_98pt_rect_attr_{split}.txt``.
         image_root (str | Path): the release's ``WFLW_images`` directory.
         progress (bool): show a tqdm bar over the lines.
+        ids (dict | None): ``{'images': {path: id}, 'annotations': count}``
+            shared by the list files of one release, so that ids continue
+            from the previous file (unique across the release); None starts
+            from 0.
 
     Returns:
         dict: ``categories``, ``images``, ``annotations`` as in mmpose's
@@ -196,23 +214,25 @@ def convert_list_file(list_file, image_root, progress=True):
             list_file, None,
             'list file not found; expected the official WFLW release layout '
             f'<root>/{RELEASE_LIST_DIR}/list_98pt_rect_attr_{{train,test}}.txt')
-    lines = list_file.read_text(encoding='utf-8').splitlines()
+    lines = read_list_lines(list_file)
 
+    ids = dict(images={}, annotations=0) if ids is None else ids
     images, annotations = [], []
-    image_ids = {}  # image path -> image id
+    image_ids, listed = ids['images'], set()  # image path -> image id; those in this file
     for line_number, line in enumerate(
             tqdm(lines, desc=list_file.name, unit='face',
                  disable=not progress), start=1):
         if not line.strip():
             continue
         face = parse_wflw_line(line, list_file, line_number)
-        if face.image_path not in image_ids:
+        if face.image_path not in listed:
             width, height = read_image_size(image_root / face.image_path,
                                             list_file, line_number,
                                             WFLWFormatError)
-            image_ids[face.image_path] = len(images)
+            image_ids.setdefault(face.image_path, len(image_ids))
+            listed.add(face.image_path)
             images.append({
-                'id': len(images),
+                'id': image_ids[face.image_path],
                 'file_name': face.image_path,
                 'height': height,
                 'width': width,
@@ -220,7 +240,7 @@ def convert_list_file(list_file, image_root, progress=True):
         crop = crop_from_landmarks(face.keypoints)
         annotations.append({
             'image_id': image_ids[face.image_path],
-            'id': len(annotations),
+            'id': ids['annotations'],
             'keypoints': [v for x, y in face.keypoints for v in (x, y, 1)],
             'num_keypoints': NUM_KEYPOINTS,
             'bbox': crop['bbox'],
@@ -232,6 +252,7 @@ def convert_list_file(list_file, image_root, progress=True):
             'attributes': face.attributes,
             'face_rectangle': face.face_rectangle,
         })
+        ids['annotations'] += 1
     return {
         'categories': [dict(FACE_CATEGORY)],
         'images': images,
@@ -239,26 +260,20 @@ def convert_list_file(list_file, image_root, progress=True):
     }
 
 
-def _link_or_copy_images(image_root, out_image_dir, file_names, link,
-                         progress):
-    """Make ``out_image_dir/<file_name>`` reach every image of the release."""
+def _link_or_copy_images(image_root, stage, file_names, link, progress):
+    """Make ``OUT/images/<file_name>`` reach every image of the release, staged in ``stage``."""
     if link:
-        if out_image_dir.is_symlink() or out_image_dir.exists():
-            if out_image_dir.resolve() == image_root.resolve():
-                return
-            raise FileExistsError(
-                f'{out_image_dir} already exists and is not a link to '
-                f'{image_root}; remove it or copy the images instead')
-        out_image_dir.parent.mkdir(parents=True, exist_ok=True)
-        out_image_dir.symlink_to(image_root.resolve(), target_is_directory=True)
+        stage.link_directory(image_root, OUT_IMAGE_DIR)
         return
 
+    out_image_dir = stage.final(OUT_IMAGE_DIR)
     if out_image_dir.is_symlink():
         raise FileExistsError(
             f'{out_image_dir} is a symlink; remove it before copying images')
     for file_name in tqdm(sorted(file_names), desc='copy images',
                           unit='image', disable=not progress):
-        source, target = image_root / file_name, out_image_dir / file_name
+        relative = Path(OUT_IMAGE_DIR) / file_name
+        source, target = image_root / file_name, stage.final(relative)
         if target.is_file():
             source_stat, target_stat = source.stat(), target.stat()
             # copy2 keeps mtimes, so a finished copy from an earlier run
@@ -266,8 +281,7 @@ def _link_or_copy_images(image_root, out_image_dir, file_names, link,
             if (source_stat.st_size == target_stat.st_size
                     and source_stat.st_mtime == target_stat.st_mtime):
                 continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
+        shutil.copy2(source, stage.path(relative))
 
 
 def convert_wflw(release_root, out_root, link_images=True, splits=SPLITS,
@@ -302,9 +316,10 @@ def convert_wflw(release_root, out_root, link_images=True, splits=SPLITS,
             'image directory not found; expected the official WFLW release '
             f'layout <root>/{RELEASE_IMAGE_DIR}/<event dir>/<file>.jpg')
 
+    ids = dict(images={}, annotations=0)  # unique across the splits' files
     converted = {
         split: convert_list_file(release_list_file(release_root, split),
-                                 image_root, progress)
+                                 image_root, progress, ids)
         for split in splits
     }
 
@@ -312,13 +327,13 @@ def convert_wflw(release_root, out_root, link_images=True, splits=SPLITS,
         image['file_name']
         for coco in converted.values() for image in coco['images']
     }
-    _link_or_copy_images(image_root, out_root / OUT_IMAGE_DIR, file_names,
-                         link_images, progress)
-
     written = {}
-    for split, coco in converted.items():
-        written[split] = annotation_file(out_root / OUT_ANNOTATION_DIR, split)
-        write_json_atomic(coco, written[split])
+    with staged_output(out_root) as stage:
+        _link_or_copy_images(image_root, stage, file_names, link_images,
+                             progress)
+        for split, coco in converted.items():
+            written[split] = stage.write_json(
+                annotation_file(OUT_ANNOTATION_DIR, split), coco)
     return written
 
 
@@ -327,21 +342,40 @@ def _load_json(path):
 
 
 def _landmarks_by_file_name(coco, path):
-    """{file_name: [(annotation, (K, 2) landmarks)]} of a COCO-style dict."""
-    file_names = {image['id']: image['file_name'] for image in coco['images']}
+    """{file_name: [(annotation, (K, 2) landmarks)]} of a COCO-style dict.
+
+    Raises:
+        WFLWFormatError: naming ``path`` and the image or annotation, for a
+            document that is not mmpose's layout (no ``images`` /
+            ``annotations`` lists, records without ``id``, ``file_name``,
+            ``image_id``, or keypoints that are not 98 x 3 numbers).
+    """
+    if not isinstance(coco, dict) or not all(isinstance(coco.get(key), list) for key in ('images', 'annotations')):
+        raise WFLWFormatError(path, None, 'expected a JSON object with "images" and "annotations" lists '
+                              "(mmpose's face_landmarks_wflw_*.json)")
+    file_names = {}
+    for index, image in enumerate(coco['images']):
+        if not (isinstance(image, dict) and isinstance(image.get('file_name'), str) and 'id' in image):
+            raise WFLWFormatError(path, None, f'images[{index}]: needs "id" and a string "file_name"')
+        file_names[image['id']] = image['file_name']
     faces = {}
-    for annotation in coco['annotations']:
-        if annotation['image_id'] not in file_names:
+    for index, annotation in enumerate(coco['annotations']):
+        if not isinstance(annotation, dict) or 'id' not in annotation:
+            raise WFLWFormatError(path, None, f'annotations[{index}]: needs an "id"')
+        if annotation.get('image_id') not in file_names:
             raise WFLWFormatError(
                 path, None,
                 f'annotation id {annotation["id"]} refers to image id '
-                f'{annotation["image_id"]}, which is not in "images"')
-        keypoints = np.asarray(annotation['keypoints'], dtype=np.float64)
-        if keypoints.size != 3 * NUM_KEYPOINTS:
+                f'{annotation.get("image_id")}, which is not in "images"')
+        try:
+            keypoints = np.asarray(annotation.get('keypoints'), dtype=np.float64)
+        except (TypeError, ValueError):
+            keypoints = np.zeros(0)
+        if keypoints.size != 3 * NUM_KEYPOINTS or not np.all(np.isfinite(keypoints)):
             raise WFLWFormatError(
                 path, None,
-                f'annotation id {annotation["id"]} has {keypoints.size} '
-                f'keypoint values, expected {3 * NUM_KEYPOINTS}')
+                f'annotation id {annotation["id"]}: "keypoints" must be '
+                f'{3 * NUM_KEYPOINTS} finite numbers (98 x [x, y, v])')
         faces.setdefault(file_names[annotation['image_id']], []).append(
             (annotation, keypoints.reshape(NUM_KEYPOINTS, 3)[:, :2]))
     return faces

@@ -356,7 +356,9 @@ class BaseCocoStyleDataset(BaseDataset):
             keypoints=keypoints, keypoints_visible=keypoints_visible,
             iscrowd=ann.get('iscrowd', 0),
             category_id=ann.get('category_id', 1),
-            attributes=self.parse_attributes(ann))
+            attributes=self.parse_attributes(ann),
+            # the size the file declares; LoadImage replaces it by the decoded one, and warns when they differ
+            img_shape=(image.get('height'), image.get('width')))
 
     @staticmethod
     def _is_valid_instance(data_info: dict) -> bool:
@@ -425,12 +427,24 @@ class BaseCocoStyleDataset(BaseDataset):
             data_info[key] = copy.deepcopy(self.metainfo[key])
         return data_info
 
+    def __getitem__(self, idx: int):
+        try:
+            return super().__getitem__(idx)
+        except Exception as error:  # noqa: BLE001  mmengine raises a bare Exception when every refetch failed
+            if not str(error).startswith('Cannot find valid image after'):
+                raise
+            last = f'; the last: {self.last_skipped}' if getattr(self, 'last_skipped', None) else ''
+            raise ImageLoadError(
+                f'{self.ann_file}: no readable image in {self.max_refetch + 1} draws (bad_image_policy='
+                f'{self.bad_image_policy!r}{last}); check data_root and data_prefix') from None
+
     def prepare_data(self, idx: int):
         try:
             return super().prepare_data(idx)
         except ImageLoadError as error:
             if self.bad_image_policy == 'raise' or self.test_mode:
                 raise
+            self.last_skipped = str(error)
             self.skipped_images += 1
             print_log(f'skipped a face: {error} ({self.skipped_images} skipped so far in this '
                       'process; bad_image_policy=skip)', logger='current', level=30)

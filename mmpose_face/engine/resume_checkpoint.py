@@ -8,13 +8,17 @@ optimizer. Here:
 
 - :func:`resume_source` takes ``last_checkpoint`` when it names an existing
   file, else the newest ``epoch_N.pth`` / ``iter_N.pth`` whose archive opens;
-- :func:`check_resumable` refuses a file without optimizer state (unless
-  the user asks for weights only) and says when the run it holds is already
-  finished.
+- :func:`check_resumable` refuses a folder (naming its newest checkpoint),
+  a file without optimizer state (unless the user asks for weights only)
+  and fields of the wrong type (:func:`field_problems`: a list for
+  ``state_dict``, ``meta.epoch = -5`` ...), each in one line, and says when
+  the run it holds is already finished.
 """
 import os
 import os.path as osp
 import re
+
+import torch
 
 from mmpose_face.engine.checkpoint_loading import archive_problem, safe_torch_load
 from mmpose_face.errors import ResumeError
@@ -57,6 +61,74 @@ def resume_source(work_dir: str):
     return recorded_checkpoint(work_dir) or newest_complete_checkpoint(work_dir)
 
 
+def _problem_with_random_state(state) -> str:
+    """Why ``state`` cannot be restored by :func:`set_random_state` ('' if it can): tried, then undone."""
+    from mmpose_face.engine.hooks.random_state_checkpoint_hook import get_random_state, set_random_state
+    if not isinstance(state, dict):
+        return f'is a {type(state).__name__}, expected a dict of generator states'
+    current = get_random_state()
+    try:
+        set_random_state(state)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RuntimeError) as error:
+        return f'cannot be restored ({type(error).__name__}: {error})'
+    finally:
+        set_random_state(current)
+    return ''
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def field_problems(checkpoint: dict) -> list:
+    """What in a training checkpoint has the wrong type for resuming: ``['meta.epoch is -5 ...', ...]``.
+
+    Checked: ``state_dict`` (a mapping of names to tensors), ``meta`` (a
+    dict; ``epoch``/``iter`` whole numbers >= 0, ``seed`` an int,
+    ``trained_on`` a dict), ``optimizer`` (``state`` a dict,
+    ``param_groups`` a list of dicts), ``message_hub`` (a dict of dicts),
+    ``param_schedulers`` (a list of dicts) and ``random_state`` (restorable).
+    """
+    problems = []
+    state_dict = checkpoint.get('state_dict')
+    if not isinstance(state_dict, dict):
+        problems.append(f'state_dict is a {type(state_dict).__name__}, expected a dict of parameter tensors')
+    elif not all(isinstance(key, str) and isinstance(value, torch.Tensor) for key, value in state_dict.items()):
+        problems.append('state_dict holds entries that are not name -> tensor')
+    meta = checkpoint.get('meta', {})
+    if not isinstance(meta, dict):
+        problems.append(f'meta is a {type(meta).__name__}, expected a dict')
+        meta = {}
+    for counter in ('epoch', 'iter'):
+        if counter in meta and not _is_count(meta[counter]):
+            problems.append(f'meta.{counter} is {meta[counter]!r}, expected a whole number >= 0')
+    if meta.get('seed') is not None and (isinstance(meta['seed'], bool) or not isinstance(meta['seed'], int)):
+        problems.append(f'meta.seed is {meta["seed"]!r}, expected an integer')
+    if 'trained_on' in meta and not isinstance(meta['trained_on'], dict):
+        problems.append(f'meta.trained_on is a {type(meta["trained_on"]).__name__}, expected a dict')
+    if 'optimizer' in checkpoint:
+        optimizer = checkpoint['optimizer']
+        if not isinstance(optimizer, dict):
+            problems.append(f'optimizer is a {type(optimizer).__name__}, expected a dict')
+        elif not (isinstance(optimizer.get('state', {}), dict) and isinstance(optimizer.get('param_groups', []), list)
+                  and all(isinstance(group, dict) for group in optimizer.get('param_groups', []))):
+            problems.append('optimizer needs "state" (a dict) and "param_groups" (a list of dicts)')
+    if 'message_hub' in checkpoint:
+        hub = checkpoint['message_hub']
+        if not isinstance(hub, dict) or not all(isinstance(value, dict) for value in hub.values()):
+            problems.append(f'message_hub is a {type(hub).__name__}, expected a dict of dicts '
+                            '(log_scalars, runtime_info, resumed_keys)')
+    if 'param_schedulers' in checkpoint:
+        schedulers = checkpoint['param_schedulers']
+        if not isinstance(schedulers, list) or not all(isinstance(item, dict) for item in schedulers):
+            problems.append(f'param_schedulers is a {type(schedulers).__name__}, expected a list of dicts')
+    if checkpoint.get('random_state'):
+        problem = _problem_with_random_state(checkpoint['random_state'])
+        if problem:
+            problems.append(f'random_state {problem}')
+    return problems
+
+
 def check_resumable(path: str, train_cfg: dict, weights_only: bool = False) -> str:
     """Raise :class:`ResumeError` if ``path`` cannot be resumed; return a message when
     the run it holds is finished (nothing to resume), else ''.
@@ -67,6 +139,11 @@ def check_resumable(path: str, train_cfg: dict, weights_only: bool = False) -> s
         weights_only: resume a file without optimizer state anyway (a fresh
             optimizer and LR schedule continue from its weights and counters).
     """
+    if osp.isdir(path):
+        newest = resume_source(path)
+        hint = f': the newest there is {newest}, pass --resume {newest}' if newest else ' (it holds none)'
+        raise ResumeError(f'{path}: is a folder; --resume takes a checkpoint file{hint}, or no value to resume '
+                          f'the latest checkpoint of the work dir')
     checkpoint = safe_torch_load(path, mmap=True)
     if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint:
         raise ResumeError(f'{path}: not a training checkpoint (no state_dict); --resume needs an epoch_N.pth '
@@ -77,6 +154,9 @@ def check_resumable(path: str, train_cfg: dict, weights_only: bool = False) -> s
             f'save_optimizer=False): resuming it would continue with a fresh optimizer and LR schedule. '
             f'Resume an epoch_N.pth instead, pass --resume-weights-only to continue from these weights '
             f'anyway, or use load_from to start a new run from them.')
+    problems = field_problems(checkpoint)
+    if problems:
+        raise ResumeError(f'{path}: cannot be resumed: {"; ".join(problems)}')
     meta = checkpoint.get('meta') or {}
     train_cfg = train_cfg or {}
     for counter, limit in (('epoch', 'max_epochs'), ('iter', 'max_iters')):

@@ -208,10 +208,37 @@ class FaceCropCache:
             self.crops = np.load(osp.join(directory, self.CROPS), mmap_mode='c')
         except (OSError, ValueError, KeyError) as error:
             raise FaceCropCacheError(f'{directory}: not a usable face crop cache ({error})') from None
-        if self.crops.shape[0] != len(self.faces['center']) or self.crops.shape[0] != self.key['num_faces']:
-            raise FaceCropCacheError(f'{directory}: {self.crops.shape[0]} crops for '
-                                     f"{len(self.faces['center'])} faces (an interrupted build?)")
+        self._check_layout()
         self.img_paths = self.faces['img_path'].tolist()
+
+    def _check_layout(self) -> None:
+        """Every array of the module docstring, with its shape; crops (N, S, S, 3) uint8 of the key's S."""
+        directory, faces, crops = self.directory, self.faces, self.crops
+        if not isinstance(self.key, dict) or not isinstance(self.key.get('num_faces'), int):
+            raise FaceCropCacheError(f'{directory}: {self.KEY} has no "num_faces" (an interrupted build?)')
+        if crops.ndim != 4 or crops.shape[1] != crops.shape[2] or crops.shape[3] != 3 or crops.dtype != np.uint8:
+            raise FaceCropCacheError(f'{directory}: {self.CROPS} holds {crops.dtype} crops of shape {crops.shape}, '
+                                     'expected (faces, S, S, 3) uint8')
+        if self.key.get('crop_size') not in (None, crops.shape[1]):
+            raise FaceCropCacheError(f'{directory}: {self.CROPS} holds {crops.shape[1]}-pixel crops, {self.KEY} '
+                                     f'says {self.key["crop_size"]}')
+        num_faces = crops.shape[0]
+        if num_faces != self.key['num_faces']:
+            raise FaceCropCacheError(f'{directory}: {num_faces} crops for {self.key["num_faces"]} faces (an '
+                                     'interrupted build?)')
+        num_keypoints = faces['keypoints'].shape[1] if getattr(faces.get('keypoints'), 'ndim', 0) == 3 else None
+        expected = dict(keypoints=(num_faces, num_keypoints, 2), keypoints_visible=(num_faces, num_keypoints),
+                        center=(num_faces, 2), box_scale=(num_faces, 2), origin=(num_faces, 2),
+                        pixel_size=(num_faces,), dataset_index=(num_faces,), img_path=(num_faces,),
+                        flip_indices=(num_keypoints,))
+        for name, shape in expected.items():
+            if name not in faces:
+                raise FaceCropCacheError(f'{directory}: {self.FACES} has no "{name}" (an interrupted or foreign '
+                                         'build?)')
+            if faces[name].shape != shape or (name != 'img_path' and faces[name].dtype.kind not in 'fiu'):
+                raise FaceCropCacheError(f'{directory}: {self.FACES}: "{name}" has shape {faces[name].shape} and '
+                                         f'type {faces[name].dtype}, expected {shape} numbers for {num_faces} '
+                                         'faces')
 
     def __reduce__(self):
         # loader workers started by spawn reopen the memory map instead of receiving a copy of it

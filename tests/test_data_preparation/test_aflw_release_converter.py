@@ -103,3 +103,17 @@ def test_command_line_tool(tmp_path, capsys):
     assert 'test_frontal: ' in capsys.readouterr().out
     assert tool['main']([str(tmp_path / 'aflw'), str(tmp_path / 'out')]) == 1   # the published 20,000 > 5 faces
     assert 'num_train=20000' in capsys.readouterr().err
+
+
+def test_ids_are_unique_across_train_and_test(tmp_path):
+    write_release(tmp_path / 'aflw')
+    written = convert_aflw(tmp_path / 'aflw', tmp_path / 'out', num_train=3)
+    documents = {name: json.loads(path.read_text()) for name, path in written.items()}
+    train_ids = {a['id'] for a in documents['train']['annotations']}
+    test_ids = [a['id'] for a in documents['test']['annotations']]
+    assert len(train_ids) == 3 and len(set(test_ids)) == 2 and not train_ids & set(test_ids)
+    assert {a['id'] for a in documents['test_frontal']['annotations']} <= set(test_ids)
+    names = {}   # image '0/image00002.jpg' holds a train and a test face: one image id in both files
+    for document in documents.values():
+        for image in document['images']:
+            assert names.setdefault(image['id'], image['file_name']) == image['file_name']

@@ -137,3 +137,60 @@ def test_command_line_tool(release, tmp_path, capsys):
     assert 'cofw_test.json' in capsys.readouterr().out
     assert tool['main']([str(tmp_path), str(tmp_path / 'out2')]) == 1
     assert 'COFW_train_color.mat: file not found' in capsys.readouterr().err
+
+
+def snapshot(folder):
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob('*')) if path.is_file()}
+
+
+def test_a_failed_conversion_leaves_an_earlier_one_intact(release, tmp_path):
+    """A broken release converted into the OUT of a good one: the good one's files stay as they were."""
+    root, samples = release
+    out = tmp_path / 'out'
+    convert_cofw(root, out)
+    before = snapshot(out)
+    images, phis, boxes = samples['test']
+    write_v5(root / FILES['test'], 'test', [images[0], np.zeros((0, 0, 3), np.uint8)], phis, boxes)
+    with pytest.raises(ReleaseFormatError, match=r'COFW_test_color\.mat: face 2: image of shape \(0, 0, 3\)'):
+        convert_cofw(root, out)
+    assert snapshot(out) == before
+    assert sorted(path.name for path in out.iterdir()) == ['annotations', 'images']
+
+
+def truncated_hdf5(path):
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+
+
+def hdf5_cell_of_numbers(path):
+    with h5py.File(path, 'w', userblock_size=512) as mat:
+        mat.create_dataset('IsTr', data=np.zeros((1, 3)))
+        mat.create_dataset('phisTr', data=np.zeros((87, 3)))
+        mat.create_dataset('bboxesTr', data=np.zeros((4, 3)))
+
+
+def v5_text_landmarks(path):
+    cell = np.empty((1, 1), dtype=object)
+    cell[0, 0] = np.zeros((4, 4, 3), np.uint8)
+    scipy.io.savemat(str(path), {'IsTr': cell, 'phisTr': np.array([['x'] * 87]), 'bboxesTr': np.zeros((1, 4))})
+
+
+def garbage(path):
+    path.write_bytes(b'MATLAB 5.0 MAT-file' + b'\xff' * 200)
+
+
+@pytest.mark.parametrize('damage, reason', [
+    (truncated_hdf5, 'cannot read as a MATLAB v7.3 (HDF5) file'),
+    (hdf5_cell_of_numbers, 'IsTr holds float64 values, expected a cell of images'),
+    (v5_text_landmarks, 'phisTr and bboxesTr must be numeric matrices'),
+    (garbage, 'cannot read as a MATLAB file'),
+])
+def test_a_damaged_mat_file_ends_in_one_error_line(release, tmp_path, capsys, damage, reason):
+    root, _ = release
+    damage(root / FILES['train'])
+    tool = runpy.run_path(str(CLI))
+    assert tool['main']([str(root), str(tmp_path / 'out')]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f'error: {root / FILES["train"]}: ') and reason in error
+    assert len(error.strip().splitlines()) == 1
+    assert not (tmp_path / 'out').exists()

@@ -128,3 +128,32 @@ def test_command_line_tool(tmp_path, capsys):
     assert tool['main']([str(tmp_path / 'missing'), str(tmp_path / 'out2')]) == 1
     error = capsys.readouterr().err
     assert error.startswith('error: ') and 'missing/afw' in error
+
+
+def test_ids_are_unique_across_the_files_and_one_face_keeps_its_id(tmp_path):
+    """A combined evaluation of valid and test sees every face: no id of one file is reused by another."""
+    write_release(tmp_path / '300w')
+    written = convert_300w(tmp_path / '300w', tmp_path / 'out')
+    documents = {name: json.loads(path.read_text()) for name, path in written.items()}
+    faces = {}   # annotation id -> (image file name, landmarks)
+    for document in documents.values():
+        file_names = {image['id']: image['file_name'] for image in document['images']}
+        for annotation in document['annotations']:
+            face = (file_names[annotation['image_id']], annotation['keypoints'])
+            assert faces.setdefault(annotation['id'], face) == face   # one id, one face, in every file
+    for first, second in (('train', 'valid'), ('valid', 'test'), ('train', 'test')):
+        assert not ({a['id'] for a in documents[first]['annotations']}
+                    & {a['id'] for a in documents[second]['annotations']})
+    assert len(faces) == sum(len(documents[name]['annotations']) for name in ('train', 'valid', 'test'))
+
+
+def test_a_huge_image_header_ends_in_one_error_line(tmp_path, capsys):
+    from tests.image_headers import write_png_header
+    write_release(tmp_path / '300w')
+    image = tmp_path / '300w/ibug/image_002.jpg'
+    write_png_header(image, 40000, 40000)
+    tool = runpy.run_path(str(CLI))
+    assert tool['main']([str(tmp_path / '300w'), str(tmp_path / 'out')]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f'error: {tmp_path}/300w/ibug/image_002.pts: {image}: Image size (1600000000 pixels)')
+    assert not (tmp_path / 'out').exists()

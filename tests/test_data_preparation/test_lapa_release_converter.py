@@ -93,3 +93,12 @@ def test_command_line_tool(tmp_path, capsys):
     assert 'trainval: ' in capsys.readouterr().out
     assert tool['main']([str(tmp_path / 'nothing'), str(tmp_path / 'out2')]) == 1
     assert 'nothing/train/landmarks: folder not found' in capsys.readouterr().err
+
+
+def test_ids_are_unique_across_the_splits_and_trainval_keeps_them(tmp_path):
+    write_release(tmp_path / 'LaPa')
+    written = convert_lapa(tmp_path / 'LaPa', tmp_path / 'out')
+    ids = {name: [a['id'] for a in json.loads(path.read_text())['annotations']] for name, path in written.items()}
+    every = ids['train'] + ids['val'] + ids['test']
+    assert len(set(every)) == len(every) == sum(COUNTS.values())
+    assert ids['trainval'] == ids['train'] + ids['val']

@@ -446,3 +446,71 @@ def test_cli_from_json(mmpose_annotations, tmp_path, capsys):
     ], sample)
     assert main(['--from-json', str(mmpose_annotations)]) == 1
     assert 'matches no face' in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ hostile input
+
+
+def test_ids_are_unique_across_the_train_and_test_files(release, tmp_path):
+    written = convert_wflw(release, tmp_path / 'out', progress=False)
+    train, test = (read_json(written[split]) for split in ('train', 'test'))
+    train_ids = {a['id'] for a in train['annotations']}
+    test_ids = {a['id'] for a in test['annotations']}
+    assert len(train_ids) == len(train['annotations']) and len(test_ids) == len(test['annotations'])
+    assert not train_ids & test_ids
+    # an image id names one file name in both files
+    names = {}
+    for document in (train, test):
+        for image in document['images']:
+            assert names.setdefault(image['id'], image['file_name']) == image['file_name']
+
+
+def test_a_list_file_that_is_not_utf8_names_its_line(release, tmp_path, capsys):
+    list_file = release_list_file(release, 'test')
+    lines = list_file.read_bytes().split(b'\n')
+    lines[1] = lines[1].replace(b'.jpg', b'\xff\xfe.jpg')
+    list_file.write_bytes(b'\n'.join(lines))
+    assert load_cli().main([str(release), str(tmp_path / 'out'), '--no-progress']) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f'error: {list_file}:2: not UTF-8 text (byte 0xff')
+    assert not (tmp_path / 'out').exists()
+
+
+def test_an_image_header_claiming_a_huge_size_names_the_image(release, tmp_path, capsys):
+    from tests.image_headers import write_png_header
+    image = release / 'WFLW_images' / '7--Cheering' / '7_Cheering_Cheering_7_16.jpg'
+    write_png_header(image, 30000, 30000)
+    assert load_cli().main([str(release), str(tmp_path / 'out'), '--no-progress']) == 1
+    error = capsys.readouterr().err
+    assert error.startswith('error: ') and str(image) in error and 'decompression bomb' in error
+    assert len(error.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize('document, reason', [
+    ([], 'expected a JSON object with "images" and "annotations" lists'),
+    ({'images': {}, 'annotations': []}, 'expected a JSON object'),
+    ({'images': [7], 'annotations': []}, 'images[0]: needs "id" and a string "file_name"'),
+    ({'images': [{'id': 1, 'file_name': 'a.jpg'}], 'annotations': [{'image_id': 1}]},
+     'annotations[0]: needs an "id"'),
+    ({'images': [{'id': 1, 'file_name': 'a.jpg'}], 'annotations': [{'id': 3, 'image_id': 1, 'keypoints': 'x'}]},
+     'annotation id 3: "keypoints" must be 294 finite numbers'),
+    ({'images': [{'id': 1, 'file_name': 'a.jpg'}],
+      'annotations': [{'id': 3, 'image_id': 1, 'keypoints': [None] * 294}]},
+     'annotation id 3: "keypoints" must be 294 finite numbers'),
+])
+def test_malformed_from_json_input_ends_in_one_error_line(mmpose_annotations, capsys, document, reason):
+    test_file = annotation_file(mmpose_annotations, 'test')
+    before = test_file.read_bytes()
+    subset_file = annotation_file(mmpose_annotations, 'test', 'blur')
+    subset_file.write_text(json.dumps(document))
+    assert load_cli().main(['--from-json', str(mmpose_annotations)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f'error: {subset_file}: ') and reason in error
+    assert test_file.read_bytes() == before
+
+
+def test_from_json_input_that_is_not_text_ends_in_one_error_line(mmpose_annotations, capsys):
+    subset_file = annotation_file(mmpose_annotations, 'test', 'pose')
+    subset_file.write_bytes(b'\xff\xd8\xff\xe0 a JPEG, not JSON')
+    assert load_cli().main(['--from-json', str(mmpose_annotations)]) == 1
+    assert capsys.readouterr().err.startswith(f'error: {subset_file}: not UTF-8 text')

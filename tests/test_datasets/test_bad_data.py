@@ -287,3 +287,51 @@ def test_the_test_tool_ends_in_one_error_line_naming_file_and_item(tmp_path, mon
     lines = [line for line in error.splitlines() if line.startswith('error: ')]
     assert len(lines) == 1 and 'Traceback' not in error, error
     assert f'{ann_file}: ' in lines[0] and fragment in lines[0], lines[0]
+
+
+def test_skip_applies_to_an_image_over_the_pixel_limit(tmp_path):
+    from tests.image_headers import write_png_header
+    ann_file = faces_with_broken_image(tmp_path, 'garbage')
+    write_png_header(tmp_path / BAD_IMAGE, 40000, 40000)
+    with pytest.raises(ImageLoadError, match=re.escape(f'{tmp_path / BAD_IMAGE}: the image header claims 40000 x '
+                                                       '40000')):
+        dataset(ann_file)[2]
+    faces = dataset(ann_file, bad_image_policy='skip')
+    assert faces[2]['img_path'] == osp.join(str(tmp_path), GOOD_IMAGE) and faces.skipped_images == 1
+
+
+def test_skip_with_no_readable_image_ends_in_one_line(tmp_path):
+    ann_file = faces_with_broken_image(tmp_path, 'garbage')
+    with open(osp.join(tmp_path, GOOD_IMAGE), 'wb') as f:
+        f.write(b'not an image either')
+    faces = dataset(ann_file, bad_image_policy='skip', max_refetch=3)
+    with pytest.raises(ImageLoadError) as error:
+        faces[0]
+    assert str(error.value).startswith(f"{ann_file}: no readable image in 4 draws (bad_image_policy='skip'; "
+                                       f'the last: {tmp_path}/')
+    assert str(error.value).endswith('; check data_root and data_prefix')
+
+
+def test_a_declared_image_size_far_from_the_real_one_is_warned_about_once(tmp_path):
+    import logging
+
+    from mmengine.logging import MMLogger
+    coco = read_annotations()
+    for image in coco['images']:
+        if image['file_name'] == GOOD_IMAGE:
+            image['width'], image['height'] = 4 * image['width'], 4 * image['height']
+    shutil.copy(osp.join(DATA, GOOD_IMAGE), tmp_path)
+    shutil.copy(osp.join(DATA, BAD_IMAGE), tmp_path)
+    faces = dataset(write_annotations(tmp_path / 'faces.json', coco))
+    said = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())
+    MMLogger.get_current_instance().addHandler(handler)
+    try:
+        faces[0], faces[1], faces[2]
+    finally:
+        MMLogger.get_current_instance().removeHandler(handler)
+    warnings = [line for line in said if 'the annotation file declares' in line]
+    assert warnings == [f'{tmp_path / GOOD_IMAGE}: the annotation file declares 4096 x 2644 pixels, the image is '
+                        '1024 x 661: its keypoints and box are in the declared pixels, so the crop may fall beside '
+                        'the image (a black crop). Fix "width"/"height" or the image.']

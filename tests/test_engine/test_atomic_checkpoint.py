@@ -106,8 +106,8 @@ class FakeRunner:
         self.message_hub = MessageHub.get_instance(f'fake-runner-{uuid.uuid4().hex}')
 
     def save_checkpoint(self, out_dir, filename, *args, meta=None, backend_args=None, **kwargs):
-        save_checkpoint({**checkpoint(float(self.epoch)), 'meta': meta}, osp.join(out_dir, filename),
-                        backend_args=backend_args)
+        save_checkpoint({**checkpoint(float(self.epoch)), 'meta': meta, 'message_hub': self.message_hub.state_dict()},
+                        osp.join(out_dir, filename), backend_args=backend_args)
 
 
 def load_tool(name: str):

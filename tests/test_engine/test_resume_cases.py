@@ -125,30 +125,13 @@ class KilledAtTheBestReSave(FakeRunner):
 
 
 def test_a_kill_during_the_best_re_save_leaves_no_orphan_best_file(tmp_path):
-    runner, hook = KilledAtTheBestReSave(tmp_path, kill_epoch=2), CheckpointHook(interval=1, save_best='NME',
-                                                                                 rule='less')
-    hook.before_train(runner)
-    for epoch, nme in ((1, 0.5), (2, 0.4)):
-        hook.after_train_epoch(runner)
-        runner.epoch, runner.iter = epoch, 2 * epoch
-        try:
-            hook.after_val_epoch(runner, {'NME': nme})
-        except Killed:
-            break
-    assert sorted(name for name in os.listdir(tmp_path) if name.startswith('best_')) == \
-        ['best_NME_epoch_1.pth', 'best_NME_epoch_2.pth']
-    # the run resumes from epoch_2.pth as its first save wrote it: best is still epoch 1
-    resumed = FakeRunner(tmp_path)
-    resumed.epoch, resumed.iter = 2, 4
-    resumed.message_hub.update_info('last_ckpt', str(tmp_path / 'epoch_2.pth'))
-    resumed.message_hub.update_info('best_ckpt', str(tmp_path / 'best_NME_epoch_1.pth'))
-    resumed.message_hub.update_info('best_score', 0.5)
-    hook = CheckpointHook(interval=1, save_best='NME', rule='less')
+    hook, resumed = stopped_at_the_best_re_save(tmp_path)
+    assert best_files(tmp_path) == ['best_NME_epoch_1.pth', 'best_NME_epoch_2.pth']
     hook.before_train(resumed)
     hook.after_train_epoch(resumed)
     resumed.epoch, resumed.iter = 3, 6
     hook.after_val_epoch(resumed, {'NME': 0.3})
-    assert sorted(name for name in os.listdir(tmp_path) if name.startswith('best_')) == ['best_NME_epoch_3.pth']
+    assert best_files(tmp_path) == ['best_NME_epoch_3.pth']
 
 
 def test_a_new_run_keeps_best_files_it_did_not_write(tmp_path):
@@ -175,3 +158,136 @@ def test_a_checkpoint_write_checks_free_space_first(tmp_path, monkeypatch):
     monkeypatch.undo()
     hook.after_train_epoch(runner)
     assert osp.isfile(tmp_path / 'epoch_2.pth')
+
+
+def stopped_at_the_best_re_save(tmp_path):
+    """Epoch 1 best NME 0.5; epoch 2's best (0.4) written, then the run died re-saving epoch_2.pth.
+    Returns the hook of the resumed run (from epoch_2.pth as its first save wrote it) and its runner."""
+    runner, hook = KilledAtTheBestReSave(tmp_path, kill_epoch=2), CheckpointHook(interval=1, save_best='NME',
+                                                                                 rule='less')
+    hook.before_train(runner)
+    for epoch, nme in ((1, 0.5), (2, 0.4)):
+        hook.after_train_epoch(runner)
+        runner.epoch, runner.iter = epoch, 2 * epoch
+        try:
+            hook.after_val_epoch(runner, {'NME': nme})
+        except Killed:
+            break
+    resumed = FakeRunner(tmp_path)
+    resumed.epoch, resumed.iter = 2, 4
+    resumed.message_hub.update_info('last_ckpt', str(tmp_path / 'epoch_2.pth'))
+    resumed.message_hub.update_info('best_ckpt', str(tmp_path / 'best_NME_epoch_1.pth'))
+    resumed.message_hub.update_info('best_score', 0.5)
+    return CheckpointHook(interval=1, save_best='NME', rule='less'), resumed
+
+
+@pytest.fixture
+def logged():
+    """The messages logged through mmengine's current logger during the test (one string)."""
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    class Collect(logging.Handler):
+        text = ''
+
+        def emit(self, record):
+            Collect.text += record.getMessage() + '\n'
+
+    handler, logger = Collect(), MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    yield lambda: Collect.text
+    logger.removeHandler(handler)
+
+
+def best_files(folder):
+    return sorted(name for name in os.listdir(folder) if name.startswith('best_'))
+
+
+def test_resume_keeps_the_better_best_file_that_the_record_does_not_name(tmp_path, logged):
+    hook, resumed = stopped_at_the_best_re_save(tmp_path)
+    hook.before_train(resumed)
+    assert best_files(tmp_path) == ['best_NME_epoch_2.pth']
+    assert hook.best_ckpt_path == str(tmp_path / 'best_NME_epoch_2.pth')
+    assert resumed.message_hub.get_info('best_score') == 0.4
+    log = logged()
+    assert f'Removed {tmp_path / "best_NME_epoch_1.pth"} (NME 0.5000): ' in log and 'scores better (NME 0.4000)' in log
+    assert f'Kept {tmp_path / "best_NME_epoch_2.pth"} (NME 0.4000) as the best checkpoint' in log
+    # epoch 3 is better than the old record (0.5) but not than the kept best: no new best file
+    hook.after_train_epoch(resumed)
+    resumed.epoch, resumed.iter = 3, 6
+    hook.after_val_epoch(resumed, {'NME': 0.45})
+    assert best_files(tmp_path) == ['best_NME_epoch_2.pth']
+
+
+def test_resume_removes_a_worse_or_cut_off_unrecorded_best_file(tmp_path):
+    hook, resumed = stopped_at_the_best_re_save(tmp_path)
+    resumed.message_hub.update_info('best_score', 0.3)   # the record is the better one now
+    (tmp_path / 'best_NME_epoch_9.pth').write_bytes(b'PK\x03\x04 cut off')
+    hook.before_train(resumed)
+    assert best_files(tmp_path) == ['best_NME_epoch_1.pth']
+    assert hook.best_ckpt_path == str(tmp_path / 'best_NME_epoch_1.pth')
+
+
+def test_the_previous_best_is_logged_as_removed_only_once_it_is(tmp_path, monkeypatch, logged):
+    """A full disk while the new best is written: the log must not say that the kept best was removed."""
+    from test_atomic_checkpoint import FullDisk
+    runner, hook = FakeRunner(tmp_path), CheckpointHook(interval=1, save_best='NME', rule='less')
+    hook.before_train(runner)
+    hook.after_train_epoch(runner)
+    runner.epoch, runner.iter = 1, 2
+    hook.after_val_epoch(runner, {'NME': 0.5})
+    hook.after_train_epoch(runner)
+    runner.epoch, runner.iter = 2, 4
+    FullDisk(monkeypatch, tmp_path, 'best_NME_epoch_2', room=100)
+    with pytest.raises(CheckpointWriteError):
+        hook.after_val_epoch(runner, {'NME': 0.4})
+    monkeypatch.undo()
+    assert best_files(tmp_path) == ['best_NME_epoch_1.pth']
+    assert 'The previous best checkpoint' not in logged()
+    runner.epoch, runner.iter = 3, 6
+    hook.after_val_epoch(runner, {'NME': 0.3})
+    assert best_files(tmp_path) == ['best_NME_epoch_3.pth']
+    assert f'The previous best checkpoint {tmp_path / "best_NME_epoch_1.pth"} is removed' in logged()
+
+
+def test_resume_of_a_folder_names_its_newest_checkpoint(two_epochs, tmp_path, monkeypatch, capsys):
+    work_dir = copy_run(two_epochs, tmp_path)
+    assert train(tmp_path / 'other', monkeypatch, '--resume', str(work_dir)) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f'error: {work_dir}: is a folder; --resume takes a checkpoint file: the newest there '
+                            f'is {work_dir / "epoch_2.pth"}, pass --resume {work_dir / "epoch_2.pth"}, or no value')
+
+
+def with_meta(meta, **changes):
+    return dict(meta, **changes)
+
+
+@pytest.mark.parametrize('change, reason', [
+    (lambda c: c.update(state_dict=list(c['state_dict'].values())),
+     'state_dict is a list, expected a dict of parameter tensors'),
+    (lambda c: c.update(meta='epoch 1'), 'meta is a str, expected a dict'),
+    (lambda c: c.update(meta=with_meta(c['meta'], epoch=-5)), 'meta.epoch is -5, expected a whole number >= 0'),
+    (lambda c: c.update(meta=with_meta(c['meta'], iter=2.5)), 'meta.iter is 2.5, expected a whole number >= 0'),
+    (lambda c: c.update(meta=with_meta(c['meta'], seed='abc')), "meta.seed is 'abc', expected an integer"),
+    (lambda c: c.update(meta=with_meta(c['meta'], trained_on=['wflw'])),
+     'meta.trained_on is a list, expected a dict'),
+    (lambda c: c.update(optimizer=[1, 2]), 'optimizer is a list, expected a dict'),
+    (lambda c: c.update(optimizer={'state': {}, 'param_groups': 'lr'}),
+     'optimizer needs "state" (a dict) and "param_groups" (a list of dicts)'),
+    (lambda c: c.update(message_hub=['best_score']), 'message_hub is a list, expected a dict of dicts'),
+    (lambda c: c.update(param_schedulers={'milestones': 1}), 'param_schedulers is a dict, expected a list of dicts'),
+    (lambda c: c.update(random_state={'python': 3}), 'random_state cannot be restored'),
+    (lambda c: c.update(random_state=[1, 2]), 'random_state is a list, expected a dict of generator states'),
+])
+def test_checkpoint_fields_of_the_wrong_type_are_refused_for_resume(two_epochs, tmp_path, monkeypatch, capsys,
+                                                                    change, reason):
+    import torch
+    checkpoint = torch.load(two_epochs / 'epoch_1.pth', weights_only=False)
+    change(checkpoint)
+    path = tmp_path / 'changed.pth'
+    torch.save(checkpoint, path)
+    assert train(tmp_path / 'work', monkeypatch, '--resume', str(path), *max_epochs(2)) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f'error: {path}: cannot be resumed: {reason}'), error
+    assert 'Traceback' not in error and not (tmp_path / 'work' / 'epoch_2.pth').exists()

@@ -5,6 +5,7 @@ The tools run in this process (their own parse_args, main and run_tool), on
 the 32x32 test config; each case fails before the first training step.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 import uuid
@@ -135,3 +136,49 @@ def test_cli_arguments_are_unchanged_for_the_parser():
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     options = parser.parse_args(['--cfg-options', 'train_cfg.max_epochs=3', 'a.b=[1,2]']).cfg_options
     assert options == {'train_cfg.max_epochs': 3, 'a.b': [1, 2]}
+
+
+def test_a_work_dir_that_is_a_file(tmp_path, monkeypatch, capsys):
+    (tmp_path / 'work').write_text('a file')
+    assert train([SMALL_CONFIG], monkeypatch, tmp_path) == 1
+    line = one_error_line(capsys)
+    assert line == (f'error: {tmp_path / "work"}: cannot be used as the work dir: the work dir is a file, not a '
+                    'folder. Pass another --work-dir, or move the file away.'), line
+
+
+def test_a_second_training_in_one_work_dir_is_refused_and_leaves_the_first_s_files(tmp_path, monkeypatch, capsys):
+    from mmpose_face.engine.work_dir_lock import work_dir_lock
+    work = tmp_path / 'work'
+    work.mkdir()
+    in_progress = work / '.epoch_3.pth.abcd.partial'   # the first run is writing a checkpoint
+    in_progress.write_bytes(b'half a checkpoint')
+    with work_dir_lock(str(work)):
+        assert train([SMALL_CONFIG], monkeypatch, tmp_path) == 1
+    line = one_error_line(capsys)
+    assert line.startswith(f'error: {work}: another training run is using this work dir: pid {os.getpid()} on '
+                           'host '), line
+    assert in_progress.read_bytes() == b'half a checkpoint'
+
+
+def test_ctrl_c_while_a_checkpoint_is_written(tmp_path, monkeypatch, capsys, one_thread):
+    """No traceback, no ``.partial`` left, the lock released."""
+    real_fsync = os.fsync
+
+    def interrupted_fsync(fd):
+        if os.readlink(f'/proc/self/fd/{fd}').endswith('.partial') and 'epoch_1.pth' in os.readlink(
+                f'/proc/self/fd/{fd}'):
+            raise KeyboardInterrupt
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, 'fsync', interrupted_fsync)
+    try:
+        exit_code = train([SMALL_CONFIG, '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1'], monkeypatch,
+                          tmp_path)
+    except KeyboardInterrupt:
+        pytest.fail('Ctrl-C came out of the tool as a traceback')
+    assert exit_code == 1
+    monkeypatch.undo()
+    line = one_error_line(capsys)
+    assert line.startswith('error: interrupted (Ctrl-C): training stopped in epoch 1, after ') and line.endswith(
+        ' iterations; no checkpoint was saved yet'), line
+    assert sorted(os.listdir(tmp_path / 'work'))[0][0] != '.', os.listdir(tmp_path / 'work')   # no .partial, no lock

@@ -15,13 +15,14 @@ file and the last complete checkpoint.
 Registered as ``CheckpointHook`` in the ``mmpose_face`` scope, so configs
 written for mmpose (``default_hooks.checkpoint.type='CheckpointHook'``) get it.
 """
-import os
+import logging
 import os.path as osp
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 
 from mmpose_face.engine.atomic_file_backend import BACKEND_NAME
+from mmpose_face.engine.best_checkpoint_choice import best_checkpoint_to_keep
 from mmpose_face.errors import CheckpointWriteError
 from mmpose_face.fileio import remove_partial_files, write_atomically
 from mmpose_face.registry import HOOKS
@@ -47,6 +48,25 @@ class _RemovalsDeferred:
         return getattr(self._backend, name)
 
 
+# mmengine logs this when it asks for the removal, which here waits until the new best is written.
+_PREVIOUS_BEST_REMOVED = 'The previous best checkpoint '
+
+
+class _HeldBack(logging.Filter):
+    """Holds back the log lines that start with ``prefix`` (their text in ``held``)."""
+
+    def __init__(self, prefix):
+        super().__init__()
+        self.prefix, self.held = prefix, []
+
+    def filter(self, record):
+        message = record.getMessage()
+        if message.startswith(self.prefix):
+            self.held.append(message)
+            return False
+        return True
+
+
 @HOOKS.register_module(name='CheckpointHook')
 class CheckpointHook(MMEngineCheckpointHook):
     """Same arguments as mmengine's; see the module docstring for what differs."""
@@ -61,30 +81,36 @@ class CheckpointHook(MMEngineCheckpointHook):
             self._remove_orphan_best_checkpoints(runner)
 
     def _remove_orphan_best_checkpoints(self, runner) -> None:
-        """Remove ``best_<key>_*`` files that a resumed run's record does not name.
+        """Keep one ``best_<key>_*`` file per key: the best-scoring complete one.
 
         After a new best is written, mmengine saves the epoch checkpoint again to
-        record it; a kill during that re-save leaves a best file that the
-        checkpoint the run resumes from does not know: the resumed run would
-        never replace it. Only done when resuming (the message hub holds the
-        run's ``last_ckpt``), so a new run keeps an older run's files.
+        record it; a kill or a full disk during that re-save leaves a best file
+        that the checkpoint the run resumes from does not know (the resumed run
+        would never replace it), and that may score better than the one it
+        records. Each best file holds its own score (mmengine records
+        ``best_score`` before saving it): the better of the recorded one and
+        such files is kept and becomes the run's record; files that score worse,
+        and cut-off ones, are removed. Each decision is logged. Only done when
+        resuming (the message hub holds the run's ``last_ckpt``), so a new run
+        keeps an older run's files.
         """
         if not self.save_best or not runner.message_hub.get_info('last_ckpt'):
             return
-        if len(self.key_indicators) == 1:
-            recorded = {self.key_indicators[0]: self.best_ckpt_path}
-        else:
-            recorded = dict(self.best_ckpt_path_dict)
-        out_dir = str(self.out_dir)
-        for key, kept in recorded.items():
-            prefix = f'best_{key}_'.replace('/', '_')
-            for name in os.listdir(out_dir):
-                path = osp.join(out_dir, name)
-                if name.startswith(prefix) and name.endswith('.pth') and (
-                        kept is None or osp.abspath(path) != osp.abspath(str(kept))):
-                    os.remove(path)
-                    runner.logger.info(f'Removed {path}: a best checkpoint written after the checkpoint '
-                                       f'this run resumed from, and not in its record')
+        single = len(self.key_indicators) == 1
+        for key in self.key_indicators:
+            score_key, path_key = ('best_score', 'best_ckpt') if single else (f'best_score_{key}', f'best_ckpt_{key}')
+            recorded = self.best_ckpt_path if single else self.best_ckpt_path_dict.get(key)
+            kept = best_checkpoint_to_keep(
+                str(self.out_dir), key, recorded, runner.message_hub.get_info(score_key),
+                getattr(self, 'is_better_than', {}).get(key), score_key, runner.logger)
+            if kept is not None and (recorded is None or osp.abspath(kept[0]) != osp.abspath(str(recorded))):
+                path, score = kept
+                runner.message_hub.update_info(score_key, score)
+                runner.message_hub.update_info(path_key, path)
+                if single:
+                    self.best_ckpt_path = path
+                else:
+                    self.best_ckpt_path_dict[key] = path
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         dropped = []
@@ -119,8 +145,21 @@ class CheckpointHook(MMEngineCheckpointHook):
     def _save_best_checkpoint(self, runner, metrics) -> None:
         backend = self.file_backend
         self.file_backend = _RemovalsDeferred(backend)
+        removal_lines = _HeldBack(_PREVIOUS_BEST_REMOVED)
+        runner.logger.addFilter(removal_lines)
+        hub = runner.message_hub
+        record = (self.best_ckpt_path, dict(getattr(self, 'best_ckpt_path_dict', {})),
+                  {key: value for key, value in hub.runtime_info.items() if key.startswith('best_')})
         try:
             super()._save_best_checkpoint(runner, metrics)
             self.file_backend.apply()  # the previous best goes once the new one is written
+        except BaseException:  # the previous best is kept: so is the record naming it
+            self.best_ckpt_path, self.best_ckpt_path_dict = record[0], record[1]
+            for key, value in record[2].items():
+                hub.update_info(key, value)
+            raise
         finally:
             self.file_backend = backend
+            runner.logger.removeFilter(removal_lines)
+        for message in removal_lines.held:  # logged once true: a failed save keeps the previous best
+            runner.logger.info(message)

@@ -1,0 +1,36 @@
+"""Image reading at the bottom of the package (``mmpose_face/fileio.py``): an image is refused from
+its header, before decoding, when it claims more pixels than the documented limit."""
+import cv2
+import numpy as np
+import pytest
+
+from mmpose_face.errors import ImageLoadError, SettingError
+from mmpose_face.fileio import DEFAULT_MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS_ENV, max_image_pixels, read_image_bgr
+from tests.image_headers import write_png_header
+
+
+@pytest.mark.parametrize('side', [40000, 30000])   # beyond cv2's own 2**30 limit, and under it
+def test_a_huge_header_is_refused_before_decoding(tmp_path, side):
+    path = tmp_path / 'bomb.png'
+    write_png_header(path, side, side)
+    with pytest.raises(ImageLoadError) as refused:
+        read_image_bgr(str(path))
+    assert str(refused.value) == (
+        f'{path}: the image header claims {side} x {side} = {side * side:,} pixels, over the limit of '
+        f'{DEFAULT_MAX_IMAGE_PIXELS:,} pixels; refused before decoding. To read it, raise the limit: '
+        f'{MAX_IMAGE_PIXELS_ENV}=N or LoadImage(max_image_pixels=N)')
+
+
+def test_the_limit_can_be_raised(tmp_path, monkeypatch):
+    path = tmp_path / 'small.png'
+    cv2.imwrite(str(path), np.full((40, 50, 3), 7, np.uint8))
+    with pytest.raises(ImageLoadError, match='50 x 40 = 2,000 pixels, over the limit of 1,000 pixels'):
+        read_image_bgr(str(path), max_pixels=1000)
+    assert read_image_bgr(str(path), max_pixels=2000).shape == (40, 50, 3)
+    monkeypatch.setenv(MAX_IMAGE_PIXELS_ENV, '1000')
+    assert max_image_pixels() == 1000
+    with pytest.raises(ImageLoadError, match='over the limit of 1,000 pixels'):
+        read_image_bgr(str(path))
+    monkeypatch.setenv(MAX_IMAGE_PIXELS_ENV, 'lots')
+    with pytest.raises(SettingError, match=f"{MAX_IMAGE_PIXELS_ENV}='lots': expected a positive whole number"):
+        read_image_bgr(str(path))
