@@ -8,8 +8,9 @@ then warp these crops (:class:`~mmpose_face.fast_path.BatchTopdownAugmentor`)
 instead of decoding and warping the photograph.
 
 Geometry (padded box ``b = (bw, bh)`` pixels, ``b^`` = ``b`` widened to the
-input's aspect ratio as ``TopdownAffine`` does, shift factor ``f``, scale
-range ``(lo, hi)``, rotation up to ``r`` degrees):
+input's aspect ratio as ``TopdownAffine`` does; the pipeline's strongest
+jitter, its ``jitter_bounds()``: shift up to ``f`` box sizes, scale range
+``(lo, hi)``, rotation up to ``r`` degrees):
 
 * half side ``R = hi * E + f * max(bw, bh)``, with ``E`` the largest
   half-extent along an image axis of a ``b^`` box turned by up to ``r``
@@ -53,7 +54,7 @@ from mmpose_face.errors import FaceCropCacheError
 from mmpose_face.fileio import read_image_bgr, sha256_file
 from mmpose_face.structures import fix_aspect_ratio
 
-CACHE_FORMAT_VERSION = 2  # 2: crops (N, S, S, 3), as cv2 warps them in one call
+CACHE_FORMAT_VERSION = 3  # 2: crops (N, S, S, 3), as cv2 warps them in one call; 3: settings by jitter bounds
 BILINEAR_MARGIN_PX = 3  # cache pixels beyond the covered square (one each side, rounded up)
 
 
@@ -61,25 +62,27 @@ BILINEAR_MARGIN_PX = 3  # cache pixels beyond the covered square (one each side,
 
 @dataclass(frozen=True)
 class CropCacheSettings:
-    """What a cache must cover: the network input (w, h) pixels, the box
-    padding of ``GetBBoxCenterScale`` and the strongest ``RandomBBoxTransform``
-    (shift factor, scale range (low, high), rotation degrees); ``crop_size``
+    """What a cache must cover, in the pipeline's own terms: the network
+    input (w, h) pixels (the ``warp`` step's), the box ``padding`` (the
+    ``box`` step's) and the strongest box jitter (the ``box_jitter`` step's
+    ``jitter_bounds()``: ``max_shift`` box sizes, ``scale_range`` (low,
+    high) factors, ``max_rotation`` degrees; none by default); ``crop_size``
     S pixels or ``'lossless'``."""
-    input_size: tuple = (256, 256)
-    padding: float = 1.25
-    shift_factor: float = 0.16
-    scale_factor: tuple = (0.75, 1.25)
-    rotate_factor: float = 60.
+    input_size: tuple
+    padding: float
+    max_shift: float = 0.
+    scale_range: tuple = (1., 1.)
+    max_rotation: float = 0.
     crop_size: object = 'lossless'
 
     def __post_init__(self):
         object.__setattr__(self, 'input_size', tuple(int(v) for v in self.input_size))
-        object.__setattr__(self, 'scale_factor', tuple(float(v) for v in self.scale_factor))
-        low, high = self.scale_factor
+        object.__setattr__(self, 'scale_range', tuple(float(v) for v in self.scale_range))
+        low, high = self.scale_range
         if not 0 < low <= high:
-            raise ValueError(f'CropCacheSettings: scale_factor must be 0 < low <= high, got {self.scale_factor}')
-        if self.shift_factor < 0 or self.rotate_factor < 0:
-            raise ValueError('CropCacheSettings: shift_factor and rotate_factor must be >= 0')
+            raise ValueError(f'CropCacheSettings: scale_range must be 0 < low <= high, got {self.scale_range}')
+        if self.max_shift < 0 or self.max_rotation < 0:
+            raise ValueError('CropCacheSettings: max_shift and max_rotation must be >= 0')
         if self.crop_size != 'lossless' and not (isinstance(self.crop_size, int) and self.crop_size >= 16):
             raise ValueError(f"CropCacheSettings: crop_size must be 'lossless' or an int >= 16, got {self.crop_size!r}")
 
@@ -102,15 +105,15 @@ def covered_half_side(box_scale: np.ndarray, settings: CropCacheSettings) -> np.
     that any sampled crop of (N, 2) padded boxes stays inside."""
     w, h = settings.input_size
     widened = fix_aspect_ratio(np.asarray(box_scale, dtype=np.float32), w / h)
-    return (settings.scale_factor[1] * rotated_half_extent(widened, settings.rotate_factor)
-            + settings.shift_factor * np.max(box_scale, axis=1))
+    return (settings.scale_range[1] * rotated_half_extent(widened, settings.max_rotation)
+            + settings.max_shift * np.max(box_scale, axis=1))
 
 
 def lossless_crop_size(box_scale: np.ndarray, settings: CropCacheSettings) -> int:
     """Smallest S at which no (N, 2) box loses resolution at the strongest zoom."""
     w, h = settings.input_size
     widened = fix_aspect_ratio(np.asarray(box_scale, dtype=np.float32), w / h)
-    cache_pixels = 2 * covered_half_side(box_scale, settings) * w / (settings.scale_factor[0] * widened[:, 0])
+    cache_pixels = 2 * covered_half_side(box_scale, settings) * w / (settings.scale_range[0] * widened[:, 0])
     return int(math.ceil(float(np.max(cache_pixels)) - 1e-6)) + BILINEAR_MARGIN_PX
 
 

@@ -6,6 +6,7 @@ from mmengine.structures import InstanceData, PixelData
 from mmpose_face.models.data_preprocessor import PoseDataPreprocessor
 from mmpose_face.registry import MODELS
 from mmpose_face.structures import PoseDataSample
+from .augmented_face_batch import AugmentedFaceBatch
 from .batch_topdown_augmentor import BatchTopdownAugmentor
 from .face_crop_cache import FaceCropCache
 
@@ -25,9 +26,7 @@ class _DeviceCache:
 class FastPoseDataPreprocessor(PoseDataPreprocessor):
     """``PoseDataPreprocessor`` that also takes :class:`CachedFaceDataset` batches.
 
-    Such a batch (``face_index``, ``warp_matrices``, ``keypoints``,
-    ``keypoints_visible``, ``flip``, ``img_path`` and, when the loader warped
-    the crops, ``inputs``) becomes: inputs (B, 3, h, w) normalised as
+    Such a batch (an :class:`AugmentedFaceBatch`) becomes: inputs (B, 3, h, w) normalised as
     ``PoseDataPreprocessor`` does - warped here by ``grid_sample`` from a
     copy of the cache on the model's device, ``chunk_size`` faces at a time,
     when the loader did not - and one :class:`PoseDataSample` per face whose
@@ -61,7 +60,7 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
         self._device_caches = {}
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        if not (isinstance(data, dict) and 'warp_matrices' in data):
+        if not isinstance(data, AugmentedFaceBatch):
             return super().forward(data, training)
         if self._augmentor is None:
             raise RuntimeError('FastPoseDataPreprocessor: a fast-path batch, but no training set is bound; '
@@ -100,26 +99,25 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
             out.copy_(pixels)
         return out.permute(0, 3, 1, 2)
 
-    def _fast_batch(self, data: dict) -> dict:
-        if 'inputs' in data:  # warped by the loader, BGR uint8
-            inputs = self._normalise_loaded(self._to_device(data['inputs']))
+    def _fast_batch(self, batch: AugmentedFaceBatch) -> dict:
+        if batch.inputs is not None:  # warped by the loader, BGR uint8
+            inputs = self._normalise_loaded(self._to_device(batch.inputs))
         else:  # already RGB if bgr_to_rgb
-            inputs = self._warp_on_device(self._to_device(data['face_index']),
-                                          self._to_device(data['warp_matrices']))
+            inputs = self._warp_on_device(self._to_device(batch.face_index), self._to_device(batch.warp_matrices))
             if self._enable_normalize:
                 inputs = inputs.sub_(self.mean).div_(self.std)
         if self.channels_last and self._device.type == 'cuda':
             inputs = inputs.contiguous(memory_format=torch.channels_last)
-        return dict(inputs=inputs, data_samples=self.data_samples(data))
+        return dict(inputs=inputs, data_samples=self.data_samples(batch))
 
-    def data_samples(self, data: dict) -> list:
+    def data_samples(self, batch: AugmentedFaceBatch) -> list:
         """The targets of a fast-path batch, on the device: the codec's
         ``encode_batch`` of its keypoints, then one ``PoseDataSample`` per face,
         labels (1, ...) into ``gt_instance_labels`` and fields (...) into
         ``gt_fields`` by ``PackPoseInputs``'s tables."""
-        encoded = self._augmentor.codec.encode_batch(self._to_device(data['keypoints']),
-                                                     self._to_device(data['keypoints_visible']))
-        img_paths, flips = data['img_path'], data['flip'].tolist()  # the loader's host tensor: no sync
+        encoded = self._augmentor.codec.encode_batch(self._to_device(batch.keypoints),
+                                                     self._to_device(batch.keypoints_visible))
+        img_paths, flips = batch.img_path, batch.flip.tolist()  # the loader's host tensor: no sync
         labels = {name: encoded[key] for key, name in self._augmentor.label_mapping_table.items() if key in encoded}
         fields = {name: encoded[key] for key, name in self._augmentor.field_mapping_table.items() if key in encoded}
         input_size = self._augmentor.input_size

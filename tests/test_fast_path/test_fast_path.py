@@ -34,9 +34,9 @@ from mmpose_face.fast_path import face_batch_sampler as face_batch_sampler_modul
 from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters
 from mmpose_face.fast_path.face_crop_cache import (BILINEAR_MARGIN_PX, CropCacheSettings, covered_half_side,
                                                   lossless_crop_size, rotated_half_extent)
-from mmpose_face.fast_path.reference_sample import fast_sample, reference_sample
 from mmpose_face.registry import KEYPOINT_CODECS, TRANSFORMS
 from mmpose_face.structures import PoseDataSample
+from reference_sample import fast_sample, reference_sample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = osp.join(REPO, 'tests', 'data')
@@ -106,8 +106,8 @@ def test_fast_path_config_differs_from_the_published_one_only_in_loader_loop_pre
 def test_the_augmentor_reads_the_train_pipeline_and_refuses_what_it_cannot_reproduce():
     augmentor = wflw_dataset(input_size=(64, 48)).pipeline.transforms
     augmentor = BatchTopdownAugmentor.from_pipeline(augmentor)
-    assert augmentor.input_size == (64, 48) and augmentor.padding == 1.25 and augmentor.flip_prob == 0.5
-    assert augmentor.strongest_jitter == dict(shift_factor=0.16, scale_factor=(0.75, 1.25), rotate_factor=60)
+    assert augmentor.input_size == (64, 48) and augmentor.padding == 1.25 and augmentor.flip.prob == 0.5
+    assert augmentor.jitter_bounds == dict(max_shift=0.16, scale_range=(0.75, 1.25), max_rotation=60)
     assert augmentor.codec.input_size == (64, 48)
     assert augmentor.label_mapping_table == PackPoseInputs.label_mapping_table  # one table for both paths
 
@@ -131,7 +131,7 @@ def test_the_augmentor_reads_the_train_pipeline_and_refuses_what_it_cannot_repro
 
 
 def test_cache_geometry_covers_the_strongest_augmentation(cached_256):
-    settings = CropCacheSettings()
+    settings = CropCacheSettings((256, 256), 1.25, max_shift=0.16, scale_range=(0.75, 1.25), max_rotation=60)
     # square box s: R = s (1.25 sqrt(2) / 2 + 0.16) once rotations reach 45 degrees
     assert covered_half_side(np.array([[100., 100.]]), settings)[0] == pytest.approx(100 * (1.25 * 2**0.5 / 2 + 0.16))
     # no rotation: just the half box
@@ -139,8 +139,7 @@ def test_cache_geometry_covers_the_strongest_augmentation(cached_256):
     assert rotated_half_extent(np.array([[100., 100.]]), 30.)[0] == pytest.approx(50 * (np.cos(np.pi / 6) + 0.5))
     # 256 px / 0.75 zoom over 2R: 712.6 -> 713 + 3 margin pixels
     assert lossless_crop_size(np.array([[80., 80.], [300., 300.]]), settings) == 716
-    assert cached_256.settings == CropCacheSettings(input_size=(256, 256), padding=1.25, shift_factor=0.16,
-                                                    scale_factor=(0.75, 1.25), rotate_factor=60)
+    assert cached_256.settings == settings  # the pipeline's own parameters (RandomBBoxTransform.jitter_bounds)
     # every sampled crop stays inside: corners of the extreme crops map inside the cache
     augmentor = cached_256.augmentor
     size = 716
@@ -236,7 +235,7 @@ def test_cache_is_reused_and_rebuilt_when_the_data_or_settings_change(tmp_path):
     assert build().cache.key['images_sha256'] != moved.cache.key['images_sha256']
 
     stronger = build(RandomBBoxTransform=dict(rotate_factor=90.))  # read from the train pipeline
-    assert stronger.cache.key['settings']['rotate_factor'] == 90.
+    assert stronger.cache.key['settings']['max_rotation'] == 90.
     assert stronger.cache.crop_size == moved.cache.crop_size  # same dir, rebuilt for the new settings
     assert len(os.listdir(cache_dir)) == 1
 
@@ -294,23 +293,21 @@ def test_fast_batches_keep_the_pose_data_sample_contract(tmp_path):
     assert inputs.is_contiguous(memory_format=torch.channels_last)  # as cv2 warped it: no re-layout
     assert -3 < inputs.mean().item() < 3 and inputs.std().item() > 0.3  # normalised, not raw 0-255
     assert len(samples) == 6  # one PoseDataSample per face, as PackPoseInputs gives
-    expected = dataset.augmentor.codec.encode(batch['keypoints'].numpy(), batch['keypoints_visible'].numpy())
+    expected = dataset.augmentor.codec.encode(batch.keypoints.numpy(), batch.keypoints_visible.numpy())
     for index, sample in enumerate(samples):
         labels = sample.gt_instance_labels
         assert labels.keypoint_labels.shape == (1, 98, 2) and labels.keypoint_weights.shape == (1, 98)
         np.testing.assert_array_equal(labels.keypoint_labels.numpy(), expected['keypoint_labels'][index:index + 1])
         np.testing.assert_array_equal(labels.keypoint_weights.numpy(), expected['keypoint_weights'][index:index + 1])
         assert sample.img_path == dataset.cache.img_paths[(0, 1, 2, 3, 0, 1)[index]]
-        assert sample.input_size == (64, 64) and sample.flip == bool(batch['flip'][index])
+        assert sample.input_size == (64, 64) and sample.flip == bool(batch.flip[index])
     # the same draw for the same seed; another seed draws otherwise
     again = preprocessor(dataset.__getitems__(FaceBatch(rows=(0, 1, 2, 3, 0, 1), seed=7)), training=True)
     torch.testing.assert_close(inputs, again['inputs'])
     other = preprocessor(dataset.__getitems__(FaceBatch(rows=(0, 1, 2, 3, 0, 1), seed=8)), training=True)
     assert not torch.equal(inputs, other['inputs'])
     # warped on the device (grid_sample from the bound cache) instead of by the loader: the same batch
-    on_device = dict(batch)
-    del on_device['inputs']
-    warped_here = preprocessor(on_device, training=True)['inputs']
+    warped_here = preprocessor(batch.without_inputs(), training=True)['inputs']
     assert (warped_here - inputs).abs().mean() < 0.5 / 57  # within half a grey level
     reference_batch = dict(inputs=[torch.zeros(3, 64, 64, dtype=torch.uint8)], data_samples=[PoseDataSample()])
     passed = preprocessor(reference_batch)  # validation batches pass through, as PoseDataPreprocessor's
@@ -330,8 +327,8 @@ def test_loader_workers_deliver_the_same_batches(tmp_path):
 
     for here, in_a_worker in zip(epoch(0), epoch(1)):
         for key in ('inputs', 'keypoints', 'warp_matrices', 'face_index'):
-            assert torch.equal(here[key], in_a_worker[key]), key
-        assert here['img_path'] == in_a_worker['img_path']
+            assert torch.equal(getattr(here, key), getattr(in_a_worker, key)), key
+        assert here.img_path == in_a_worker.img_path
 
 
 @KEYPOINT_CODECS.register_module(force=True)
@@ -377,7 +374,7 @@ def test_a_codec_registered_later_works_on_the_fast_path_unchanged(tmp_path):
     loop = runner.train_loop  # binds the training set to the preprocessor
     batch = next(iter(loop.dataloader))
     samples = runner.model.data_preprocessor(batch, training=True)['data_samples']
-    expected = KEYPOINT_CODECS.build(codec).encode(batch['keypoints'].numpy(), batch['keypoints_visible'].numpy())
+    expected = KEYPOINT_CODECS.build(codec).encode(batch.keypoints.numpy(), batch.keypoints_visible.numpy())
     labels = torch.cat([sample.gt_instance_labels.keypoint_labels for sample in samples]).numpy()
     np.testing.assert_allclose(labels, expected['keypoint_labels'], rtol=1e-6)
     assert labels.min() < 0  # centred, not RegressionLabel's [0, 1]

@@ -7,6 +7,7 @@ from mmcv.transforms import LoadImageFromFile
 from mmpose_face.errors import ImageDecodeError, ImageLoadError, ImageNotFoundError  # noqa: F401 (re-exported)
 from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import TRANSFORMS
+from . import batch_stage as stages
 
 
 @TRANSFORMS.register_module()
@@ -29,6 +30,8 @@ class LoadImage(LoadImageFromFile):
     :class:`ImageNotFoundError` (a FileNotFoundError) or
     :class:`ImageDecodeError` (an AssertionError, as mmcv's check), naming it.
     """
+
+    batch_stage = stages.LOAD  # how the fast path batches it
 
     def _reads_plain_local_files(self) -> bool:
         backend = (self.backend_args or {}).get('backend', 'local')
