@@ -127,6 +127,10 @@ class BatchTopdownAugmentor:
                     'mmpose_face.datasets.transforms.batch_stage); train with the reference pipeline (the '
                     'published config), drop the step or declare how it batches')
             where = order.index(stage)
+            if stage == stages.PER_CROP and stages.WARP not in found:
+                raise FastPathPipelineError(
+                    f'{source}: step {index} ({name}) is out of the order the fast path reproduces: stage '
+                    f"'per_crop' before 'warp': it runs on the warped crop, so place it after the warp ({route})")
             if where < position or (stage in found and stage not in repeatable):
                 raise FastPathPipelineError(
                     f'{source}: step {index} ({name}) is out of the order the fast path reproduces: stage '
