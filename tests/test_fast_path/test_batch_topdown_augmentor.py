@@ -9,7 +9,6 @@ crop cache's margins come from the jitter step's own ``jitter_bounds()``.
 """
 import numpy as np
 import pytest
-from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
@@ -19,7 +18,7 @@ from mmpose_face.errors import FastPathPipelineError
 from mmpose_face.fast_path import AugmentedFaceBatch, BatchTopdownAugmentor, CachedFaceDataset, FaceBatch
 from mmpose_face.registry import TRANSFORMS
 from reference_sample import fast_sample, reference_sample
-from test_fast_path import DATA, PUBLISHED_CONFIG
+from test_fast_path import DATA, published_pipeline
 
 INPUT_SIZE = (64, 64)
 # grey levels (0-255) per face: the fast path's crop (two resamplings) against the reference's
@@ -43,18 +42,9 @@ def within_the_warps_difference(fast_image, reference, warped) -> bool:
 
 
 def pipeline_with(per_crop_steps=(), before_warp=(), **changes) -> list:
-    """The published train pipeline at 64x64, steps inserted after (or before) TopdownAffine,
-    the arguments of steps changed (or, given a ``type``, the steps replaced) by type."""
-    pipeline = Config.fromfile(PUBLISHED_CONFIG).train_pipeline
-    for step in pipeline:
-        if step['type'] == 'TopdownAffine':
-            step['input_size'] = INPUT_SIZE
-        if step['type'] == 'GenerateTarget':
-            step['encoder'] = dict(type='RegressionLabel', input_size=INPUT_SIZE)
-        change = changes.get(step['type'], {})
-        if 'type' in change:  # another step in its place, with only the given arguments
-            step.clear()
-        step.update(change)
+    """The published train pipeline at 64x64 (changed as ``published_pipeline`` changes it),
+    steps inserted after (or before) TopdownAffine."""
+    pipeline = published_pipeline(INPUT_SIZE, **changes)
     warp = next(i for i, step in enumerate(pipeline) if step['type'] == 'TopdownAffine')
     return pipeline[:warp] + list(before_warp) + [pipeline[warp]] + list(per_crop_steps) + pipeline[warp + 1:]
 

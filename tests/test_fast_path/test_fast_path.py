@@ -49,14 +49,18 @@ MEAN_ABS_TOLERANCE = 1.0  # grey levels (0-255) per face; measured 0.26-0.35
 
 
 def published_pipeline(input_size=(256, 256), **changes):
-    """The published train_pipeline (configs), its input size set, steps' arguments changed by type."""
+    """The published train_pipeline (configs), its input size set, steps' arguments changed
+    (or, given a ``type``, the steps replaced) by type."""
     pipeline = Config.fromfile(PUBLISHED_CONFIG).train_pipeline
     for step in pipeline:
         if step['type'] == 'TopdownAffine':
             step['input_size'] = input_size
         if step['type'] == 'GenerateTarget':
             step['encoder'] = dict(type='RegressionLabel', input_size=input_size)
-        step.update(changes.get(step['type'], {}))
+        change = changes.get(step['type'], {})
+        if 'type' in change:  # another step in its place, with only the given arguments
+            step.clear()
+        step.update(change)
     return pipeline
 
 
