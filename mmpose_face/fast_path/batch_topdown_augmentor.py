@@ -171,47 +171,95 @@ class BatchTopdownAugmentor:
         shift, scale, rotation = self.jitter.sample_parameters(num_faces, random_state)
         return AugmentParameters(np.asarray(flip, dtype=bool), shift, scale, rotation)
 
-    def warp_matrices(self, params: AugmentParameters, center: np.ndarray, box_scale: np.ndarray,
-                      crop_size: int) -> np.ndarray:
-        """(B, 2, 3) float64 maps from cache pixels to input pixels.
+    def image_matrices(self, params: AugmentParameters, center: np.ndarray, box_scale: np.ndarray,
+                       image_width: np.ndarray) -> np.ndarray:
+        """(B, 2, 3) float64 ``TopdownAffine`` matrices: photograph pixels (mirrored,
+        ``x -> W - 1 - x``, for a flipped face) -> input pixels.
 
-        center (B, 2), box_scale (B, 2): the padded box in cache pixels of the
-        unflipped ``crop_size`` crop. The box goes through ``RandomFlip``,
-        ``RandomBBoxTransform`` and ``TopdownAffine``'s arithmetic (float32).
+        center, box_scale (B, 2): the padded box, image pixels; image_width (B,)
+        W. The box goes through ``RandomFlip``, ``RandomBBoxTransform`` and
+        ``TopdownAffine``'s arithmetic (float32), so a face draws the
+        reference's matrix bit for bit.
         """
         w, h = self.input_size
         center = np.asarray(center, dtype=np.float32).copy()
-        mirror = crop_size - 1
-        center[params.flip, 0] = mirror - center[params.flip, 0]
+        mirror = (np.asarray(image_width) - 1).astype(np.float32)
+        center[params.flip, 0] = mirror[params.flip] - center[params.flip, 0]
         center = center + params.shift * box_scale
         scale = fix_aspect_ratio(box_scale * params.scale, w / h)
-        matrices = np.stack([get_warp_matrix(center[i], scale[i], float(params.rotation[i]), (w, h))
-                             for i in range(len(center))])
-        flipped = matrices[params.flip]
-        flipped[:, :, 2] += mirror * flipped[:, :, 0]  # (u, v) -> (S - 1 - u, v) first
-        flipped[:, :, 0] *= -1
-        matrices[params.flip] = flipped
-        return matrices
+        return np.stack([get_warp_matrix(center[i], scale[i], float(params.rotation[i]), (w, h))
+                         for i in range(len(center))])
 
-    def transform_keypoints(self, keypoints: np.ndarray, keypoints_visible: np.ndarray, matrices: np.ndarray,
-                            flip: np.ndarray, flip_indices):
-        """Cache-pixel keypoints (B, K, 2) -> input pixels (B, K, 2) float32 and
-        visibility (B, K); a flipped face takes point ``flip_indices[k]`` as point k."""
-        warped = (np.einsum('bij,bkj->bki', matrices[:, :, :2], keypoints) + matrices[:, None, :, 2])
+    @staticmethod
+    def crop_matrices(image_matrices: np.ndarray, flip: np.ndarray, origin: np.ndarray, pixel_size: np.ndarray,
+                      image_width: np.ndarray) -> np.ndarray:
+        """(B, 2, 3) float64 maps from cache crop pixels (as stored) to input pixels.
+
+        Crop pixel ``u`` shows photograph pixel ``origin + pixel_size * u``
+        (origin (B, 2), pixel_size (B,)), which a flip moves to ``W - 1 - x``
+        (image_width (B,) W): composed with ``image_matrices``.
+        """
+        linear, translation = image_matrices[:, :, :2], image_matrices[:, :, 2]
+        start = np.array(origin, dtype=np.float64)
+        start[flip, 0] = (np.asarray(image_width)[flip] - 1) - start[flip, 0]
+        steps = np.stack([np.where(flip, -1., 1.) * pixel_size, pixel_size], axis=-1)  # (B, 2): du, dv
+        return np.concatenate([linear * steps[:, None, :],
+                               (np.einsum('bij,bj->bi', linear, start) + translation)[..., None]], axis=-1)
+
+    def transform_keypoints(self, keypoints: np.ndarray, keypoints_visible: np.ndarray, image_matrices: np.ndarray,
+                            flip: np.ndarray, flip_indices, image_width: np.ndarray):
+        """Image-pixel keypoints (B, K, 2) -> input pixels (B, K, 2) float32 and
+        visibility (B, K): a flipped face is mirrored (``W - 1 - x``) and takes
+        point ``flip_indices[k]`` as point k, as ``RandomFlip`` does, then
+        goes through its ``image_matrices``."""
+        points = np.array(keypoints, dtype=np.float32)
+        points[flip, :, 0] = (np.asarray(image_width)[flip, None] - 1) - points[flip, :, 0]
+        warped = np.einsum('bij,bkj->bki', image_matrices[:, :, :2], points) + image_matrices[:, None, :, 2]
         warped, visible = warped.astype(np.float32), np.array(keypoints_visible, dtype=np.float32)
         warped[flip] = warped[flip][:, flip_indices]
         visible[flip] = visible[flip][:, flip_indices]
         return warped, visible
 
-    def warp_on_host(self, crops: np.ndarray, rows, matrices: np.ndarray) -> np.ndarray:
-        """``cv2.warpAffine`` (bilinear, zeros outside: ``TopdownAffine``'s warp) of
-        cached (N, S, S, 3) uint8 crops ``rows`` -> (B, h, w, 3) uint8."""
+    def warp_on_host(self, cache, rows, image_matrices: np.ndarray, crop_matrices: np.ndarray,
+                     flip: np.ndarray) -> np.ndarray:
+        """(B, h, w, 3) uint8 input crops of ``cache`` (a ``FaceCropCache``) rows:
+        ``cv2.warpAffine`` (bilinear, zeros outside: ``TopdownAffine``'s warp).
+
+        A face stored at source pixels is put back where it lies in a zero
+        canvas the photograph's size (mirrored by ``cv2.flip`` when flipped,
+        as ``RandomFlip`` mirrors the photograph) and warped by its image
+        matrix, so its input is the reference's bit for bit (the warp reads
+        only the covered square); a resampled face is warped by its crop matrix.
+        """
         w, h = self.input_size
+        faces = cache.faces
         inputs = np.empty((len(rows), h, w, 3), dtype=np.uint8)
-        for out, row, matrix in zip(inputs, rows, matrices):
-            cv2.warpAffine(crops[row], matrix, (w, h), dst=out, flags=cv2.INTER_LINEAR,
+        for out, row, image_matrix, crop_matrix, flipped in zip(inputs, rows, image_matrices, crop_matrices, flip):
+            crop = cache.crop(row)
+            if faces['pixel_size'][row] != 1:
+                cv2.warpAffine(crop, crop_matrix, (w, h), dst=out, flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+                continue
+            image_h, image_w = (int(v) for v in faces['image_shape'][row])
+            (x0, y0), (crop_h, crop_w) = (int(v) for v in faces['origin'][row]), crop.shape[:2]
+            if flipped:
+                crop, x0 = cv2.flip(crop, 1), image_w - x0 - crop_w
+            canvas = self._canvas(image_h, image_w)
+            top, left = max(y0, 0), max(x0, 0)
+            bottom, right = min(y0 + crop_h, image_h), min(x0 + crop_w, image_w)
+            canvas[top:bottom, left:right] = crop[top - y0:bottom - y0, left - x0:right - x0]
+            cv2.warpAffine(canvas, image_matrix, (w, h), dst=out, flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            canvas[top:bottom, left:right] = 0
         return inputs
+
+    def _canvas(self, height: int, width: int) -> np.ndarray:
+        """A zero (height, width, 3) uint8 view, reused across faces (each clears what it wrote)."""
+        buffer = getattr(self, '_canvas_buffer', None)
+        if buffer is None or buffer.shape[0] < height or buffer.shape[1] < width:
+            shape = (height, width) if buffer is None else (max(height, buffer.shape[0]), max(width, buffer.shape[1]))
+            self._canvas_buffer = buffer = np.zeros(shape + (3, ), dtype=np.uint8)
+        return buffer[:height, :width]
 
     def run_per_crop_steps(self, crops: np.ndarray, flip: np.ndarray, img_paths, random_state=None) -> np.ndarray:
         """The ``per_crop`` steps on (B, h, w, 3) uint8 BGR warped crops, face

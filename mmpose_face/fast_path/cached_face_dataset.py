@@ -124,17 +124,19 @@ class CachedFaceDataset(Dataset):
     def augment(self, rows: np.ndarray, params, random_state: np.random.RandomState = None) -> AugmentedFaceBatch:
         """The batch of cache ``rows`` (B,) under these ``AugmentParameters``;
         the per-crop steps draw from ``random_state`` (None: numpy's global generator)."""
-        faces = self.cache.faces
-        matrices = self.augmentor.warp_matrices(params, faces['center'][rows], faces['box_scale'][rows],
-                                                self.cache.crop_size)
-        keypoints, visible = self.augmentor.transform_keypoints(
-            faces['keypoints'][rows], faces['keypoints_visible'][rows], matrices, params.flip,
-            faces['flip_indices'])
+        faces, augmentor = self.cache.faces, self.augmentor
+        image_width = faces['image_shape'][rows, 1]
+        image_matrices = augmentor.image_matrices(params, faces['center'][rows], faces['box_scale'][rows], image_width)
+        matrices = augmentor.crop_matrices(image_matrices, params.flip, faces['origin'][rows], faces['pixel_size'][rows],
+                                           image_width)
+        keypoints, visible = augmentor.transform_keypoints(faces['keypoints'][rows], faces['keypoints_visible'][rows],
+                                                           image_matrices, params.flip, faces['flip_indices'],
+                                                           image_width)
         img_paths = [self.cache.img_paths[row] for row in rows]
         inputs = None
         if self.warp_on_host:
-            warped = self.augmentor.warp_on_host(self.cache.crops, rows, matrices)
-            warped = self.augmentor.run_per_crop_steps(warped, params.flip, img_paths, random_state)
+            warped = augmentor.warp_on_host(self.cache, rows, image_matrices, matrices, params.flip)
+            warped = augmentor.run_per_crop_steps(warped, params.flip, img_paths, random_state)
             inputs = torch.from_numpy(warped).permute(0, 3, 1, 2)
         return AugmentedFaceBatch(face_index=torch.from_numpy(rows),
                                   warp_matrices=torch.from_numpy(matrices.astype(np.float32)),

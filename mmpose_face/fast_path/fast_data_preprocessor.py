@@ -12,14 +12,26 @@ from .face_crop_cache import FaceCropCache
 
 
 class _DeviceCache:
-    """A crop cache copied to one device: crops (N, S, S, 3) uint8 in the
-    channel order the model wants."""
+    """A crop cache copied to one device: all crops one after the other
+    (flat uint8, in the channel order the model wants), their offsets and (h, w)."""
 
-    def __init__(self, cache: FaceCropCache, device, channel_order=(0, 1, 2), chunk: int = 256):
+    def __init__(self, cache: FaceCropCache, device, channel_order=(0, 1, 2), chunk_bytes: int = 3 << 24):
         self.crops = torch.empty(cache.crops.shape, dtype=torch.uint8, device=device)
-        for start in range(0, len(cache), chunk):  # bounded host memory for the copy
-            rows = np.ascontiguousarray(cache.crops[start:start + chunk][..., list(channel_order)])
-            self.crops[start:start + chunk].copy_(torch.from_numpy(rows))
+        for start in range(0, cache.nbytes, chunk_bytes):  # bounded host memory for the copy (a multiple of 3)
+            pixels = np.ascontiguousarray(cache.crops[start:start + chunk_bytes].reshape(-1, 3)[:, list(channel_order)])
+            self.crops[start:start + pixels.size].copy_(torch.from_numpy(pixels.reshape(-1)))
+        self.offsets = cache.faces['crop_offset'].tolist()
+        self.shapes = cache.faces['crop_shape'].tolist()
+
+    def padded(self, rows) -> torch.Tensor:
+        """(B, 3, H, W) float crops of ``rows``, zero-padded right and below to the largest."""
+        height = max(self.shapes[row][0] for row in rows)
+        width = max(self.shapes[row][1] for row in rows)
+        out = self.crops.new_zeros((len(rows), height, width, 3))
+        for index, row in enumerate(rows):
+            (h, w), offset = self.shapes[row], self.offsets[row]
+            out[index, :h, :w] = self.crops[offset:offset + h * w * 3].view(h, w, 3)
+        return out.permute(0, 3, 1, 2).float()
 
 
 @MODELS.register_module()
@@ -40,7 +52,7 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
 
     Args:
         chunk_size: faces warped at once on the device (bounds the float
-            copy of their crops: chunk x 3 x S x S x 4 bytes).
+            copy of their crops, zero-padded to the largest: chunk x 3 x S x S x 4 bytes).
         channels_last: return inputs in channels-last memory format on CUDA
             (on the CPU it would only cost a re-layout).
         Other arguments as ``PoseDataPreprocessor`` (mean, std, bgr_to_rgb).
@@ -79,11 +91,13 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
         return tensor.to(self._device, non_blocking=True)  # from the loader's pinned memory on CUDA
 
     def _warp_on_device(self, face_index: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:
-        crops = self._device_cache().crops
+        device_cache = self._device_cache()
+        rows = face_index.tolist()  # the loader's host tensor: no sync
+        matrices = self._to_device(matrices)
         chunks = []
-        for start in range(0, len(face_index), self.chunk_size):
-            chunk = crops.index_select(0, face_index[start:start + self.chunk_size]).permute(0, 3, 1, 2).float()
-            chunks.append(self._augmentor.warp_on_device(chunk, matrices[start:start + self.chunk_size]))
+        for start in range(0, len(rows), self.chunk_size):
+            crops = device_cache.padded(rows[start:start + self.chunk_size])
+            chunks.append(self._augmentor.warp_on_device(crops, matrices[start:start + self.chunk_size]))
         return torch.cat(chunks) if len(chunks) > 1 else chunks[0]
 
     def _normalise_loaded(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -103,7 +117,7 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
         if batch.inputs is not None:  # warped by the loader, BGR uint8
             inputs = self._normalise_loaded(self._to_device(batch.inputs))
         else:  # already RGB if bgr_to_rgb
-            inputs = self._warp_on_device(self._to_device(batch.face_index), self._to_device(batch.warp_matrices))
+            inputs = self._warp_on_device(batch.face_index, batch.warp_matrices)
             if self._enable_normalize:
                 inputs = inputs.sub_(self.mean).div_(self.std)
         if self.channels_last and self._device.type == 'cuda':

@@ -5,10 +5,7 @@ one step at a time, and gives the parameters it drew as the fast path's
 :class:`AugmentParameters`; :func:`fast_sample` runs the fast path (loader
 and preprocessor) on the same face with given parameters.
 """
-from dataclasses import replace
-
 import numpy as np
-import torch
 
 from mmpose_face.datasets.transforms import batch_stage as stages
 from mmpose_face.fast_path import FastPoseDataPreprocessor
@@ -59,13 +56,11 @@ def fast_sample(cached_dataset, index: int, params: AugmentParameters, on_device
     """
     augmentor = cached_dataset.augmentor
     assert not (on_device and augmentor.per_crop_steps), 'per-crop steps run on the host'
-    batch = cached_dataset.augment(np.array([index]), params, random_state)
-    if on_device:
-        batch = batch.without_inputs()
-    elif batch.inputs is None:
-        crops = augmentor.warp_on_host(cached_dataset.cache.crops, [index], batch.warp_matrices.double().numpy())
-        crops = augmentor.run_per_crop_steps(crops, params.flip, batch.img_path, random_state)
-        batch = replace(batch, inputs=torch.from_numpy(crops).permute(0, 3, 1, 2))
+    warp_on_host, cached_dataset.warp_on_host = cached_dataset.warp_on_host, not on_device
+    try:
+        batch = cached_dataset.augment(np.array([index]), params, random_state)
+    finally:
+        cached_dataset.warp_on_host = warp_on_host
     preprocessor = FastPoseDataPreprocessor()
     preprocessor.bind(cached_dataset.cache, augmentor)
     packed = preprocessor(batch, training=True)
