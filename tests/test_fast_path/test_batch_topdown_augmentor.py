@@ -207,3 +207,22 @@ def test_random_flip_draws_a_batch_as_it_draws_one_face():
         np.random.seed(4)
         one_by_one = [flip.flip_drawn() for _ in range(20)]
         assert flip.sample_batch(20, np.random.RandomState(4)).tolist() == one_by_one
+
+
+def test_at_source_pixels_the_photometric_fast_path_is_the_reference_bit_for_bit(tmp_path):
+    """At 256 px the test faces are cached at source pixels: the host warp is TopdownAffine's, so
+    with the same draws the distorted crop is the reference pipeline's, pixel for pixel."""
+    pipeline = published_pipeline((256, 256))
+    warp = next(i for i, step in enumerate(pipeline) if step['type'] == 'TopdownAffine')
+    cached = cached_faces(tmp_path, pipeline[:warp + 1] + [dict(type='PhotometricDistortion')] + pipeline[warp + 1:])
+    assert (cached.cache.faces['pixel_size'] == 1).all()
+    flips = distorted = 0
+    for seed in range(8):
+        reference, _ = reference_sample(cached.dataset, seed % 4, seed)
+        random_state = np.random.RandomState(seed)
+        params = cached.augmentor.sample(1, random_state)
+        image, _, _ = fast_sample(cached, seed % 4, params, on_device=False, random_state=random_state)
+        np.testing.assert_array_equal(image, reference['img'])
+        flips += int(params.flip[0])
+        distorted += int(not np.array_equal(reference['img'], reference['warped_img']))
+    assert 0 < flips < 8 and distorted >= 4

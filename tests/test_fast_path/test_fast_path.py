@@ -44,7 +44,7 @@ FAST_CONFIG = osp.join(REPO, 'configs', 'face_2d_keypoint', 'topdown_regression'
 PUBLISHED_CONFIG = osp.join(REPO, 'configs', 'face_2d_keypoint', 'topdown_regression', 'wflw',
                             'td-reg_res50_8xb64-210e_wflw-256x256.py')
 TINY_FAST_CONFIG = osp.join(REPO, 'tests', 'configs', 'td-reg_res18_tiny_fastpath_wflw-64x64.py')
-MEAN_ABS_TOLERANCE = 0.5  # grey levels (0-255) per face, device warp against the reference
+MEAN_ABS_TOLERANCE = 0.5  # grey levels (0-255) per face, device warp against the reference (0.20-0.25)
 
 
 def published_pipeline(input_size=(256, 256), **changes):
@@ -204,8 +204,8 @@ def test_fast_path_matches_reference_pipeline(cached_256, on_device):
         image, labels, weights = fast_sample(cached_256, index, params, on_device=on_device)
         difference = np.abs(image - reference['img'].astype(np.float32))
         right.append(difference.max() if not on_device else difference.mean())
-        if on_device:  # within 1 grey level but for a few high-contrast pixels of the 65,536
-            assert (difference > 1).mean() < 1e-3, (difference > 1).mean()
+        if on_device:  # every pixel within 1 grey level (measured: at most 0.50)
+            assert difference.max() <= 1., difference.max()
         np.testing.assert_allclose(labels, reference['keypoint_labels'][0], atol=1e-4)
         np.testing.assert_array_equal(weights, reference['keypoint_weights'][0])
         off_by_one_degree = AugmentParameters(params.flip, params.shift, params.scale, params.rotation + 1.)
