@@ -11,9 +11,11 @@ only in the loader, the loop, the precision and the batch
 training step:
 
 1. :mod:`.face_crop_cache`: each face of this rank's shard is decoded once
-   and cropped into a square cache crop large enough for the strongest
-   shift / scale / rotation the train pipeline can draw (``FaceCropCache``,
-   a memory map, rebuilt when the data or the settings change).
+   and cropped large enough for the strongest shift / scale / rotation the
+   train pipeline can draw, at its own resolution: at source pixels, or
+   downsampled to the lossless side, never upsampled (``FaceCropCache``, one
+   flat memory map of ragged crops, rebuilt when the data or the settings
+   change).
 2. :mod:`.cached_face_dataset`: ``CachedFaceDataset`` wraps the configured
    training set, reads its own ``train_pipeline`` into a
    ``BatchTopdownAugmentor`` (each step by the ``batch_stage`` it declares,

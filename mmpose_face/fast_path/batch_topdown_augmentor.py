@@ -13,11 +13,9 @@ steps do, with the same maths:
   ``sample_parameters`` (what ``RandomFlip`` and ``RandomBBoxTransform``
   draw per face), for the whole batch from one ``np.random.RandomState``;
 * the crop: :func:`~mmpose_face.structures.get_warp_matrix` (``TopdownAffine``'s)
-  of the jittered box, in cache pixels. A cache crop is an axis-aligned
-  copy of the photograph centred on the box, so mirroring the photograph
-  (``x -> W - 1 - x``) is mirroring the crop (``u -> S - 1 - u``): a flipped
-  face's matrix is the reference matrix of the mirrored box composed with
-  that mirror;
+  of the flipped and jittered box in image pixels, with the reference's
+  float32 arithmetic, then composed with where the cached crop lies in the
+  (mirrored, ``x -> W - 1 - x``) photograph;
 * the keypoints: the same matrices, then the flip pairs swapped as
   ``RandomFlip`` swaps them; the targets are the configured codec's
   (``GenerateTarget``'s encoder), whose ``encode_batch`` the preprocessor
@@ -229,7 +227,9 @@ class BatchTopdownAugmentor:
         canvas the photograph's size (mirrored by ``cv2.flip`` when flipped,
         as ``RandomFlip`` mirrors the photograph) and warped by its image
         matrix, so its input is the reference's bit for bit (the warp reads
-        only the covered square); a resampled face is warped by its crop matrix.
+        only the covered square; the canvas, as large as the largest
+        photograph so far, is kept per augmentor, i.e. per loader worker); a
+        resampled face is warped by its crop matrix.
         """
         w, h = self.input_size
         faces = cache.faces

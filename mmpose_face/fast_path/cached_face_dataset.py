@@ -35,8 +35,9 @@ class CachedFaceDataset(Dataset):
         dataset: the face dataset or its config; its ``pipeline`` (the
             config's ``train_pipeline``) is the augmentation reproduced
             (:meth:`BatchTopdownAugmentor.from_pipeline`), never run.
-        crop_size: cache crop side S, pixels, or ``'lossless'`` (see
-            :mod:`~mmpose_face.fast_path.face_crop_cache`).
+        crop_size: the largest cache crop side S, pixels, or ``'lossless'``
+            (each face's own lossless side); a face smaller than S is kept
+            at source pixels (see :mod:`~mmpose_face.fast_path.face_crop_cache`).
         cache_dir: where caches live; default ``<data_root>/cache`` (or the
             annotation file's folder). One sub-folder per annotation file,
             crop size and shard.
@@ -127,8 +128,8 @@ class CachedFaceDataset(Dataset):
         faces, augmentor = self.cache.faces, self.augmentor
         image_width = faces['image_shape'][rows, 1]
         image_matrices = augmentor.image_matrices(params, faces['center'][rows], faces['box_scale'][rows], image_width)
-        matrices = augmentor.crop_matrices(image_matrices, params.flip, faces['origin'][rows], faces['pixel_size'][rows],
-                                           image_width)
+        matrices = augmentor.crop_matrices(image_matrices, params.flip, faces['origin'][rows],
+                                           faces['pixel_size'][rows], image_width)
         keypoints, visible = augmentor.transform_keypoints(faces['keypoints'][rows], faces['keypoints_visible'][rows],
                                                            image_matrices, params.flip, faces['flip_indices'],
                                                            image_width)

@@ -51,7 +51,8 @@ BATCH_STAGES = ((LOAD, True, False), (BOX, True, False), (FLIP, False, False), (
 #: what a step of each stage must have (attributes or methods), read by the fast path
 STAGE_INTERFACE = {LOAD: (), BOX: ('padding', '__call__'), FLIP: ('sample_batch', ),
                    BOX_JITTER: ('sample_parameters', 'jitter_bounds'), WARP: ('input_size', ),
-                   PER_CROP: ('__call__', ), TARGET: ('encoder', ), PACK: ('label_mapping_table', 'field_mapping_table')}
+                   PER_CROP: ('__call__', ), TARGET: ('encoder', ),
+                   PACK: ('label_mapping_table', 'field_mapping_table')}
 
 #: this package's step of each stage, for messages
 STAGE_EXAMPLES = {LOAD: 'LoadImage', BOX: 'GetBBoxCenterScale', FLIP: 'RandomFlip', BOX_JITTER: 'RandomBBoxTransform',
