@@ -120,8 +120,9 @@ class BatchTopdownAugmentor:
             stage = declared_stage(step, index, source)
             if stage not in order:
                 raise FastPathPipelineError(
-                    f'{source}: step {index} ({name}) cannot be reproduced by the fast path: it declares no '
-                    f'batch_stage (the fast path does {route}; see '
+                    f'{source}: step {index} ({name}) cannot be reproduced by the fast path: it declares '
+                    f'{"no batch_stage" if stage is None else f"an unknown batch_stage {stage!r}"} (the fast path '
+                    f'does {route}; see '
                     'mmpose_face.datasets.transforms.batch_stage); train with the reference pipeline (the '
                     'published config), drop the step or declare how it batches')
             where = order.index(stage)
