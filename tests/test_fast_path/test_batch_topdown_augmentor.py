@@ -9,6 +9,7 @@ crop cache's margins come from the jitter step's own ``jitter_bounds()``.
 """
 import numpy as np
 import pytest
+import torch
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
@@ -226,3 +227,15 @@ def test_at_source_pixels_the_photometric_fast_path_is_the_reference_bit_for_bit
         flips += int(params.flip[0])
         distorted += int(not np.array_equal(reference['img'], reference['warped_img']))
     assert 0 < flips < 8 and distorted >= 4
+
+
+def test_a_batch_pins_every_tensor_for_the_loader(tmp_path, monkeypatch):
+    """``DataLoader(pin_memory=True)`` calls ``pin_memory()`` on what the dataset gives: every
+    tensor of the batch is pinned (here: marked, as the test machine may have no CUDA)."""
+    batch = cached_faces(tmp_path, pipeline_with()).__getitems__(FaceBatch(rows=(0, 1), seed=0))
+    pinned = []
+    monkeypatch.setattr(torch.Tensor, 'pin_memory', lambda tensor: pinned.append(tensor.shape) or tensor.clone())
+    copy = batch.pin_memory()
+    assert len(pinned) == 6 and copy.img_path == batch.img_path  # face_index ... flip, inputs
+    assert torch.equal(copy.inputs, batch.inputs) and copy.inputs is not batch.inputs
+    assert len(batch.without_inputs().pin_memory().img_path) == 2 and len(pinned) == 11
