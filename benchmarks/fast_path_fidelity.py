@@ -8,9 +8,11 @@ TopdownAffine -> GenerateTarget``, published settings, 256x256) draws its
 parameters; the fast path warps the cached crop with the SAME parameters.
 Reported: mean absolute difference of the two inputs (grey levels, 0-255;
 median and max over samples), the largest keypoint-label difference and the
-number of differing keypoint weights - for crop sizes S from the lossless
-716 px down to 256 px, on the photographs as they are (padded face boxes of
-106-150 px: every S >= ~320 keeps their full resolution) and enlarged 3x and
+number of differing keypoint weights - for crop sizes S (the largest side)
+from the lossless 716 px down to 256 px, on the photographs as they are
+(padded face boxes of 106-150 px: every S >= ~300 keeps them at source
+pixels, whose host warp is the reference's bit for bit; this measures the
+device warp, ``grid_sample``) and enlarged 3x and
 6x with bicubic interpolation (boxes of 320-900 px: the cache and, at low
 zoom, the reference itself downsample; at 6x the cache area-averages
 first). For scale, the same input with the rotation off by one degree.
