@@ -8,9 +8,11 @@ TopdownAffine -> GenerateTarget``, published settings, 256x256) draws its
 parameters; the fast path warps the cached crop with the SAME parameters.
 Reported: mean absolute difference of the two inputs (grey levels, 0-255;
 median and max over samples), the largest keypoint-label difference and the
-number of differing keypoint weights - for crop sizes S from the lossless
-716 px down to 256 px, on the photographs as they are (padded face boxes of
-106-150 px: every S >= ~320 keeps their full resolution) and enlarged 3x and
+number of differing keypoint weights - for crop sizes S (the largest side)
+from the lossless 716 px down to 256 px, on the photographs as they are
+(padded face boxes of 106-150 px: every S >= ~300 keeps them at source
+pixels, whose host warp is the reference's bit for bit; this measures the
+device warp, ``grid_sample``) and enlarged 3x and
 6x with bicubic interpolation (boxes of 320-900 px: the cache and, at low
 zoom, the reference itself downsample; at 6x the cache area-averages
 first). For scale, the same input with the rotation off by one degree.
@@ -27,6 +29,7 @@ import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, osp.join(REPO, 'tests', 'test_fast_path'))  # reference_sample.py, the tests' scaffolding
 
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
@@ -34,11 +37,10 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmpose_face.datasets import WFLWDataset  # noqa: E402
 from mmpose_face.fast_path import CachedFaceDataset  # noqa: E402
 from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters  # noqa: E402
-from mmpose_face.fast_path.reference_sample import fast_sample, reference_sample  # noqa: E402
+from reference_sample import fast_sample, reference_sample  # noqa: E402
 
 PUBLISHED_CONFIG = osp.join(REPO, 'configs', 'face_2d_keypoint', 'topdown_regression', 'wflw',
                             'td-reg_res50_8xb64-210e_wflw-256x256.py')
-INPUT_SIZE = (256, 256)
 
 
 def enlarged_copy(factor: int, out_dir: str) -> str:
@@ -71,7 +73,7 @@ def measure(data_root: str, crop_size, seeds: int, cache_dir: str) -> dict:
     diffs, off_by_one_degree, label_error, weight_mismatches = [], [], 0., 0
     for seed in range(seeds):
         index = seed % len(dataset)
-        reference, params = reference_sample(dataset, index, seed, INPUT_SIZE)
+        reference, params = reference_sample(dataset, index, seed)
         image, labels, weights = fast_sample(cached, index, params)
         diffs.append(float(np.abs(image - reference['img']).mean()))
         label_error = max(label_error, float(np.abs(labels - reference['keypoint_labels'][0]).max()))

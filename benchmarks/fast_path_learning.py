@@ -10,7 +10,10 @@ from scratch, the published augmentation, Soft Wing loss) is sized to
 ``--input-size`` and ``--epochs``, then trained with the reference pipeline
 and with its fast-path twin (``to_fast_path_config``: only the loader, the
 loop, the preprocessor's type and the per-step loss check change), same
-seed, float32 on the CPU. Each is tested on the synthetic test split.
+seed, float32 on the CPU. ``--photometric`` (the default) adds
+``PhotometricDistortion`` (mmpose's defaults) after ``TopdownAffine`` in
+the train pipeline, which the fast path runs per crop on the host.
+Each is tested on the synthetic test split.
 Reported: both NMEs, their ratio (the target: the fast path within 10 %),
 the mean-shape baseline and the wall time of each run.
 """
@@ -39,8 +42,9 @@ def make_data(root: str, train_faces: int, test_faces: int, seed: int) -> str:
 
 
 def reference_config(data_root: str, work_dir: str, input_size: int, epochs: int, batch_size: int,
-                     workers: int, seed: int):
-    """The quick start's config at ``input_size`` px for ``epochs`` epochs, tested at the end only."""
+                     workers: int, seed: int, photometric: bool = True):
+    """The quick start's config at ``input_size`` px for ``epochs`` epochs, tested at the end only;
+    with ``PhotometricDistortion`` after ``TopdownAffine`` in the train pipeline if ``photometric``."""
     from mmengine.config import Config
     cfg = Config.fromfile(DEMO_CONFIG)
     codec = dict(type='RegressionLabel', input_size=(input_size, input_size))
@@ -51,6 +55,10 @@ def reference_config(data_root: str, work_dir: str, input_size: int, epochs: int
                 step['input_size'] = codec['input_size']
             if step['type'] == 'GenerateTarget':
                 step['encoder'] = codec
+    if photometric:
+        train = cfg.train_dataloader.dataset.pipeline
+        warp = next(i for i, step in enumerate(train) if step['type'] == 'TopdownAffine')
+        train.insert(warp + 1, dict(type='PhotometricDistortion'))
     for loader in ('train_dataloader', 'val_dataloader'):
         cfg[loader].update(num_workers=workers, persistent_workers=workers > 0)
         cfg[loader].dataset.data_root = data_root
@@ -81,11 +89,11 @@ def train_and_test(cfg) -> dict:
 
 
 def compare(data_root: str, scratch: str, input_size: int, epochs: int, batch_size: int, workers: int,
-            seed: int = 0) -> dict:
+            seed: int = 0, photometric: bool = True) -> dict:
     """Both paths on the same data and config; returns their metrics and the NME ratio."""
     from mmpose_face.fast_path import to_fast_path_config
     reference = reference_config(data_root, osp.join(scratch, 'reference'), input_size, epochs, batch_size,
-                                 workers, seed)
+                                 workers, seed, photometric)
     fast = to_fast_path_config(reference, cache_dir=osp.join(scratch, 'cache'), warp='host', num_workers=workers)
     fast.work_dir = osp.join(scratch, 'fast')
     out = dict(reference=train_and_test(reference), fast_path=train_and_test(fast))
@@ -103,13 +111,16 @@ def main():
     parser.add_argument('--workers', type=int, default=0, help='loader workers of both paths')
     parser.add_argument('--threads', type=int, default=2, help='torch threads')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--photometric', action=argparse.BooleanOptionalAction, default=True,
+                        help='PhotometricDistortion after TopdownAffine in the train pipeline')
     parser.add_argument('--json')
     args = parser.parse_args()
     import torch
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
         data_root = make_data(scratch, args.train_faces, args.test_faces, seed=3)
-        result = compare(data_root, scratch, args.input_size, args.epochs, args.batch, args.workers, args.seed)
+        result = compare(data_root, scratch, args.input_size, args.epochs, args.batch, args.workers, args.seed,
+                         args.photometric)
     result.update(vars(args))
     for path in ('reference', 'fast_path'):
         row = result[path]

@@ -250,7 +250,7 @@ def bench_cache_build(crop_size, scratch: str, copies: int) -> dict:
     faces = len(cached.cache)
     return dict(faces=faces, images=len(images), threads=1, ms_per_face=1e3 * seconds / faces,
                 reopen_seconds=reopen, crop_size=cached.cache.crop_size,
-                megabytes_per_face=3 * cached.cache.crop_size**2 / 1e6)
+                megabytes_per_face=cached.cache.nbytes / len(cached.cache) / 1e6)
 
 
 def bench_mmpose(args) -> dict:

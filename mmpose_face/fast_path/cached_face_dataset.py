@@ -4,9 +4,10 @@
 ``train_pipeline`` - builds (or reopens) this rank's crop cache from it and
 answers a :class:`~mmpose_face.fast_path.FaceBatch` (face rows and the
 batch's seed, from :class:`~mmpose_face.fast_path.FaceBatchSampler`) with
-the batch: the augmentation drawn, the warp matrices, the warped keypoints
-and - when the warp runs on the host - the warped crops, so that loader
-workers do that work while the model trains. Under ``dist_train.sh`` each
+the batch (an :class:`~mmpose_face.fast_path.AugmentedFaceBatch`): the
+augmentation drawn, the warp matrices, the warped keypoints and - when the
+warp runs on the host - the warped crops after the pipeline's per-crop
+steps, so that loader workers do that work while the model trains. Under ``dist_train.sh`` each
 rank caches and draws only its own shard of the faces (faces ``rank, rank +
 world, ...``).
 """
@@ -19,6 +20,7 @@ from mmengine.dist import get_dist_info
 from torch.utils.data import Dataset
 
 from mmpose_face.registry import DATASETS
+from .augmented_face_batch import AugmentedFaceBatch
 from .batch_topdown_augmentor import BatchTopdownAugmentor
 from .face_crop_cache import CropCacheSettings, FaceCropCache
 
@@ -33,8 +35,9 @@ class CachedFaceDataset(Dataset):
         dataset: the face dataset or its config; its ``pipeline`` (the
             config's ``train_pipeline``) is the augmentation reproduced
             (:meth:`BatchTopdownAugmentor.from_pipeline`), never run.
-        crop_size: cache crop side S, pixels, or ``'lossless'`` (see
-            :mod:`~mmpose_face.fast_path.face_crop_cache`).
+        crop_size: the largest cache crop side S, pixels, or ``'lossless'``
+            (each face's own lossless side); a face smaller than S is kept
+            at source pixels (see :mod:`~mmpose_face.fast_path.face_crop_cache`).
         cache_dir: where caches live; default ``<data_root>/cache`` (or the
             annotation file's folder). One sub-folder per annotation file,
             crop size and shard.
@@ -42,7 +45,9 @@ class CachedFaceDataset(Dataset):
         warp: ``'host'``: loader workers warp the crops (``cv2.warpAffine``);
             ``'device'``: the preprocessor warps them on the model's device
             (``grid_sample`` over a copy of the cache there); ``'auto'``:
-            device when CUDA is available, else host.
+            device when CUDA is available and the pipeline has no per-crop
+            step (``PhotometricDistortion``, ``Albumentation``: they run on
+            the host, after the warp), else host.
 
     Length: ``ceil(N / world_size)`` on every rank (a shorter shard repeats
     its first faces, as ``DefaultSampler`` pads), so all ranks take the same
@@ -59,9 +64,13 @@ class CachedFaceDataset(Dataset):
             raise ValueError(f'CachedFaceDataset: {ann_file or "the dataset"} has no faces')
         self.augmentor = BatchTopdownAugmentor.from_pipeline(
             self.dataset.pipeline.transforms, source=f'{ann_file or "dataset"}: train pipeline')
-        self.warp_on_host = warp == 'host' or (warp == 'auto' and not torch.cuda.is_available())
+        per_crop = [type(step).__name__ for step in self.augmentor.per_crop_steps]
+        if warp == 'device' and per_crop:
+            raise ValueError(f"CachedFaceDataset: warp='device', but the train pipeline's {per_crop} run on each "
+                             "warped crop on the host; use warp='host' or 'auto'")
+        self.warp_on_host = warp == 'host' or bool(per_crop) or (warp == 'auto' and not torch.cuda.is_available())
         self.settings = CropCacheSettings(input_size=self.augmentor.input_size, padding=self.augmentor.padding,
-                                          crop_size=crop_size, **self.augmentor.strongest_jitter)
+                                          crop_size=crop_size, **self.augmentor.jitter_bounds)
         rank, world_size = get_dist_info()
         self.shard = (rank, world_size)
         indices = list(range(rank, len(self.dataset), world_size))
@@ -81,9 +90,8 @@ class CachedFaceDataset(Dataset):
 
     def _faces(self, indices) -> dict:
         """The padded boxes and keypoints of these faces, as the train pipeline's
-        ``GetBBoxCenterScale`` gives them."""
-        box = next(step for step in self.dataset.pipeline.transforms if type(step).__name__ == 'GetBBoxCenterScale')
-        infos = [box(self.dataset.get_data_info(i)) for i in indices]
+        box step (``GetBBoxCenterScale``) gives them."""
+        infos = [self.augmentor.box(self.dataset.get_data_info(i)) for i in indices]
         return dict(
             dataset_index=np.asarray(indices),
             img_path=[info['img_path'] for info in infos],
@@ -107,30 +115,32 @@ class CachedFaceDataset(Dataset):
         raise TypeError('CachedFaceDataset yields whole batches: load it with '
                         "batch_sampler=dict(type='FaceBatchSampler') and collate_fn=dict(type='mmpose_face.face_batch_collate')")
 
-    def __getitems__(self, batch) -> dict:
-        """A :class:`FaceBatch` -> the augmented batch (B faces):
-
-        ``face_index`` (B,) cache rows, ``warp_matrices`` (B, 2, 3) float32
-        cache px -> input px, ``keypoints`` (B, K, 2) float32 input px (flip
-        pairs swapped), ``keypoints_visible`` (B, K), ``flip`` (B,) bool,
-        ``img_path`` (B,) and, when the warp runs here, ``inputs`` (B, 3, h,
-        w) uint8 BGR (a channels-last view of the warped (B, h, w, 3) crops).
-        """
+    def __getitems__(self, batch) -> AugmentedFaceBatch:
+        """A :class:`FaceBatch` -> its :class:`AugmentedFaceBatch` (B faces), all
+        drawn from ``RandomState(batch.seed)``: geometry, then the per-crop steps."""
         rows = np.asarray(batch.rows, dtype=np.int64) % len(self.cache)
-        return self.augment(rows, self.augmentor.sample(len(rows), np.random.RandomState(batch.seed)))
+        random_state = np.random.RandomState(batch.seed)
+        return self.augment(rows, self.augmentor.sample(len(rows), random_state), random_state)
 
-    def augment(self, rows: np.ndarray, params) -> dict:
-        """The batch of cache ``rows`` (B,) under these ``AugmentParameters``."""
-        faces = self.cache.faces
-        matrices = self.augmentor.warp_matrices(params, faces['center'][rows], faces['box_scale'][rows],
-                                                self.cache.crop_size)
-        keypoints, visible = self.augmentor.transform_keypoints(
-            faces['keypoints'][rows], faces['keypoints_visible'][rows], matrices, params.flip,
-            faces['flip_indices'])
-        out = dict(face_index=torch.from_numpy(rows), warp_matrices=torch.from_numpy(matrices.astype(np.float32)),
-                   keypoints=torch.from_numpy(keypoints), keypoints_visible=torch.from_numpy(visible),
-                   flip=torch.from_numpy(params.flip), img_path=[self.cache.img_paths[row] for row in rows])
+    def augment(self, rows: np.ndarray, params, random_state: np.random.RandomState = None) -> AugmentedFaceBatch:
+        """The batch of cache ``rows`` (B,) under these ``AugmentParameters``;
+        the per-crop steps draw from ``random_state`` (None: numpy's global generator)."""
+        faces, augmentor = self.cache.faces, self.augmentor
+        image_width = faces['image_shape'][rows, 1]
+        image_matrices = augmentor.image_matrices(params, faces['center'][rows], faces['box_scale'][rows], image_width)
+        matrices = augmentor.crop_matrices(image_matrices, params.flip, faces['origin'][rows],
+                                           faces['pixel_size'][rows], image_width)
+        keypoints, visible = augmentor.transform_keypoints(faces['keypoints'][rows], faces['keypoints_visible'][rows],
+                                                           image_matrices, params.flip, faces['flip_indices'],
+                                                           image_width)
+        img_paths = [self.cache.img_paths[row] for row in rows]
+        inputs = None
         if self.warp_on_host:
-            warped = self.augmentor.warp_on_host(self.cache.crops, rows, matrices)
-            out['inputs'] = torch.from_numpy(warped).permute(0, 3, 1, 2)
-        return out
+            warped = augmentor.warp_on_host(self.cache, rows, image_matrices, matrices, params.flip)
+            warped = augmentor.run_per_crop_steps(warped, params.flip, img_paths, random_state)
+            inputs = torch.from_numpy(warped).permute(0, 3, 1, 2)
+        return AugmentedFaceBatch(face_index=torch.from_numpy(rows),
+                                  warp_matrices=torch.from_numpy(matrices.astype(np.float32)),
+                                  keypoints=torch.from_numpy(keypoints), keypoints_visible=torch.from_numpy(visible),
+                                  flip=torch.from_numpy(np.asarray(params.flip, dtype=bool)), img_path=img_paths,
+                                  inputs=inputs)

@@ -89,6 +89,7 @@ class FaceBatchSampler(Sampler):
 
 
 @FUNCTIONS.register_module()
-def face_batch_collate(batch: dict) -> dict:
-    """The loader's collate step for :class:`CachedFaceDataset`: its batches come whole."""
+def face_batch_collate(batch):
+    """The loader's collate step for :class:`CachedFaceDataset`: its batches
+    (:class:`~mmpose_face.fast_path.AugmentedFaceBatch`) come whole."""
     return batch

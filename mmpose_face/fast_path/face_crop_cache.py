@@ -1,41 +1,45 @@
-"""Decode once: a cache of square face crops for the fast training path.
+"""Decode once: a cache of face crops, each at its own resolution, for the fast training path.
 
-Each face is cut out of its photograph once, as a square crop of ``S x S``
-pixels centred on the (padded) face box, big enough for the strongest
-augmentation the train pipeline can draw, and sharp enough that the
-``input_size`` network input loses nothing at the strongest zoom. Epochs
-then warp these crops (:class:`~mmpose_face.fast_path.BatchTopdownAugmentor`)
+Each face is cut out of its photograph once, as a crop centred on the
+(padded) face box, big enough for the strongest augmentation the train
+pipeline can draw, and never sharper than the photograph nor than the
+``input_size`` network input can use at the strongest zoom. Epochs then
+warp these crops (:class:`~mmpose_face.fast_path.BatchTopdownAugmentor`)
 instead of decoding and warping the photograph.
 
 Geometry (padded box ``b = (bw, bh)`` pixels, ``b^`` = ``b`` widened to the
-input's aspect ratio as ``TopdownAffine`` does, shift factor ``f``, scale
-range ``(lo, hi)``, rotation up to ``r`` degrees):
+input's aspect ratio as ``TopdownAffine`` does; the pipeline's strongest
+jitter, its ``jitter_bounds()``: shift up to ``f`` box sizes, scale range
+``(lo, hi)``, rotation up to ``r`` degrees):
 
 * half side ``R = hi * E + f * max(bw, bh)``, with ``E`` the largest
   half-extent along an image axis of a ``b^`` box turned by up to ``r``
   degrees (``b^ * sqrt(2) / 2`` for a square box once ``r >= 45``). For the
   published settings (padding 1.25 on a square box ``s``: ``b = 1.25 s``,
   f 0.16, hi 1.25, r 60): ``R = b (1.25 sqrt(2)/2 + 0.16) = 1.044 b``.
-* cache pixel size ``k = 2 R / (S - 3)`` image pixels: the covered square
-  plus one pixel each side for bilinear neighbours.
-* lossless size: the input has ``w / (lo * b^w)`` pixels per image pixel at
-  the strongest zoom, so ``S = ceil(2 R w / (lo b^w)) + 3``: 716 for
-  256x256 and the published settings (1.54 MB per face, 11.5 GB for WFLW's
-  7,500 training faces; ``crop_size=512`` halves that and softens only the
-  faces whose padded box exceeds ~245 px when zoomed in).
+* lossless side: the input has ``w / (lo * b^w)`` pixels per image pixel at
+  the strongest zoom, so ``S = ceil(2 R w / (lo b^w)) + 3`` (716 for 256x256
+  and the published settings), or the given ``crop_size``.
+* a face whose covered square at source pixels (``ceil(2 R) + 3`` pixels,
+  one more each side for bilinear neighbours) is no larger than ``S`` is
+  stored at source pixels: an integer-offset copy of the photograph, no
+  resampling (zeros outside it), so the host warp of it is the reference
+  warp (see ``BatchTopdownAugmentor.warp_on_host``);
+* a larger face is resampled to ``S x S`` with cache pixel size ``k = 2 R /
+  (S - 3)`` image pixels, first area-averaged by an integer factor when
+  ``k >= 2`` so the cache does not alias.
 
-A face smaller than that in its photograph is upsampled (bilinear, like the
-reference warp); a larger one is first area-averaged by an integer factor
-when ``k >= 2`` so the cache does not alias.
-
-Files in the cache directory: ``crops.npy`` (N, S, S, 3) uint8 BGR (a
-memory map), ``faces.npz`` (per face, cache pixels: ``keypoints`` (N, K, 2),
-``keypoints_visible`` (N, K), ``center`` (N, 2), ``box_scale`` (N, 2); image
-pixels: ``origin`` (N, 2) of cache pixel (0, 0) and ``pixel_size`` (N,);
-``dataset_index`` (N,), ``img_path`` (N,), ``flip_indices`` (K,)) and
-``key.json``, written last: what the cache was built from (annotation file
-hash, image sizes and mtimes, face boxes and keypoints, settings, shard). A
-key that differs from the current one rebuilds the cache.
+Files in the cache directory: ``crops.npy``, all crops one after the other
+as (h, w, 3) uint8 BGR (a flat memory map), ``faces.npz`` (per face:
+``crop_offset`` (N,) and ``crop_shape`` (N, 2) (h, w) of its crop in
+``crops.npy``; image pixels: ``origin`` (N, 2) of crop pixel (0, 0),
+``pixel_size`` (N,) (1: stored at source pixels), ``image_shape`` (N, 2)
+(H, W), ``keypoints`` (N, K, 2), ``center`` (N, 2), ``box_scale`` (N, 2) as
+the box step gives them; ``keypoints_visible`` (N, K), ``dataset_index``
+(N,), ``img_path`` (N,), ``flip_indices`` (K,)) and ``key.json``, written
+last: what the cache was built from (annotation file hash, image sizes and
+mtimes, face boxes and keypoints, settings, shard). A key that differs from
+the current one rebuilds the cache.
 """
 import hashlib
 import json
@@ -53,7 +57,7 @@ from mmpose_face.errors import FaceCropCacheError
 from mmpose_face.fileio import read_image_bgr, sha256_file
 from mmpose_face.structures import fix_aspect_ratio
 
-CACHE_FORMAT_VERSION = 2  # 2: crops (N, S, S, 3), as cv2 warps them in one call
+CACHE_FORMAT_VERSION = 4  # 3: settings by jitter bounds; 4: each face at its own resolution, one flat file
 BILINEAR_MARGIN_PX = 3  # cache pixels beyond the covered square (one each side, rounded up)
 
 
@@ -61,25 +65,27 @@ BILINEAR_MARGIN_PX = 3  # cache pixels beyond the covered square (one each side,
 
 @dataclass(frozen=True)
 class CropCacheSettings:
-    """What a cache must cover: the network input (w, h) pixels, the box
-    padding of ``GetBBoxCenterScale`` and the strongest ``RandomBBoxTransform``
-    (shift factor, scale range (low, high), rotation degrees); ``crop_size``
+    """What a cache must cover, in the pipeline's own terms: the network
+    input (w, h) pixels (the ``warp`` step's), the box ``padding`` (the
+    ``box`` step's) and the strongest box jitter (the ``box_jitter`` step's
+    ``jitter_bounds()``: ``max_shift`` box sizes, ``scale_range`` (low,
+    high) factors, ``max_rotation`` degrees; none by default); ``crop_size``
     S pixels or ``'lossless'``."""
-    input_size: tuple = (256, 256)
-    padding: float = 1.25
-    shift_factor: float = 0.16
-    scale_factor: tuple = (0.75, 1.25)
-    rotate_factor: float = 60.
+    input_size: tuple
+    padding: float
+    max_shift: float = 0.
+    scale_range: tuple = (1., 1.)
+    max_rotation: float = 0.
     crop_size: object = 'lossless'
 
     def __post_init__(self):
         object.__setattr__(self, 'input_size', tuple(int(v) for v in self.input_size))
-        object.__setattr__(self, 'scale_factor', tuple(float(v) for v in self.scale_factor))
-        low, high = self.scale_factor
+        object.__setattr__(self, 'scale_range', tuple(float(v) for v in self.scale_range))
+        low, high = self.scale_range
         if not 0 < low <= high:
-            raise ValueError(f'CropCacheSettings: scale_factor must be 0 < low <= high, got {self.scale_factor}')
-        if self.shift_factor < 0 or self.rotate_factor < 0:
-            raise ValueError('CropCacheSettings: shift_factor and rotate_factor must be >= 0')
+            raise ValueError(f'CropCacheSettings: scale_range must be 0 < low <= high, got {self.scale_range}')
+        if self.max_shift < 0 or self.max_rotation < 0:
+            raise ValueError('CropCacheSettings: max_shift and max_rotation must be >= 0')
         if self.crop_size != 'lossless' and not (isinstance(self.crop_size, int) and self.crop_size >= 16):
             raise ValueError(f"CropCacheSettings: crop_size must be 'lossless' or an int >= 16, got {self.crop_size!r}")
 
@@ -102,27 +108,55 @@ def covered_half_side(box_scale: np.ndarray, settings: CropCacheSettings) -> np.
     that any sampled crop of (N, 2) padded boxes stays inside."""
     w, h = settings.input_size
     widened = fix_aspect_ratio(np.asarray(box_scale, dtype=np.float32), w / h)
-    return (settings.scale_factor[1] * rotated_half_extent(widened, settings.rotate_factor)
-            + settings.shift_factor * np.max(box_scale, axis=1))
+    return (settings.scale_range[1] * rotated_half_extent(widened, settings.max_rotation)
+            + settings.max_shift * np.max(box_scale, axis=1))
+
+
+def lossless_sides(box_scale: np.ndarray, settings: CropCacheSettings) -> np.ndarray:
+    """(N,) int: the side S at which each (N, 2) box loses no resolution at the strongest zoom."""
+    w, h = settings.input_size
+    widened = fix_aspect_ratio(np.asarray(box_scale, dtype=np.float32), w / h)
+    cache_pixels = 2 * covered_half_side(box_scale, settings) * w / (settings.scale_range[0] * widened[:, 0])
+    return np.ceil(cache_pixels - 1e-6).astype(np.int64) + BILINEAR_MARGIN_PX
 
 
 def lossless_crop_size(box_scale: np.ndarray, settings: CropCacheSettings) -> int:
     """Smallest S at which no (N, 2) box loses resolution at the strongest zoom."""
-    w, h = settings.input_size
-    widened = fix_aspect_ratio(np.asarray(box_scale, dtype=np.float32), w / h)
-    cache_pixels = 2 * covered_half_side(box_scale, settings) * w / (settings.scale_factor[0] * widened[:, 0])
-    return int(math.ceil(float(np.max(cache_pixels)) - 1e-6)) + BILINEAR_MARGIN_PX
+    return int(np.max(lossless_sides(box_scale, settings)))
 
 
-def crop_geometry(center: np.ndarray, box_scale: np.ndarray, crop_size: int, settings: CropCacheSettings):
-    """Cache pixel (u, v) shows image pixel ``origin + pixel_size * (u, v)``.
+def crop_layout(center: np.ndarray, box_scale: np.ndarray, settings: CropCacheSettings) -> dict:
+    """Where each face's crop lies: crop pixel (u, v) shows image pixel
+    ``origin + pixel_size * (u, v)``.
 
-    center, box_scale (N, 2) image pixels -> origin (N, 2), pixel_size (N,);
-    the box centre lands on the crop centre ((S - 1) / 2, (S - 1) / 2).
+    center, box_scale (N, 2) image pixels -> ``origin`` (N, 2) float64,
+    ``pixel_size`` (N,) float64 and ``crop_shape`` (N, 2) int64 (h, w): at
+    source pixels (``pixel_size`` 1, integer ``origin``) the covered square
+    and one pixel each side; otherwise ``S x S`` (the lossless side or
+    ``settings.crop_size``) centred on the box, ``pixel_size = 2 R / (S - 3)``.
     """
-    pixel_size = 2 * covered_half_side(box_scale, settings) / (crop_size - BILINEAR_MARGIN_PX)
-    origin = np.asarray(center, dtype=np.float64) - 0.5 * (crop_size - 1) * pixel_size[:, None]
-    return origin, pixel_size
+    center = np.asarray(center, dtype=np.float64)
+    half = covered_half_side(box_scale, settings)[:, None]
+    sides = (lossless_sides(box_scale, settings) if settings.crop_size == 'lossless'
+             else np.full(len(center), settings.crop_size, dtype=np.int64))
+    first, last = np.floor(center - half) - 1, np.ceil(center + half) + 1  # integer pixels, x and y
+    source_shape = (last - first + 1)[:, ::-1].astype(np.int64)
+    at_source = source_shape.max(axis=1) <= sides
+    pixel_size = np.where(at_source, 1., 2 * half[:, 0] / (sides - BILINEAR_MARGIN_PX))
+    resampled_origin = center - 0.5 * (sides[:, None] - 1) * pixel_size[:, None]
+    return dict(origin=np.where(at_source[:, None], first, resampled_origin), pixel_size=pixel_size,
+                crop_shape=np.where(at_source[:, None], source_shape, sides[:, None]))
+
+
+def copy_face_crop(image: np.ndarray, origin, crop_shape) -> np.ndarray:
+    """(h, w, 3) pixels of a (H, W, 3) image from integer ``origin`` (x, y), zeros outside it."""
+    (x0, y0), (h, w) = (int(v) for v in origin), (int(v) for v in crop_shape)
+    crop = np.zeros((h, w, 3), dtype=np.uint8)
+    top, left = max(y0, 0), max(x0, 0)
+    bottom, right = min(y0 + h, image.shape[0]), min(x0 + w, image.shape[1])
+    if bottom > top and right > left:
+        crop[top - y0:bottom - y0, left - x0:right - x0] = image[top:bottom, left:right]
+    return crop
 
 
 def warp_face_crop(image: np.ndarray, origin, pixel_size: float, crop_size: int,
@@ -177,8 +211,7 @@ def _faces_digest(faces: dict) -> str:
     return digest.hexdigest()
 
 
-def cache_key(faces: dict, settings: CropCacheSettings, crop_size: int, ann_file: str = None,
-              shard=(0, 1)) -> dict:
+def cache_key(faces: dict, settings: CropCacheSettings, ann_file: str = None, shard=(0, 1)) -> dict:
     """What a cache depends on, as a JSON-able dict (see the module docstring)."""
     return dict(
         version=CACHE_FORMAT_VERSION,
@@ -187,13 +220,13 @@ def cache_key(faces: dict, settings: CropCacheSettings, crop_size: int, ann_file
         faces_sha256=_faces_digest(faces),
         num_faces=int(len(faces['img_path'])),
         settings=json.loads(json.dumps(asdict(settings))),
-        crop_size=int(crop_size),
         shard=[int(v) for v in shard])
 
 
 class FaceCropCache:
-    """An opened cache: ``crops`` (N, S, S, 3) uint8 BGR memory map and the
-    per-face arrays of ``faces.npz`` (see the module docstring)."""
+    """An opened cache: ``crops``, a flat uint8 memory map of all crops, the
+    per-face arrays of ``faces.npz`` (see the module docstring) and
+    :meth:`crop` (one face's (h, w, 3) BGR crop)."""
 
     CROPS, FACES, KEY = 'crops.npy', 'faces.npz', 'key.json'
 
@@ -212,22 +245,15 @@ class FaceCropCache:
         self.img_paths = self.faces['img_path'].tolist()
 
     def _check_layout(self) -> None:
-        """Every array of the module docstring, with its shape; crops (N, S, S, 3) uint8 of the key's S."""
+        """Every array of the module docstring, with its shape; ``crops`` a flat uint8 map holding
+        exactly the bytes that ``crop_offset`` and ``crop_shape`` account for."""
         directory, faces, crops = self.directory, self.faces, self.crops
         if not isinstance(self.key, dict) or not isinstance(self.key.get('num_faces'), int):
             raise FaceCropCacheError(f'{directory}: {self.KEY} has no "num_faces" (an interrupted build?)')
-        if crops.ndim != 4 or crops.shape[1] != crops.shape[2] or crops.shape[3] != 3 or crops.dtype != np.uint8:
-            raise FaceCropCacheError(f'{directory}: {self.CROPS} holds {crops.dtype} crops of shape {crops.shape}, '
-                                     'expected (faces, S, S, 3) uint8')
-        if self.key.get('crop_size') not in (None, crops.shape[1]):
-            raise FaceCropCacheError(f'{directory}: {self.CROPS} holds {crops.shape[1]}-pixel crops, {self.KEY} '
-                                     f'says {self.key["crop_size"]}')
-        num_faces = crops.shape[0]
-        if num_faces != self.key['num_faces']:
-            raise FaceCropCacheError(f'{directory}: {num_faces} crops for {self.key["num_faces"]} faces (an '
-                                     'interrupted build?)')
+        num_faces = self.key['num_faces']
         num_keypoints = faces['keypoints'].shape[1] if getattr(faces.get('keypoints'), 'ndim', 0) == 3 else None
-        expected = dict(keypoints=(num_faces, num_keypoints, 2), keypoints_visible=(num_faces, num_keypoints),
+        expected = dict(crop_offset=(num_faces, ), crop_shape=(num_faces, 2), image_shape=(num_faces, 2),
+                        keypoints=(num_faces, num_keypoints, 2), keypoints_visible=(num_faces, num_keypoints),
                         center=(num_faces, 2), box_scale=(num_faces, 2), origin=(num_faces, 2),
                         pixel_size=(num_faces,), dataset_index=(num_faces,), img_path=(num_faces,),
                         flip_indices=(num_keypoints,))
@@ -239,17 +265,40 @@ class FaceCropCache:
                 raise FaceCropCacheError(f'{directory}: {self.FACES}: "{name}" has shape {faces[name].shape} and '
                                          f'type {faces[name].dtype}, expected {shape} numbers for {num_faces} '
                                          'faces')
+        if crops.ndim != 1 or crops.dtype != np.uint8:
+            raise FaceCropCacheError(f'{directory}: {self.CROPS} holds {crops.dtype} crops of shape {crops.shape}, '
+                                     'expected one flat uint8 array of all crops')
+        offsets, shapes = faces['crop_offset'].astype(np.int64), faces['crop_shape'].astype(np.int64)
+        sizes = shapes.prod(axis=1) * 3
+        if num_faces and ((shapes < 1).any() or (offsets != np.concatenate([[0], np.cumsum(sizes)[:-1]])).any()):
+            raise FaceCropCacheError(f'{directory}: {self.FACES}: "crop_offset" and "crop_shape" do not lay the '
+                                     'crops one after the other (a foreign or damaged build?)')
+        if crops.shape != (int(sizes.sum()), ):
+            raise FaceCropCacheError(f'{directory}: {crops.size} bytes of crops for {num_faces} faces of '
+                                     f'{int(sizes.sum())} bytes (an interrupted build?)')
 
     def __reduce__(self):
         # loader workers started by spawn reopen the memory map instead of receiving a copy of it
         return type(self), (self.directory, )
 
     def __len__(self) -> int:
-        return self.crops.shape[0]
+        return len(self.faces['crop_offset'])
+
+    def crop(self, row: int) -> np.ndarray:
+        """(h, w, 3) uint8 BGR crop of face ``row`` (a view of the memory map)."""
+        offset = int(self.faces['crop_offset'][row])
+        h, w = (int(v) for v in self.faces['crop_shape'][row])
+        return self.crops[offset:offset + h * w * 3].reshape(h, w, 3)
 
     @property
     def crop_size(self) -> int:
-        return self.crops.shape[1]
+        """The largest crop side, pixels."""
+        return int(self.faces['crop_shape'].max())
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of crops."""
+        return int(self.crops.size)
 
     @property
     def settings(self) -> CropCacheSettings:
@@ -276,25 +325,27 @@ class FaceCropCache:
         """
         if len(faces['img_path']) == 0:
             raise FaceCropCacheError(f'{directory}: no faces to cache')
-        crop_size = (lossless_crop_size(faces['box_scale'], settings) if settings.crop_size == 'lossless'
-                     else settings.crop_size)
-        key = cache_key(faces, settings, crop_size, ann_file, shard)
+        key = cache_key(faces, settings, ann_file, shard)
         if not cls.is_current(directory, key):
-            cls._build(directory, faces, settings, crop_size, key, num_threads, progress)
+            cls._build(directory, faces, settings, key, num_threads, progress)
         return cls(directory)
 
     @classmethod
-    def _build(cls, directory, faces, settings, crop_size, key, num_threads, progress):
+    def _build(cls, directory, faces, settings, key, num_threads, progress):
         os.makedirs(directory, exist_ok=True)
         key_path = osp.join(directory, cls.KEY)
         if osp.exists(key_path):
             os.remove(key_path)  # an interrupted rebuild must not look valid
-        origin, pixel_size = crop_geometry(faces['center'], faces['box_scale'], crop_size, settings)
+        layout = crop_layout(faces['center'], faces['box_scale'], settings)
+        origin, pixel_size, crop_shape = layout['origin'], layout['pixel_size'], layout['crop_shape']
+        sizes = crop_shape.prod(axis=1) * 3
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         num_faces = len(faces['img_path'])
+        image_shape = np.zeros((num_faces, 2), dtype=np.int64)
         temporary = f'.{os.getpid()}.tmp'
         crops_path = osp.join(directory, cls.CROPS)
         crops = np.lib.format.open_memmap(crops_path + temporary, mode='w+', dtype=np.uint8,
-                                          shape=(num_faces, crop_size, crop_size, 3))
+                                          shape=(int(sizes.sum()), ))
         rows_of_image = {}
         for row, path in enumerate(faces['img_path']):
             rows_of_image.setdefault(path, []).append(row)
@@ -303,8 +354,12 @@ class FaceCropCache:
             path, rows = item
             image, downscaled = read_image_bgr(path), {}
             for row in rows:
-                crop = warp_face_crop(image, origin[row], pixel_size[row], crop_size, downscaled)
-                crops[row] = crop
+                image_shape[row] = image.shape[:2]
+                if pixel_size[row] == 1:
+                    crop = copy_face_crop(image, origin[row], crop_shape[row])
+                else:
+                    crop = warp_face_crop(image, origin[row], pixel_size[row], int(crop_shape[row, 0]), downscaled)
+                crops[offsets[row]:offsets[row] + sizes[row]] = crop.reshape(-1)
 
         try:
             with ThreadPoolExecutor(num_threads or min(8, os.cpu_count() or 1)) as pool:
@@ -312,7 +367,7 @@ class FaceCropCache:
                 if progress:
                     from tqdm import tqdm
                     jobs = tqdm(jobs, total=len(rows_of_image), file=sys.stderr, mininterval=1.,
-                                desc=f'caching {num_faces} face crops ({crop_size}x{crop_size}) in {directory}')
+                                desc=f'caching {num_faces} face crops in {directory}')
                 for _ in jobs:
                     pass
         except BaseException:
@@ -322,13 +377,13 @@ class FaceCropCache:
         crops.flush()
         del crops
         os.replace(crops_path + temporary, crops_path)
-        scale = pixel_size[:, None]
         arrays = dict(
-            keypoints=((faces['keypoints'] - origin[:, None]) / scale[:, None]).astype(np.float32),
+            crop_offset=offsets, crop_shape=crop_shape.astype(np.int64), origin=origin.astype(np.float64),
+            pixel_size=pixel_size.astype(np.float64), image_shape=image_shape,
+            keypoints=np.asarray(faces['keypoints'], dtype=np.float32),
             keypoints_visible=np.asarray(faces['keypoints_visible'], dtype=np.float32),
-            center=((faces['center'] - origin) / scale).astype(np.float32),
-            box_scale=(faces['box_scale'] / scale).astype(np.float32),
-            origin=origin.astype(np.float64), pixel_size=pixel_size.astype(np.float64),
+            center=np.asarray(faces['center'], dtype=np.float32),
+            box_scale=np.asarray(faces['box_scale'], dtype=np.float32),
             dataset_index=np.asarray(faces['dataset_index'], dtype=np.int64),
             img_path=np.asarray(faces['img_path'], dtype=str),
             flip_indices=np.asarray(faces['flip_indices'], dtype=np.int64))

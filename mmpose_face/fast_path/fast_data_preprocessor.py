@@ -6,28 +6,39 @@ from mmengine.structures import InstanceData, PixelData
 from mmpose_face.models.data_preprocessor import PoseDataPreprocessor
 from mmpose_face.registry import MODELS
 from mmpose_face.structures import PoseDataSample
+from .augmented_face_batch import AugmentedFaceBatch
 from .batch_topdown_augmentor import BatchTopdownAugmentor
 from .face_crop_cache import FaceCropCache
 
 
 class _DeviceCache:
-    """A crop cache copied to one device: crops (N, S, S, 3) uint8 in the
-    channel order the model wants."""
+    """A crop cache copied to one device: all crops one after the other
+    (flat uint8, in the channel order the model wants), their offsets and (h, w)."""
 
-    def __init__(self, cache: FaceCropCache, device, channel_order=(0, 1, 2), chunk: int = 256):
+    def __init__(self, cache: FaceCropCache, device, channel_order=(0, 1, 2), chunk_bytes: int = 3 << 24):
         self.crops = torch.empty(cache.crops.shape, dtype=torch.uint8, device=device)
-        for start in range(0, len(cache), chunk):  # bounded host memory for the copy
-            rows = np.ascontiguousarray(cache.crops[start:start + chunk][..., list(channel_order)])
-            self.crops[start:start + chunk].copy_(torch.from_numpy(rows))
+        for start in range(0, cache.nbytes, chunk_bytes):  # bounded host memory for the copy (a multiple of 3)
+            pixels = np.ascontiguousarray(cache.crops[start:start + chunk_bytes].reshape(-1, 3)[:, list(channel_order)])
+            self.crops[start:start + pixels.size].copy_(torch.from_numpy(pixels.reshape(-1)))
+        self.offsets = cache.faces['crop_offset'].tolist()
+        self.shapes = cache.faces['crop_shape'].tolist()
+
+    def padded(self, rows) -> torch.Tensor:
+        """(B, 3, H, W) float crops of ``rows``, zero-padded right and below to the largest."""
+        height = max(self.shapes[row][0] for row in rows)
+        width = max(self.shapes[row][1] for row in rows)
+        out = self.crops.new_zeros((len(rows), height, width, 3))
+        for index, row in enumerate(rows):
+            (h, w), offset = self.shapes[row], self.offsets[row]
+            out[index, :h, :w] = self.crops[offset:offset + h * w * 3].view(h, w, 3)
+        return out.permute(0, 3, 1, 2).float()
 
 
 @MODELS.register_module()
 class FastPoseDataPreprocessor(PoseDataPreprocessor):
     """``PoseDataPreprocessor`` that also takes :class:`CachedFaceDataset` batches.
 
-    Such a batch (``face_index``, ``warp_matrices``, ``keypoints``,
-    ``keypoints_visible``, ``flip``, ``img_path`` and, when the loader warped
-    the crops, ``inputs``) becomes: inputs (B, 3, h, w) normalised as
+    Such a batch (an :class:`AugmentedFaceBatch`) becomes: inputs (B, 3, h, w) normalised as
     ``PoseDataPreprocessor`` does - warped here by ``grid_sample`` from a
     copy of the cache on the model's device, ``chunk_size`` faces at a time,
     when the loader did not - and one :class:`PoseDataSample` per face whose
@@ -41,7 +52,7 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
 
     Args:
         chunk_size: faces warped at once on the device (bounds the float
-            copy of their crops: chunk x 3 x S x S x 4 bytes).
+            copy of their crops, zero-padded to the largest: chunk x 3 x S x S x 4 bytes).
         channels_last: return inputs in channels-last memory format on CUDA
             (on the CPU it would only cost a re-layout).
         Other arguments as ``PoseDataPreprocessor`` (mean, std, bgr_to_rgb).
@@ -61,7 +72,7 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
         self._device_caches = {}
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        if not (isinstance(data, dict) and 'warp_matrices' in data):
+        if not isinstance(data, AugmentedFaceBatch):
             return super().forward(data, training)
         if self._augmentor is None:
             raise RuntimeError('FastPoseDataPreprocessor: a fast-path batch, but no training set is bound; '
@@ -80,11 +91,13 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
         return tensor.to(self._device, non_blocking=True)  # from the loader's pinned memory on CUDA
 
     def _warp_on_device(self, face_index: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:
-        crops = self._device_cache().crops
+        device_cache = self._device_cache()
+        rows = face_index.tolist()  # the loader's host tensor: no sync
+        matrices = self._to_device(matrices)
         chunks = []
-        for start in range(0, len(face_index), self.chunk_size):
-            chunk = crops.index_select(0, face_index[start:start + self.chunk_size]).permute(0, 3, 1, 2).float()
-            chunks.append(self._augmentor.warp_on_device(chunk, matrices[start:start + self.chunk_size]))
+        for start in range(0, len(rows), self.chunk_size):
+            crops = device_cache.padded(rows[start:start + self.chunk_size])
+            chunks.append(self._augmentor.warp_on_device(crops, matrices[start:start + self.chunk_size]))
         return torch.cat(chunks) if len(chunks) > 1 else chunks[0]
 
     def _normalise_loaded(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -100,26 +113,25 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
             out.copy_(pixels)
         return out.permute(0, 3, 1, 2)
 
-    def _fast_batch(self, data: dict) -> dict:
-        if 'inputs' in data:  # warped by the loader, BGR uint8
-            inputs = self._normalise_loaded(self._to_device(data['inputs']))
+    def _fast_batch(self, batch: AugmentedFaceBatch) -> dict:
+        if batch.inputs is not None:  # warped by the loader, BGR uint8
+            inputs = self._normalise_loaded(self._to_device(batch.inputs))
         else:  # already RGB if bgr_to_rgb
-            inputs = self._warp_on_device(self._to_device(data['face_index']),
-                                          self._to_device(data['warp_matrices']))
+            inputs = self._warp_on_device(batch.face_index, batch.warp_matrices)
             if self._enable_normalize:
                 inputs = inputs.sub_(self.mean).div_(self.std)
         if self.channels_last and self._device.type == 'cuda':
             inputs = inputs.contiguous(memory_format=torch.channels_last)
-        return dict(inputs=inputs, data_samples=self.data_samples(data))
+        return dict(inputs=inputs, data_samples=self.data_samples(batch))
 
-    def data_samples(self, data: dict) -> list:
+    def data_samples(self, batch: AugmentedFaceBatch) -> list:
         """The targets of a fast-path batch, on the device: the codec's
         ``encode_batch`` of its keypoints, then one ``PoseDataSample`` per face,
         labels (1, ...) into ``gt_instance_labels`` and fields (...) into
         ``gt_fields`` by ``PackPoseInputs``'s tables."""
-        encoded = self._augmentor.codec.encode_batch(self._to_device(data['keypoints']),
-                                                     self._to_device(data['keypoints_visible']))
-        img_paths, flips = data['img_path'], data['flip'].tolist()  # the loader's host tensor: no sync
+        encoded = self._augmentor.codec.encode_batch(self._to_device(batch.keypoints),
+                                                     self._to_device(batch.keypoints_visible))
+        img_paths, flips = batch.img_path, batch.flip.tolist()  # the loader's host tensor: no sync
         labels = {name: encoded[key] for key, name in self._augmentor.label_mapping_table.items() if key in encoded}
         fields = {name: encoded[key] for key, name in self._augmentor.field_mapping_table.items() if key in encoded}
         input_size = self._augmentor.input_size

@@ -92,7 +92,7 @@ class FastEpochBasedTrainLoop(EpochBasedTrainLoop):
         log_vars = self.runner.model.train_step(data_batch, optim_wrapper=self.runner.optim_wrapper)
         self._pending_names = list(log_vars)
         values = torch.stack([value.detach().float().reshape(()) for value in log_vars.values()])
-        self._pending.append((self._iter, self._epoch, list(data_batch['img_path']), values))
+        self._pending.append((self._iter, self._epoch, list(data_batch.img_path), values))
         outputs = self._read_back() if self._must_sync(idx) else None
         # outputs=None: RuntimeInfoHook records nothing for this step (it was or will be pushed in order)
         self.runner.call_hook('after_train_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)

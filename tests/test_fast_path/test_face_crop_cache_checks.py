@@ -16,12 +16,12 @@ IMAGE = osp.join(REPO, 'tests', 'data', '36_Football_americanfootball_ball_36_41
 
 @pytest.fixture
 def cache_dir(tmp_path):
-    """Two faces of one photograph, cached as 16-pixel crops."""
+    """Two faces of one photograph, cached as crops of at most 16 pixels."""
     keypoints = np.array([[[500., 300.], [520., 310.]], [[200., 200.], [230., 215.]]])
     faces = dict(img_path=np.array([IMAGE, IMAGE]), center=np.array([[510., 305.], [215., 207.]]),
                  box_scale=np.array([[60., 60.], [80., 80.]]), keypoints=keypoints,
                  keypoints_visible=np.ones((2, 2)), flip_indices=np.array([1, 0]), dataset_index=np.arange(2))
-    FaceCropCache.build_or_open(str(tmp_path), faces, CropCacheSettings(input_size=(16, 16), crop_size=16),
+    FaceCropCache.build_or_open(str(tmp_path), faces, CropCacheSettings(input_size=(16, 16), padding=1.25, crop_size=16),
                                 num_threads=1, progress=False)
     return tmp_path
 
@@ -53,12 +53,19 @@ def test_a_faces_file_without_an_array_or_with_a_mis_shaped_one_is_refused(cache
 
 
 def test_mis_shaped_crops_are_refused(cache_dir):
-    np.save(cache_dir / FaceCropCache.CROPS, np.zeros((2, 16, 12, 3), np.uint8))
-    with pytest.raises(FaceCropCacheError, match=r'crops.npy holds uint8 crops of shape \(2, 16, 12, 3\), '
-                                                 r'expected \(faces, S, S, 3\) uint8'):
+    crops = np.load(cache_dir / FaceCropCache.CROPS)
+    np.save(cache_dir / FaceCropCache.CROPS, crops.reshape(-1, 3))
+    with pytest.raises(FaceCropCacheError, match=r'crops.npy holds uint8 crops of shape \(\d+, 3\), '
+                                                 'expected one flat uint8 array of all crops'):
         FaceCropCache(str(cache_dir))
-    np.save(cache_dir / FaceCropCache.CROPS, np.zeros((2, 20, 20, 3), np.uint8))
-    with pytest.raises(FaceCropCacheError, match='holds 20-pixel crops, key.json says 16'):
+    np.save(cache_dir / FaceCropCache.CROPS, crops[:-3])
+    with pytest.raises(FaceCropCacheError, match=f'{crops.size - 3} bytes of crops for 2 faces of {crops.size} bytes'):
+        FaceCropCache(str(cache_dir))
+
+
+def test_crop_offsets_that_do_not_tile_the_crops_are_refused(cache_dir):
+    rewrite_faces(cache_dir, lambda a: a.update(crop_offset=a['crop_offset'][::-1].copy()))
+    with pytest.raises(FaceCropCacheError, match='do not lay the crops one after the other'):
         FaceCropCache(str(cache_dir))
 
 

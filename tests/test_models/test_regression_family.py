@@ -504,8 +504,8 @@ def test_the_new_heads_train_on_the_fast_path(tmp_path, one_thread, head_kind):
     batch = next(iter(runner.train_loop.dataloader))
     samples = runner.model.data_preprocessor(batch, training=True)['data_samples']
     if head_kind in ('dsnt', 'heatmap'):
-        expected = KEYPOINT_CODECS.build(codec).encode(batch['keypoints'][:1].numpy(),
-                                                       batch['keypoints_visible'][:1].numpy())
+        expected = KEYPOINT_CODECS.build(codec).encode(batch.keypoints[:1].numpy(),
+                                                       batch.keypoints_visible[:1].numpy())
         assert np.allclose(samples[0].gt_fields.heatmaps.numpy(), expected['heatmaps'], atol=1e-6)
     runner.train()
     assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())

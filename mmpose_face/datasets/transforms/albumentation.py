@@ -6,6 +6,7 @@ from mmcv.transforms import BaseTransform
 
 from mmpose_face.errors import OptionalDependencyError
 from mmpose_face.registry import TRANSFORMS
+from . import batch_stage as stages
 
 INSTALL_HINT = ("albumentations is not installed; it is an optional extra of mmpose_face: "
                 "pip install 'mmpose_face[albumentations]' (or pip install -r requirements/albu.txt)")
@@ -34,7 +35,12 @@ class Albumentation(BaseTransform):
 
     Raises :class:`OptionalDependencyError` (an ImportError and the
     RuntimeError mmpose raises) naming the extra when albumentations is missing.
+
+    On the fast path it runs per warped crop, after ``TopdownAffine``
+    (:mod:`.batch_stage`), drawing from albumentations' own generators as here.
     """
+
+    batch_stage = stages.PER_CROP
 
     def __init__(self, transforms: list, keymap: dict = None):
         super().__init__()

@@ -4,6 +4,7 @@ from mmcv.transforms import BaseTransform
 
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import bbox_xyxy2cs
+from . import batch_stage as stages
 
 
 @TRANSFORMS.register_module()
@@ -14,6 +15,8 @@ class GetBBoxCenterScale(BaseTransform):
     xyxy; either way the size is multiplied by ``padding`` (context around
     the face).
     """
+
+    batch_stage = stages.BOX  # how the fast path batches it
 
     def __init__(self, padding: float = 1.25):
         super().__init__()

@@ -5,6 +5,7 @@ from copy import deepcopy
 from mmcv.transforms import BaseTransform
 
 from mmpose_face.registry import KEYPOINT_CODECS, TRANSFORMS
+from . import batch_stage as stages
 
 
 @TRANSFORMS.register_module()
@@ -19,6 +20,8 @@ class GenerateTarget(BaseTransform):
         use_dataset_keypoint_weights: multiply ``keypoint_weights`` by the
             data set's per-keypoint ``dataset_keypoint_weights`` (K,).
     """
+
+    batch_stage = stages.TARGET  # how the fast path batches it
 
     def __init__(self, encoder: dict, target_type: str = None, multilevel: bool = False,
                  use_dataset_keypoint_weights: bool = False):

@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 from mmpose_face.errors import ImageDecodeError, ImageLoadError, ImageNotFoundError  # noqa: F401 (re-exported)
 from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import TRANSFORMS
+from . import batch_stage as stages
 
 
 @TRANSFORMS.register_module()
@@ -40,6 +41,8 @@ class LoadImage(LoadImageFromFile):
     :class:`ImageNotFoundError` (a FileNotFoundError) or
     :class:`ImageDecodeError` (an AssertionError, as mmcv's check), naming it.
     """
+
+    batch_stage = stages.LOAD  # how the fast path batches it
 
     def __init__(self, *args, max_image_pixels: int = None, **kwargs):
         super().__init__(*args, **kwargs)

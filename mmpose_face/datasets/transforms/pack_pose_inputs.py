@@ -6,6 +6,7 @@ from mmengine.structures import InstanceData, PixelData
 
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import PoseDataSample
+from . import batch_stage as stages
 
 
 @TRANSFORMS.register_module()
@@ -25,6 +26,8 @@ class PackPoseInputs(BaseTransform):
             flags, which the NME table reads).
         pack_transformed: also pack ``transformed_keypoints``.
     """
+
+    batch_stage = stages.PACK  # how the fast path batches it
 
     instance_mapping_table = dict(bbox='bboxes', bbox_score='bbox_scores', keypoints='keypoints',
                                   keypoints_cam='keypoints_cam', keypoints_visible='keypoints_visible',

@@ -5,6 +5,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from mmpose_face.registry import TRANSFORMS
+from . import batch_stage as stages
 
 
 @TRANSFORMS.register_module()
@@ -26,7 +27,12 @@ class PhotometricDistortion(BaseTransform):
         contrast_range: (low, high) contrast factor.
         saturation_range: (low, high) saturation factor.
         hue_delta: hue offset range, OpenCV hue units (0-180).
+
+    On the fast path it runs per warped crop, after ``TopdownAffine``
+    (:mod:`.batch_stage`), drawing as here.
     """
+
+    batch_stage = stages.PER_CROP
 
     def __init__(self, brightness_delta: int = 32, contrast_range=(0.5, 1.5), saturation_range=(0.5, 1.5),
                  hue_delta: int = 18):

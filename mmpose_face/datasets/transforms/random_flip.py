@@ -6,6 +6,7 @@ from mmcv.transforms import BaseTransform
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import flip_keypoints_horizontal
 from mmpose_face.structures.topdown_augmentation import sample_flips
+from . import batch_stage as stages
 
 
 @TRANSFORMS.register_module()
@@ -24,6 +25,7 @@ class RandomFlip(BaseTransform):
     """
 
     VALID_DIRECTIONS = ('horizontal', 'vertical', 'diagonal')
+    batch_stage = stages.FLIP  # how the fast path batches it: sample_batch
 
     def __init__(self, prob=0.5, direction='horizontal'):
         super().__init__()
@@ -58,6 +60,12 @@ class RandomFlip(BaseTransform):
             return bool(sample_flips(1, self.prob)[0])
         choices = list(self.direction if isinstance(self.direction, list) else [self.direction]) + [None]
         return np.random.choice(choices, p=self.prob + [1. - sum(self.prob)]) is not None
+
+    def sample_batch(self, num_faces: int, random_state: np.random.RandomState) -> np.ndarray:
+        """(B,) bool: the faces of a batch mirrored, one uniform draw each from
+        ``random_state`` (a face's draw is :meth:`flip_drawn`'s; only 'horizontal' is allowed)."""
+        prob = sum(self.prob) if isinstance(self.prob, list) else self.prob
+        return sample_flips(num_faces, prob, random_state)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(prob={self.prob}, direction={self.direction})'

@@ -5,6 +5,7 @@ from mmcv.transforms import BaseTransform
 
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import fix_aspect_ratio, get_warp_matrix
+from . import batch_stage as stages
 
 
 @TRANSFORMS.register_module()
@@ -16,6 +17,8 @@ class TopdownAffine(BaseTransform):
     widening to the crop's aspect ratio), which decoding needs to map
     predictions back to the image.
     """
+
+    batch_stage = stages.WARP  # how the fast path batches it
 
     def __init__(self, input_size, use_udp: bool = False):
         super().__init__()
