@@ -18,8 +18,9 @@ def refuse_nonfinite_predictions(metrics: dict, evaluator=None) -> None:
     if not nonfinite:
         return
     faces = sum(getattr(metric, 'nonfinite_faces', 0) for metric in getattr(evaluator, 'metrics', ()))
+    counted = f"{faces} test face{'s have' if faces != 1 else ' has'}" if faces else 'some test faces have'
     raise NonFinitePredictionError(
-        f"{faces or 'some'} test face(s) have non-finite predicted keypoints (NaN or inf); each counts as a "
+        f'{counted} non-finite predicted keypoints (NaN or inf); each counts as a '
         f"failure with an infinite error, so {', '.join(nonfinite)} {'is' if len(nonfinite) == 1 else 'are'} "
         'not finite. The model is broken (NaN weights or an overflow?); --allow-nonfinite exits 0 with '
         'these results')
