@@ -23,6 +23,8 @@ warnings.filterwarnings('ignore')
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from mmpose_drop_in_inputs import BADCASE_OFFSET_PX, badcase_keypoints, badcase_samples, nme_faces  # noqa: E402 (tests/)
+
 DATA_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'data')
 FACE_DATASETS = ('Face300WDataset', 'WFLWDataset', 'AFLWDataset', 'COFWDataset', 'LapaDataset',
                  'CocoWholeBodyFaceDataset', 'Face300WLPDataset')
@@ -36,18 +38,6 @@ def raised(call) -> list:
         message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
         return [type(error).__name__, message]
     return None
-
-
-def nme_faces(num_keypoints: int = 98) -> list:
-    """Two faces as the metric's process() reads them: predictions off by 1 and 2 px."""
-    rng = np.random.RandomState(0)
-    samples = []
-    for offset in (1., 2.):
-        gt = rng.uniform(0, 100, (1, num_keypoints, 2))
-        samples.append(dict(gt_instances=dict(keypoints=gt, keypoints_visible=np.ones((1, num_keypoints)),
-                                              bboxes=np.array([[0., 0., 100., 100.]])),
-                            pred_instances=dict(keypoints=gt + offset)))
-    return samples
 
 
 def nme_errors(NME) -> dict:
@@ -115,19 +105,13 @@ def head_heatmaps(MODELS, PoseDataSample) -> dict:
 
 def badcase(work_dir: str) -> dict:
     from mmengine.config import ConfigDict
-    from mmengine.structures import InstanceData
     from mmpose.engine.hooks import BadCaseAnalysisHook
     from mmpose.structures import PoseDataSample
     from mmpose.visualization import PoseLocalVisualizer
     # the opencv backend's int(radius) of a (1,) array fails on numpy >= 2.4 (as mmpose's own test does)
     PoseLocalVisualizer.get_instance('drop_in_probe_badcase', backend='matplotlib')
-    sample = PoseDataSample()
-    sample.set_metainfo({'img_path': osp.join(DATA_DIR, '7_Cheering_Cheering_7_16.jpg')})
-    pred = sample.clone()
-    keypoints = np.stack([np.linspace(40., 120., 16), np.linspace(50., 90., 16)], axis=-1)[None]
-    pred.pred_instances = InstanceData(keypoints=keypoints)
-    pred.gt_instances = InstanceData(keypoints=keypoints + 12., keypoints_visible=np.ones((1, 16)),
-                                     bboxes=np.array([[30.6, 40.2, 130.9, 100.1]]))
+    sample, pred = badcase_samples(PoseDataSample, osp.join(DATA_DIR, '7_Cheering_Cheering_7_16.jpg'))
+    keypoints = badcase_keypoints()
     runner = MagicMock()
     runner.iter = 1
     runner.work_dir = 'work'
@@ -144,7 +128,7 @@ def badcase(work_dir: str) -> dict:
         import cv2
         image = cv2.imread(osp.join(out_dir, files[0]))
         photo = cv2.imread(sample.img_path)
-        gt_x, gt_y = np.round(keypoints[0, 8] + 12.).astype(int)
+        gt_x, gt_y = np.round(keypoints[0, 8] + BADCASE_OFFSET_PX).astype(int)
         pred_x, pred_y = np.round(keypoints[0, 8]).astype(int)
         colours = dict(gt_point_bgr=image[gt_y, gt_x].tolist(), pred_point_bgr=image[pred_y, pred_x].tolist(),
                        photo_gt_point_bgr=photo[gt_y, gt_x].tolist(), photo_pred_point_bgr=photo[pred_y, pred_x].tolist())

@@ -20,8 +20,8 @@ import pytest
 import torch
 from mmengine.config import ConfigDict
 from mmengine.registry import init_default_scope
-from mmengine.structures import InstanceData, PixelData
 
+from mmpose_drop_in_inputs import BADCASE_OFFSET_PX, badcase_keypoints, badcase_samples, nme_faces
 from mmpose_reference import REFERENCE_PYTHON, REPO, needs_mmpose_reference
 
 DATA_DIR = osp.join(REPO, 'tests', 'data')
@@ -108,18 +108,6 @@ def test_random_flip_refuses_none_as_mmpose_does(case):
     ours = raised(lambda: RandomFlip(**{case.split('=')[0]: None}))
     assert_mmpose_message_first(ours, MMPOSE_1_3_2['random_flip_errors'][case])
     assert 'RandomFlip' in ours[1]
-
-
-def nme_faces(num_keypoints: int = 98) -> list:
-    """The probe's two faces."""
-    rng = np.random.RandomState(0)
-    samples = []
-    for offset in (1., 2.):
-        gt = rng.uniform(0, 100, (1, num_keypoints, 2))
-        samples.append(dict(gt_instances=dict(keypoints=gt, keypoints_visible=np.ones((1, num_keypoints)),
-                                              bboxes=np.array([[0., 0., 100., 100.]])),
-                            pred_instances=dict(keypoints=gt + offset)))
-    return samples
 
 
 def evaluated(metric, meta, samples):
@@ -275,26 +263,15 @@ def test_the_estimator_puts_heatmaps_in_pred_fields_and_the_visualizer_draws_the
 
 
 # ------------------------------------------------------------------ BadCaseAnalysisHook
-def badcase_inputs():
-    """The probe's face: 16 points, ground truth 12 px off the prediction."""
-    from mmpose_face.structures import PoseDataSample
-    sample = PoseDataSample()
-    sample.set_metainfo({'img_path': osp.join(DATA_DIR, '7_Cheering_Cheering_7_16.jpg')})
-    pred = sample.clone()
-    keypoints = np.stack([np.linspace(40., 120., 16), np.linspace(50., 90., 16)], axis=-1)[None]
-    pred.pred_instances = InstanceData(keypoints=keypoints)
-    pred.gt_instances = InstanceData(keypoints=keypoints + 12., keypoints_visible=np.ones((1, 16)),
-                                     bboxes=np.array([[30.6, 40.2, 130.9, 100.1]]))
-    return sample, pred, keypoints
-
-
 def test_badcase_hook_builds_its_metric_in_init_and_after_test_iter_alone_writes_mmposes_image(tmp_path,
                                                                                              monkeypatch):
     import cv2
     from mmpose_face.engine.hooks import BadCaseAnalysisHook
+    from mmpose_face.structures import PoseDataSample
     from mmpose_face.visualization import PoseLocalVisualizer
     PoseLocalVisualizer.get_instance(f'drop_in_badcase_{np.random.randint(1 << 30)}')
-    sample, pred, keypoints = badcase_inputs()
+    sample, pred = badcase_samples(PoseDataSample, osp.join(DATA_DIR, '7_Cheering_Cheering_7_16.jpg'))
+    keypoints = badcase_keypoints()
     runner = MagicMock()  # as mmpose's own test: a mock runner, a relative work_dir
     runner.iter, runner.work_dir, runner.timestamp = 1, 'work', '1'
     monkeypatch.chdir(tmp_path)
@@ -307,7 +284,7 @@ def test_badcase_hook_builds_its_metric_in_init_and_after_test_iter_alone_writes
     assert sorted(os.listdir(out_dir)) == expected['files'] and hook._test_index == expected['test_index']
     image = cv2.imread(str(out_dir / expected['files'][0]))
     assert list(image.shape) == expected['image_shape']
-    gt_x, gt_y = np.round(keypoints[0, 8] + 12.).astype(int)
+    gt_x, gt_y = np.round(keypoints[0, 8] + BADCASE_OFFSET_PX).astype(int)
     pred_x, pred_y = np.round(keypoints[0, 8]).astype(int)
     assert int(np.argmax(image[gt_y, gt_x])) == int(np.argmax(expected['colours']['gt_point_bgr'])) == 0  # blue
     assert int(np.argmax(image[pred_y, pred_x])) == int(np.argmax(expected['colours']['pred_point_bgr'])) == 2
