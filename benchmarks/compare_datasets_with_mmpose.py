@@ -66,6 +66,7 @@ def our_side(name: str, ann_file: str, rng) -> dict:
     else:
         evaluator = dict(Config.fromfile(osp.join(REPO_ROOT, config_path(name))).test_evaluator)
     evaluator.pop('type')
+    evaluator.pop('failure_rate_and_auc', None)  # this project's switch (FR, AUC): mmpose's NME has no such argument
     evaluators = [evaluator]
     if 'nme_keypoint_indices' in dataset.metainfo:  # the same points named explicitly
         evaluators.append(dict(evaluator, keypoint_indices=list(dataset.metainfo['nme_keypoint_indices'])))

@@ -80,7 +80,7 @@ def small_variant(config_path: str, data_root: str, work_dir: str, epochs: int):
         dict(type='LinearLR', begin=0, end=30, start_factor=0.05, by_epoch=False),
         dict(type='MultiStepLR', begin=0, end=epochs, milestones=[epochs - 2], gamma=0.1, by_epoch=True)]
     baseline = osp.join(data_root, 'annotations', 'face_landmarks_wflw_train.json')
-    cfg.val_evaluator = cfg.test_evaluator = dict(type='NME', baseline_ann_file=baseline)
+    cfg.val_evaluator = cfg.test_evaluator = dict(type='NME', baseline_ann_file=baseline, failure_rate_and_auc=True)
     cfg.default_hooks.logger.interval = 50
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs)
     cfg.work_dir = work_dir

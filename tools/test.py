@@ -25,6 +25,8 @@ def parse_args():
                         help='allow checkpoints that need unpickling beyond tensors (trusted files only)')
     parser.add_argument('--skip-hash-check', action='store_true',
                         help='load a checkpoint whose name promises another SHA-256 (a renamed or changed file)')
+    parser.add_argument('--allow-nonfinite', action='store_true',
+                        help='exit 0 even when predictions are NaN or inf (they count as failures, NME is inf)')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override settings, e.g. test_dataloader.batch_size=8')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
@@ -38,6 +40,7 @@ def main(args):
     from mmpose_face.apis import build_runner, prepare_test_config, run_checks
     from mmpose_face.engine.checkpoint_loading import load_checkpoint
     from mmpose_face.evaluation.metrics.nme_metric import write_json_atomically
+    from mmpose_face.evaluation.nonfinite_predictions import refuse_nonfinite_predictions
     cfg = run_checks.load_config(prepare_test_config, args.config, args.work_dir, args.dump, args.show_dir,
                                  args.launcher, args.cfg_options, badcase=args.badcase)
     run_checks.check_vis_backends(cfg, args.config)
@@ -49,6 +52,8 @@ def main(args):
     metrics = runner.test()
     if args.out and runner.rank == 0:
         write_json_atomically(args.out, {key: float(value) for key, value in metrics.items()})
+    if not args.allow_nonfinite:
+        refuse_nonfinite_predictions(metrics, runner.test_evaluator)
 
 
 if __name__ == '__main__':

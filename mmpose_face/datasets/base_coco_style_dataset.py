@@ -60,7 +60,8 @@ class BaseCocoStyleDataset(BaseDataset):
 
     As in mmpose, annotations marked ``iscrowd``, with ``num_keypoints`` 0,
     an empty box or no positive coordinate are left out (counted in the log).
-    Items: ``img_id``, ``img_path``, ``bbox`` (1, 4) xyxy, ``bbox_score``
+    Items: ``ann_file`` (the file's path: faces of several files are told
+    apart by (``ann_file``, ``id``)), ``img_id``, ``img_path``, ``bbox`` (1, 4) xyxy, ``bbox_score``
     (1,), ``keypoints`` (1, K, 2) pixels, ``keypoints_visible`` (1, K),
     ``num_keypoints``, ``iscrowd``, ``id``, ``category_id``, ``attributes``
     (``{subset: 0 or 1}`` or None), what the data set class adds
@@ -82,8 +83,9 @@ class BaseCocoStyleDataset(BaseDataset):
             raise ValueError(f"{name}: data_mode='bottomup' is not implemented in mmpose_face "
                              "(face alignment crops one face at a time: use 'topdown')")
         if bbox_file and not test_mode:
-            raise ValueError(f'{name} has test_mode=False while "bbox_file" is only supported when '
-                             'test_mode=True (detected boxes are for evaluation)')
+            raise ValueError(f'{name} has `test_mode==False` while "bbox_file" is only supported when '
+                             f'`test_mode==True`. ({name}: bbox_file={bbox_file!r} gives detected boxes, '
+                             'which are for evaluation: set test_mode=True, or drop bbox_file to train)')
         if bad_image_policy not in ('raise', 'skip'):
             raise ValueError(f"{name}: bad_image_policy must be 'raise' or 'skip', got {bad_image_policy!r}")
         self.data_mode = data_mode
@@ -349,7 +351,7 @@ class BaseCocoStyleDataset(BaseDataset):
         """The item fields every layout has."""
         num_keypoints = ann.get('num_keypoints', np.count_nonzero(keypoints.max(axis=2)))
         return dict(
-            img_id=ann['image_id'], id=ann['id'],
+            ann_file=self.ann_file, img_id=ann['image_id'], id=ann['id'],
             img_path=osp.join(self.data_prefix.get('img', '') or '', image['file_name']),
             bbox_score=np.ones(1, dtype=np.float32),
             num_keypoints=num_keypoints,
@@ -403,7 +405,7 @@ class BaseCocoStyleDataset(BaseDataset):
                 raise FaceAnnotationError(f'{self.bbox_file}: detection {index}: bbox or score is not '
                                           'numeric') from None
             data_list.append(dict(
-                img_id=det['image_id'],
+                ann_file=self.ann_file, img_id=det['image_id'],
                 img_path=osp.join(self.data_prefix.get('img', '') or '', image['file_name']),
                 img_shape=(image.get('height'), image.get('width')),
                 bbox=np.array([[x, y, x + w, y + h]], dtype=np.float32),

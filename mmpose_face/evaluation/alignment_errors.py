@@ -11,7 +11,9 @@ the outer eye corners, |g_i,a - g_i,b|; or the face box size):
     AUC@t = (1 / t) * integral_0^t CED(e) de, CED(e) = share of faces with nme_i <= e
 
 A face with d_i = 0 does not count (as in mmpose); with no point left the
-NME is 0 (mmpose's value). All values are fractions (0.0444 means 4.44 %).
+NME is 0 (mmpose's value). A non-finite prediction (NaN or inf) at a
+scored point is an infinite error: that face's nme_i and the NME are inf,
+the face is a failure (mmpose would drop NaN points and score the rest). All values are fractions (0.0444 means 4.44 %).
 """
 import numpy as np
 
@@ -25,11 +27,14 @@ def keypoint_distance(gt: np.ndarray, indices) -> np.ndarray:
 
 def normalised_point_errors(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray,
                             normaliser: np.ndarray) -> np.ndarray:
-    """(N, K, 2), (N, K, 2), (N, K), (N,) -> e (N, K), NaN where not visible or d_i == 0."""
+    """(N, K, 2), (N, K, 2), (N, K), (N,) -> e (N, K), NaN where not visible or d_i == 0,
+    inf where the prediction is not finite."""
     normaliser = np.asarray(normaliser, dtype=np.float64).reshape(-1)
     excluded = normaliser == 0
     normaliser = np.where(normaliser <= 0, INVALID_NORMALISER, normaliser)
-    errors = np.linalg.norm(pred - gt, axis=-1) / normaliser[:, None]
+    with np.errstate(invalid='ignore'):
+        errors = np.linalg.norm(pred - gt, axis=-1) / normaliser[:, None]
+    errors[~np.isfinite(pred).all(axis=-1)] = np.inf
     errors[(visible <= 0) | excluded[:, None]] = np.nan
     return errors
 

@@ -85,6 +85,10 @@ class TopdownPoseEstimator(BaseModel):
         else:
             feats = self.extract_feat(inputs)
         preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
+        if isinstance(preds, tuple):  # test_cfg.output_heatmaps: (instances, PixelData per face), as mmpose
+            preds, pred_fields = preds
+            for pred_field, data_sample in zip(pred_fields, data_samples):
+                data_sample.pred_fields = pred_field
         return self.add_pred_to_datasample(preds, data_samples)
 
     @staticmethod

@@ -135,22 +135,75 @@ class PoseLocalVisualizer(Visualizer):
                            None if scores is None else np.asarray(scores)[n])
         return image
 
+    def draw_heatmaps(self, image: np.ndarray, heatmaps, crop_center=None, crop_size=None) -> np.ndarray:
+        """The per-pixel maximum of ``heatmaps`` (K, H, W) (a tensor or array, as
+        ``pred_fields.heatmaps``) in the jet colours, blended half and half over a
+        copy of ``image`` (H, W, 3) RGB uint8 -> that copy.
+
+        With ``crop_center`` and ``crop_size`` ((2,) image pixels: the
+        crop's ``input_center`` / ``input_scale``) the maps cover that box,
+        as they do the crop; without, the whole image (as mmpose draws them).
+        """
+        maps = heatmaps.detach().cpu().numpy() if hasattr(heatmaps, 'detach') else np.asarray(heatmaps)
+        maps = np.nan_to_num(maps.astype(np.float32).reshape(-1, *maps.shape[-2:]).max(axis=0))
+        span = maps.max() - maps.min()
+        maps = np.uint8(np.round(255 * (maps - maps.min()) / span)) if span > 0 else np.zeros_like(maps, np.uint8)
+        colours = cv2.applyColorMap(maps, cv2.COLORMAP_JET)[..., ::-1]  # BGR -> RGB
+        height, width = image.shape[:2]
+        map_height, map_width = maps.shape
+        if crop_center is not None and crop_size is not None:
+            sx, sy = np.asarray(crop_size, np.float64).reshape(2) / (map_width, map_height)
+            x0, y0 = np.asarray(crop_center, np.float64).reshape(2) - 0.5 * np.asarray(crop_size).reshape(2)
+        else:
+            (sx, sy), (x0, y0) = (width / map_width, height / map_height), (0., 0.)
+        # map cell i covers [x0 + i * sx, x0 + (i + 1) * sx): its centre goes to that span's centre
+        warp = np.array([[sx, 0, x0 + 0.5 * sx - 0.5], [0, sy, y0 + 0.5 * sy - 0.5]])
+        covered = cv2.warpAffine(np.full(maps.shape, 255, np.uint8), warp, (width, height)) > 127
+        colours = cv2.warpAffine(np.ascontiguousarray(colours), warp, (width, height))
+        drawn = np.ascontiguousarray(image, dtype=np.uint8).copy()
+        blended = np.round(0.5 * drawn.astype(np.float32) + 0.5 * colours).astype(np.uint8)
+        drawn[covered] = blended[covered]
+        return drawn
+
     def add_datasample(self, name: str, image: np.ndarray, data_sample=None, draw_gt: bool = True,
-                       draw_pred: bool = True, show: bool = False, wait_time: float = 0,
-                       out_file: str = None, step: int = 0) -> np.ndarray:
+                       draw_pred: bool = True, draw_heatmap: bool = False, draw_bbox: bool = None,
+                       show: bool = False, wait_time: float = 0, out_file: str = None, step: int = 0,
+                       **mmpose_options) -> np.ndarray:
         """Draw ground truth (``gt_color``) and prediction (``pred_color``) of a
         :class:`PoseDataSample` over ``image`` (H, W, 3) RGB uint8.
 
+        ``draw_heatmap`` (mmpose's): with ``pred_fields.heatmaps`` (a head's
+        ``test_cfg.output_heatmaps``), their picture (:meth:`draw_heatmaps`,
+        over the crop box) goes under the drawn image, which is then (2H, W, 3),
+        as mmpose stacks them. ``draw_bbox``: None = the visualizer's setting.
+        mmpose's ``show_kpt_idx``, ``skeleton_style`` and ``kpt_thr`` are
+        accepted and ignored (points are coloured by score instead).
+
         The result goes to ``out_file`` when given (written BGR, like mmpose),
         else to the vis backends as ``{name}`` at ``step``; ``show`` opens a
-        window. Returns the drawn (H, W, 3) RGB image.
+        window. Returns the drawn RGB image.
         """
+        unknown = set(mmpose_options) - {'show_kpt_idx', 'skeleton_style', 'kpt_thr'}
+        if unknown:
+            raise TypeError(f'PoseLocalVisualizer.add_datasample() got an unexpected keyword argument '
+                            f'{sorted(unknown)[0]!r}')
         drawn = np.ascontiguousarray(image, dtype=np.uint8).copy()
-        if data_sample is not None:
-            if draw_gt:
-                self.draw_instances(drawn, data_sample.get('gt_instances'), self.gt_color)
-            if draw_pred:
-                self.draw_instances(drawn, data_sample.get('pred_instances'), self.pred_color)
+        saved_draw_bbox = self.draw_bbox
+        if draw_bbox is not None:
+            self.draw_bbox = draw_bbox
+        try:
+            if data_sample is not None:
+                if draw_gt:
+                    self.draw_instances(drawn, data_sample.get('gt_instances'), self.gt_color)
+                if draw_pred:
+                    self.draw_instances(drawn, data_sample.get('pred_instances'), self.pred_color)
+        finally:
+            self.draw_bbox = saved_draw_bbox
+        fields = data_sample.get('pred_fields') if data_sample is not None else None
+        if draw_heatmap and fields is not None and 'heatmaps' in fields:
+            metainfo = data_sample.metainfo
+            drawn = np.concatenate([drawn, self.draw_heatmaps(image, fields.heatmaps, metainfo.get('input_center'),
+                                                              metainfo.get('input_scale'))], axis=0)
         self.set_image(drawn)
         if show:
             self.show(drawn, win_name=name, wait_time=wait_time)

@@ -34,23 +34,22 @@ def test_metric_type_is_validated_like_mmpose():
         BadCaseAnalysisHook(metric_type='pck')
 
 
-def test_an_unknown_metric_is_an_error_only_when_the_hook_is_enabled(tmp_path):
+def test_the_metric_is_built_in_init_as_mmpose_builds_it_and_a_disabled_hook_writes_nothing(tmp_path):
     hook = HOOKS.build(dict(type='BadCaseAnalysisHook', enable=False, out_dir='badcase', metric_type='loss',
                             badcase_thr=5))
-    runner = SimpleNamespace(work_dir=str(tmp_path), timestamp='t')
-    hook.before_test(runner)  # disabled: nothing built, nothing written
-    hook.after_test_iter(runner, 0, None, [face(100.)])
-    assert not list(tmp_path.iterdir())
-    enabled = BadCaseAnalysisHook(enable=True, metric=dict(type='NoSuchLoss'))
-    with pytest.raises(KeyError, match='NoSuchLoss'):
-        enabled.before_test(runner)
     # mmpose's default metric, KeypointMSELoss, is registered (the integral-regression configs use it)
-    assert type(BadCaseAnalysisHook(enable=True)._build_metric()).__name__ == 'KeypointMSELoss'
+    assert type(hook.metric).__name__ == 'KeypointMSELoss'
+    runner = SimpleNamespace(work_dir=str(tmp_path), timestamp='t')
+    hook.before_test(runner)
+    hook.after_test_iter(runner, 0, None, [face(100.)])
+    hook.after_test_epoch(runner)
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(KeyError, match='NoSuchLoss'):  # as mmpose: at build time, enabled or not
+        BadCaseAnalysisHook(enable=False, metric=dict(type='NoSuchLoss'))
 
 
 def test_a_face_is_bad_when_its_loss_reaches_the_threshold():
     hook = BadCaseAnalysisHook(enable=True, metric=dict(type='L1Loss', use_target_weight=True), badcase_thr=5)
-    hook.metric = hook._build_metric()
     assert hook.check_badcase(None, face(5.)) == (True, pytest.approx(5.))
     assert hook.check_badcase(None, face(4.9)) == (False, pytest.approx(4.9))
     assert hook.metric_name == 'L1Loss'

@@ -24,6 +24,10 @@ def main(args):
         raise FileNotFoundError(f'{metrics_file}: no metrics; run tools/test.py with --out first')
     with open(metrics_file) as f:
         metrics = json.load(f)
+    missing = [key for key in ('NME', 'FR@0.1', 'AUC@0.1') if key not in metrics]
+    if missing:
+        raise ValueError(f'{metrics_file}: no {missing[0]!r}; the demo config\'s evaluator must have '
+                       'failure_rate_and_auc=True (NME returns only mmpose\'s keys without it)')
     table, learned = compare_with_baseline(metrics)
     print('\n=== Quick start: synthetic WFLW test split ===')
     print(table)

@@ -23,7 +23,8 @@ class PackPoseInputs(BaseTransform):
 
     Args (mmpose's):
         meta_keys: mmpose's default plus ``attributes`` (WFLW's subset
-            flags, which the NME table reads).
+            flags, which the NME table reads) and ``ann_file`` (NME tells
+            the faces of several annotation files apart by (file, id)).
         pack_transformed: also pack ``transformed_keypoints``.
     """
 
@@ -41,7 +42,7 @@ class PackPoseInputs(BaseTransform):
     def __init__(self, meta_keys=('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape',
                                   'img_shape', 'input_size', 'input_center', 'input_scale', 'flip',
                                   'flip_direction', 'flip_indices', 'raw_ann_info', 'dataset_name',
-                                  'attributes'),
+                                  'attributes', 'ann_file'),
                  pack_transformed: bool = False):
         super().__init__()
         self.meta_keys = meta_keys

@@ -18,7 +18,9 @@ class RandomFlip(BaseTransform):
 
     Args (mmpose's, validated as mmpose does):
         prob: a float in [0, 1], or a list of floats (one per direction,
-            summing to at most 1); anything else is a ValueError.
+            summing to at most 1); anything else is a ValueError whose first
+            sentence is mmpose's (its run of spaces from a line continuation
+            inside mmpose's string made one).
         direction: 'horizontal', or a list of directions. mmpose's
             'vertical' and 'diagonal' pass its validation but are refused
             here (ValueError): faces are only mirrored left-right.
@@ -35,8 +37,8 @@ class RandomFlip(BaseTransform):
         elif isinstance(prob, float):
             assert 0 <= prob <= 1, f'RandomFlip: prob must be in [0, 1], got {prob}'
         else:
-            raise ValueError(f'RandomFlip: prob must be a float or a list of floats, got {type(prob).__name__} '
-                             f'{prob!r}')
+            raise ValueError(f'probs must be float or list of float, but got `{type(prob)}`. (RandomFlip: '
+                             f'prob={prob!r}; give e.g. prob=0.5)')
         if isinstance(direction, str):
             assert direction in self.VALID_DIRECTIONS, f'RandomFlip: direction {direction!r} is not one of ' \
                 f'{self.VALID_DIRECTIONS}'
@@ -46,7 +48,8 @@ class RandomFlip(BaseTransform):
                 f'RandomFlip: directions {direction} must be some of {self.VALID_DIRECTIONS}')
             directions = direction
         else:
-            raise ValueError(f'RandomFlip: direction must be a str or a list of str, got {type(direction).__name__}')
+            raise ValueError(f'direction must be either str or list of str, but got `{type(direction)}`. '
+                             f"(RandomFlip: direction={direction!r}; faces are mirrored with direction='horizontal')")
         if isinstance(prob, list):
             assert len(prob) == len(directions), f'RandomFlip: {len(prob)} probabilities for {len(directions)} directions'
         if set(directions) != {'horizontal'}:

@@ -8,11 +8,20 @@ import torch
 from mmengine import fileio
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from mmengine.visualization import Visualizer
 
 from mmpose_face.fileio import read_image_bgr, write_atomically
 from mmpose_face.registry import HOOKS, METRICS, MODELS
 
 BLUE, RED = (0, 0, 255), (255, 0, 0)  # RGB: ground truth and prediction, as mmpose draws them
+
+
+def current_visualizer():
+    """The newest mmengine visualizer (the runner's, once built), or None before any exists."""
+    try:
+        return Visualizer.get_current_instance()
+    except RuntimeError:
+        return None
 
 
 @HOOKS.register_module()
@@ -30,13 +39,16 @@ class BadCaseAnalysisHook(Hook):
     (or shown with ``show``), and listed in ``results.json`` there as
     ``{"img": stem, "bbox": [[x1, y1, x2, y2]], <metric name>: value}``.
 
+    mmpose's life cycle: the metric is built, and the current visualizer
+    taken, in ``__init__``; each ``after_test_iter`` (callable on its own)
+    creates the folder and draws; ``after_test_epoch`` writes results.json.
+
     Args (mmpose's): enable, show, wait_time, interval (accepted; every
     face is checked, as in mmpose), kpt_thr (accepted; regression gives
     every point score 1), out_dir, backend_args (to read the images),
     metric_type ('loss' or 'accuracy', else KeyError), metric (a loss or
-    metric config; mmpose's default names ``KeypointMSELoss``, which this
-    project does not have: it is built only when the hook is enabled),
-    metric_key, badcase_thr.
+    metric config, default ``KeypointMSELoss``; an unregistered one is a
+    KeyError here, as in mmpose), metric_key, badcase_thr.
     """
 
     priority = 'NORMAL'
@@ -53,7 +65,9 @@ class BadCaseAnalysisHook(Hook):
         self.metric_type, self.metric_cfg, self.metric_key = metric_type, metric, metric_key
         self.metric_name = metric['type'] if metric_type == 'loss' else metric_key
         self.badcase_thr = badcase_thr
-        self.metric = None
+        self.metric = self._build_metric()
+        self._visualizer = None
+        self._use_visualizer(current_visualizer())
         self.results = []
         self._test_index = 0
         self._out_dir = None
@@ -67,16 +81,22 @@ class BadCaseAnalysisHook(Hook):
                            f'{"loss" if self.metric_type == "loss" else "metric"} of mmpose_face ({error}); '
                            'set default_hooks.badcase.metric (tools/test.py --badcase uses model.head.loss)') from None
 
-    def before_test(self, runner) -> None:
-        if not self.enable:
-            return
-        self.metric = self._build_metric()
-        if self.out_dir is not None:
+    def _use_visualizer(self, visualizer) -> None:
+        self._visualizer = visualizer
+        if visualizer is not None and self.show:  # shown only, nothing stored by the vis backends
+            visualizer._vis_backends = {}
+
+    def _prepare(self, runner):
+        """The visualizer (the one of ``__init__``, else the runner's) with the data
+        set's metainfo, and the output folder, created once."""
+        if self._visualizer is None:
+            self._use_visualizer(runner.visualizer)
+        dataset_meta = getattr(runner.test_evaluator, 'dataset_meta', None)
+        self._visualizer.set_dataset_meta(dataset_meta if isinstance(dataset_meta, dict) else None)
+        if self.out_dir is not None and self._out_dir is None:
             self._out_dir = osp.join(runner.work_dir, runner.timestamp, self.out_dir)
             os.makedirs(self._out_dir, exist_ok=True)
-        if self.show:  # shown only, nothing stored by the vis backends
-            runner.visualizer._vis_backends = {}
-        runner.visualizer.set_dataset_meta(getattr(runner.test_evaluator, 'dataset_meta', None))
+        return self._visualizer
 
     def check_badcase(self, data_batch, data_sample):
         """(is_badcase, metric value) of one face."""
@@ -100,7 +120,7 @@ class BadCaseAnalysisHook(Hook):
     def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if not self.enable:
             return
-        visualizer = runner.visualizer
+        visualizer = self._prepare(runner)
         for data_sample in outputs:
             self._test_index += 1
             is_badcase, value = self.check_badcase(data_batch, data_sample)

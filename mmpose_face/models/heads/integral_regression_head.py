@@ -1,6 +1,7 @@
 """Integral pose regression (Sun et al., 2018): coordinates as the expectation of a softmax heatmap."""
 import torch
 import torch.nn.functional as F
+from mmengine.structures import PixelData
 from torch import nn
 
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
@@ -48,9 +49,12 @@ class IntegralRegressionHead(BaseHead):
         decoder: codec config (``IntegralRegressionLabel``).
 
     ``test_cfg``: ``flip_test``, ``shift_coords`` (default True), ``shift_heatmap``
-    (default False) as in mmpose; ``heatmap_score_radius`` (ours; mmpose
-    scores every point 1.0): when set, ``keypoint_scores`` is the heatmap mass
-    within that many heatmap pixels of the predicted point.
+    (default False) and ``output_heatmaps`` (default False: ``predict``
+    returns ``(preds, pred_fields)``, one ``PixelData(heatmaps=(K, H, W))``
+    per face, the flip-averaged softmax maps) as in mmpose;
+    ``heatmap_score_radius`` (ours; mmpose scores every point 1.0): when
+    set, ``keypoint_scores`` is the heatmap mass within that many heatmap
+    pixels of the predicted point.
     """
 
     _version = 2
@@ -121,15 +125,26 @@ class IntegralRegressionHead(BaseHead):
         return dict(loss_kpt=self.loss_module(pred_coords, labels, weights),
                     acc_pose=normalised_pck_accuracy(pred_coords, labels, weights))
 
-    def predict_normalised(self, feats, feats_flipped=None, flip_indices=None, input_width=None,
-                           test_cfg=None):
-        """-> coords (B, K, 2) normalised, scores (B, K): 1.0 (as mmpose and the
-        codec's decode), or with ``test_cfg.heatmap_score_radius`` the heatmap
-        mass near the point (:func:`heatmap_mass_near`).
+    def predict(self, feats, batch_data_samples, test_cfg=None):
+        """As :meth:`BaseHead.predict`; with ``test_cfg['output_heatmaps']``
+        ``(preds, [PixelData(heatmaps=(K, H, W) tensor), ...])``, as mmpose's head returns them
+        (the head's layers run once more for the maps; only when asked)."""
+        preds = super().predict(feats, batch_data_samples, test_cfg=test_cfg)
+        test_cfg = test_cfg or {}
+        if not test_cfg.get('output_heatmaps', False):
+            return preds
+        if test_cfg.get('flip_test', False):
+            metainfo = batch_data_samples[0].metainfo
+            _, heatmaps = self.test_outputs(feats[0], feats[1], metainfo['flip_indices'],
+                                            metainfo['input_size'][0], test_cfg)
+        else:
+            _, heatmaps = self.test_outputs(feats, test_cfg=test_cfg)
+        return preds, [PixelData(heatmaps=face_heatmaps) for face_heatmaps in heatmaps.detach()]
 
-        With ``feats_flipped`` (flip test) the mirrored coordinates are flipped
-        back and averaged, and so are the heatmaps (``test_cfg.shift_heatmap``)
-        the scores are read from. See :class:`NormalisedPredictionMixin`."""
+    def test_outputs(self, feats, feats_flipped=None, flip_indices=None, input_width=None, test_cfg=None):
+        """-> coords (B, K, 2) normalised and heatmaps (B, K, H, W); with ``feats_flipped``
+        (flip test) the mirrored coordinates and heatmaps are flipped back and averaged
+        (``test_cfg.shift_coords``, ``test_cfg.shift_heatmap``)."""
         test_cfg = test_cfg or {}
         coords, heatmaps = self.forward(feats)
         if feats_flipped is not None:
@@ -139,6 +154,17 @@ class IntegralRegressionHead(BaseHead):
             heatmaps_flipped = flip_heatmaps(heatmaps_flipped, flip_indices, test_cfg.get('shift_heatmap', False))
             coords = (coords + coords_flipped) * 0.5
             heatmaps = (heatmaps + heatmaps_flipped) * 0.5
+        return coords, heatmaps
+
+    def predict_normalised(self, feats, feats_flipped=None, flip_indices=None, input_width=None,
+                           test_cfg=None):
+        """-> coords (B, K, 2) normalised, scores (B, K): 1.0 (as mmpose and the
+        codec's decode), or with ``test_cfg.heatmap_score_radius`` the heatmap
+        mass near the point (:func:`heatmap_mass_near`), read from the
+        flip-averaged heatmaps of :meth:`test_outputs`. See
+        :class:`BaseHead`."""
+        test_cfg = test_cfg or {}
+        coords, heatmaps = self.test_outputs(feats, feats_flipped, flip_indices, input_width, test_cfg)
         if test_cfg.get('heatmap_score_radius') is not None:
             return coords, heatmap_mass_near(heatmaps, coords, test_cfg['heatmap_score_radius'])
         return coords, torch.ones_like(coords[..., 0])

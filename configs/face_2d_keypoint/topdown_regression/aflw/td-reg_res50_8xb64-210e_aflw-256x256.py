@@ -22,5 +22,5 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # evaluators
-val_evaluator = dict(type='NME', norm_mode='use_norm_item', norm_item='bbox_size')
+val_evaluator = dict(type='NME', norm_mode='use_norm_item', norm_item='bbox_size', failure_rate_and_auc=True)
 test_evaluator = val_evaluator

@@ -61,7 +61,7 @@ custom_hooks = [
     dict(type='ProgressBarHook'),
 ]
 val_evaluator = dict(
-    type='NME', norm_mode='keypoint_distance',
+    type='NME', norm_mode='keypoint_distance', failure_rate_and_auc=True,
     baseline_ann_file=data_root + 'annotations/face_landmarks_wflw_train.json')
 test_evaluator = val_evaluator
 randomness = dict(seed=0)

@@ -108,5 +108,5 @@ test_dataloader = val_dataloader
 default_hooks = dict(checkpoint=dict(save_best='NME', rule='less', interval=1))
 
 # evaluators
-val_evaluator = dict(type='NME', norm_mode='keypoint_distance')
+val_evaluator = dict(type='NME', norm_mode='keypoint_distance', failure_rate_and_auc=True)  # FR@0.1, AUC@0.1 too
 test_evaluator = val_evaluator

@@ -1,6 +1,7 @@
 # Test on the 300W validation faces (common + challenging) and the private test set in one
 # run: the report shows common, challenging, full and private side by side. Needs the
-# private set converted with `subset: 'private'` and ids distinct from the validation ones.
+# private set converted with `subset: 'private'`; faces are told apart by (file, id), so
+# both files may number their ids from 0.
 _base_ = ['../td-reg_res50_8xb64-210e_300w-256x256.py']
 
 pipeline = {{_base_.val_pipeline}}
