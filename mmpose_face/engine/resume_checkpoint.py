@@ -57,7 +57,8 @@ def resume_source(work_dir: str):
     return recorded_checkpoint(work_dir) or newest_complete_checkpoint(work_dir)
 
 
-def check_resumable(path: str, train_cfg: dict, weights_only: bool = False) -> str:
+def check_resumable(path: str, train_cfg: dict, weights_only: bool = False, trusted: bool = None,
+                    skip_hash_check: bool = None) -> str:
     """Raise :class:`ResumeError` if ``path`` cannot be resumed; return a message when
     the run it holds is finished (nothing to resume), else ''.
 
@@ -66,8 +67,9 @@ def check_resumable(path: str, train_cfg: dict, weights_only: bool = False) -> s
         train_cfg: the config's ``train_cfg`` (``max_epochs`` or ``max_iters``).
         weights_only: resume a file without optimizer state anyway (a fresh
             optimizer and LR schedule continue from its weights and counters).
+        trusted, skip_hash_check: as for :func:`safe_torch_load`.
     """
-    checkpoint = safe_torch_load(path, mmap=True)
+    checkpoint = safe_torch_load(path, mmap=True, trusted=trusted, skip_hash_check=skip_hash_check)
     if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint:
         raise ResumeError(f'{path}: not a training checkpoint (no state_dict); --resume needs an epoch_N.pth '
                           f'written by tools/train.py')

@@ -24,6 +24,7 @@ from mmpose_face.engine import checkpoint_loading
 from mmpose_face.engine.checkpoint_loading import (CheckpointHashError, CheckpointReadError,
                                                    download_checkpoint, expected_hash_prefix, flag_from_env,
                                                    safe_torch_load)
+from mmpose_face.checkpoint_download import cached_download_path
 from mmpose_face.errors import CheckpointDownloadError, SettingError, UnsafeCheckpointError
 
 from test_safe_loading import SMALL_CONFIG, run_tool_in_process
@@ -200,17 +201,19 @@ def test_a_download_that_is_no_archive_is_deleted(server, tmp_path):
 def test_a_good_download_is_cached_and_loads(server, tmp_path):
     cache = tmp_path / 'cache'
     path = download_checkpoint(f'{server}/good/model.pth', str(cache))
-    assert os.listdir(cache) == ['model.pth'] and safe_torch_load(path)['state_dict']
+    assert path == cached_download_path(f'{server}/good/model.pth', str(cache))
+    assert os.listdir(os.path.dirname(path)) == ['model.pth'] and safe_torch_load(path)['state_dict']
 
 
 def test_a_cached_file_that_does_not_open_is_named_with_the_fix(server, tmp_path, good_checkpoint):
     cache = tmp_path / 'cache'
-    cache.mkdir()
-    cached = cache / 'model.pth'
-    cached.write_bytes(good_checkpoint.read_bytes()[:1000])  # what main left after a cut-off download
-    with pytest.raises(CheckpointReadError, match=f'{cached}: the cached download of {server}/good/model.pth cannot '
-                                                  f'be loaded: its zip archive is cut off or damaged.*Delete it '
-                                                  fr'\(rm {cached}\)'):
+    cached = cached_download_path(f'{server}/good/model.pth', str(cache))
+    os.makedirs(os.path.dirname(cached))
+    with open(cached, 'wb') as f:
+        f.write(good_checkpoint.read_bytes()[:1000])  # what main left after a cut-off download
+    with pytest.raises(CheckpointDownloadError, match=f'{cached}: the cached download of {server}/good/model.pth '
+                                                      f'cannot be used: its zip archive is cut off or damaged.*Delete '
+                                                      fr'it \(rm {cached}\)'):
         download_checkpoint(f'{server}/good/model.pth', str(cache))
 
 
