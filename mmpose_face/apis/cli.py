@@ -65,7 +65,7 @@ _MISSING = object()
 
 def _config_value(cfg, key: str):
     """The value at the dotted ``key`` (``a.b.0.c``) of a config, or ``_MISSING``."""
-    value = cfg
+    value = getattr(cfg, '_cfg_dict', cfg)  # mmengine's Config holds a ConfigDict (a dict)
     for part in key.split('.'):
         if isinstance(value, dict) and part in value:
             value = value[part]
@@ -84,11 +84,11 @@ def check_cfg_option_types(cfg, cfg_options: dict, config_path: str) -> None:
     """Refuse a ``--cfg-options`` value of another kind than the setting it replaces
     (``optim_wrapper.optimizer.lr=abc``, ``train_cfg.val_interval=abc``) with a
     :class:`ConfigError` naming the option, before anything runs: a number must stay a
-    number (int or float), a yes/no a bool. New keys, and settings that are ``None``,
-    strings, lists or dicts in the config, take any value."""
+    number (int or float), a yes/no a bool (``None`` is taken everywhere). New keys, and
+    settings that are ``None``, strings, lists or dicts in the config, take any value."""
     for key, value in cfg_options.items():
         current = _config_value(cfg, key)
-        if current is _MISSING or current is None:
+        if current is _MISSING or current is None or value is None:  # None: mmengine's "off" / default
             continue
         if isinstance(current, bool) and not isinstance(value, bool):
             kind = 'True or False'
