@@ -149,3 +149,15 @@ def test_a_backbone_download_that_fails_suggests_training_without_it(tmp_path, m
     message = str(error.value)
     assert '--cfg-options model.backbone.init_cfg=None' in message
     assert str(tmp_path / 'checkpoints' / 'resnet50-0676ba61.pth') in message
+
+
+def test_a_cached_file_that_does_not_open_is_named_with_the_fix(server, tmp_path):
+    url = f'{server}/a/model.pth'
+    cached = cached_download_path(url, str(tmp_path))
+    os.makedirs(osp.dirname(cached))
+    with open(cached, 'wb') as f:
+        f.write(checkpoint_bytes(1.)[:1000])  # what main left after a cut-off download
+    with pytest.raises(CheckpointDownloadError, match=f'{cached}: the cached download of {url} cannot be used: its '
+                                                      fr'zip archive is cut off or damaged.*Delete it \(rm {cached}\)'):
+        download_checkpoint(url, str(tmp_path))
+    assert _Handler.requests == []

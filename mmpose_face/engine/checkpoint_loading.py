@@ -14,7 +14,18 @@ Released files carry the first 8+ hex digits of their SHA-256 in the name
 hashed and refused on mismatch before it is unpickled, unless the user
 passes ``--skip-hash-check`` (``skip_hash_check=True``,
 ``MMPOSE_FACE_SKIP_HASH_CHECK=1``). A file that is empty, cut off or not a
-PyTorch archive is named with the reason before torch reads it.
+PyTorch archive is named with the reason before torch reads it; the check
+reads exactly the bytes torch will unpickle
+(:mod:`mmpose_face.checkpoint_format`: the format by magic number, the zip's
+``data.pkl`` found as torch finds it) and refuses files packed to be read
+two ways.
+
+Trust is an argument (``trusted``, ``skip_hash_check``) from the command
+line down to :func:`safe_torch_load`; ``None`` means the user said nothing,
+and then the environment opt-ins decide, read here only
+(:func:`trust_from_env`, :func:`flag_from_env`). mmengine's loaders reach
+this module only while :func:`mmpose_face.compat.mmengine_fixes` is open
+(:func:`mmengine_scheme_loaders`). Downloads: :mod:`mmpose_face.checkpoint_download`.
 """
 import os
 import os.path as osp
