@@ -28,8 +28,9 @@ PROTO = b'\x80\x02'
 DIRECT_NDARRAY_CALL = PROTO + b'cnumpy\nndarray\n' + b'J\x00\x00\x00\x01\x85R.'  # numpy.ndarray((2**24,))
 BYTEARRAY_TIB = PROTO + b'c__builtin__\nbytearray\n' + b'\x8a\x06\x00\x00\x00\x00\x00\x01\x85R.'  # 2**40 bytes
 LATIN1_B = b'c_codecs\nencode\nX\x01\x00\x00\x00bX\x06\x00\x00\x00latin1\x86R'  # b'b' as protocol 2 writes it
+# _reconstruct(ndarray, (2**40,), b'b')
 TEMPLATE_TIB = (PROTO + b'cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n'
-                + b'\x8a\x06\x00\x00\x00\x00\x00\x01\x85' + LATIN1_B + b'\x87R.')  # _reconstruct(ndarray, (2**40,), b'b')
+                + b'\x8a\x06\x00\x00\x00\x00\x00\x01\x85' + LATIN1_B + b'\x87R.')
 
 
 def flagged_dtype_pickle() -> bytes:
@@ -181,10 +182,12 @@ def test_a_zip_bomb_is_refused_unread(tmp_path):
 def test_a_pickle_that_piles_up_values_is_refused(tmp_path, monkeypatch):
     from mmpose_face.engine import checkpoint_numpy
     monkeypatch.setattr(checkpoint_numpy, 'MAX_LIVE_VALUES', 1000)  # the same rule at 2**20, a thousand times faster
-    payload = PROTO + b'(' + b'N' * 1010 + b'.'
-    path = torch_zip(tmp_path / 'pile.pth', payload, compression=zipfile.ZIP_DEFLATED)
-    refusal = refusal_in_checkpoint(path)
-    assert refusal.startswith('a pickle that keeps more than 1000 values'), refusal
+    for payload in [PROTO + b'(' + b'N' * 1010 + b'.',  # on one stack
+                    PROTO + b'(NNNNNNNNN' * 110 + b'.',  # spread under many marks
+                    PROTO + b'N' + b''.join(b'r' + i.to_bytes(4, 'little') for i in range(1010)) + b'.']:  # memoised
+        path = torch_zip(tmp_path / 'pile.pth', payload, compression=zipfile.ZIP_DEFLATED)
+        refusal = refusal_in_checkpoint(path)
+        assert refusal.startswith('a pickle that keeps more than 1000 values'), refusal
     assert MAX_LIVE_VALUES == 1 << 20
 
 

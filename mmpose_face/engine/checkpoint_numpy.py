@@ -330,16 +330,18 @@ def _check_storage(pid, layout) -> None:
 def _check_one_pickle(stream, layout) -> None:
     """Run the check over the pickle that starts at ``stream``'s position, up to its STOP."""
     stack, metastack, memo = [], [], {}
+    saved = 0  # values in the stacks under the marks
 
     def pop_mark():
-        nonlocal stack
+        nonlocal stack, saved
         items = stack
         stack = metastack.pop()
+        saved -= len(stack) + 1
         return items
 
     for opcode, arg, _ in pickletools.genops(stream):
         name = opcode.name
-        if len(stack) > MAX_LIVE_VALUES or len(metastack) > MAX_LIVE_VALUES or len(memo) > MAX_LIVE_VALUES:
+        if len(stack) + saved + len(memo) > MAX_LIVE_VALUES:
             raise RefusedContent(f'a pickle that keeps more than {MAX_LIVE_VALUES} values at once (a checkpoint\'s '
                                  f'keeps thousands): made to exhaust memory')
         if name in ('PROTO', 'FRAME'):
@@ -348,6 +350,7 @@ def _check_one_pickle(stream, layout) -> None:
             return
         if name == 'MARK':
             metastack.append(stack)
+            saved += len(stack) + 1
             stack = []
         elif name in ('GLOBAL', 'INST'):
             module, _, attr = arg.partition(' ')
