@@ -111,6 +111,16 @@ def test_a_plain_legacy_checkpoint_still_loads(tmp_path):
     assert torch.equal(loaded['weight'], torch.arange(3.)) and (loaded['flip'] == np.arange(3)).all()
 
 
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64, torch.bfloat16, torch.uint16, torch.float8_e4m3fn,
+                                   torch.bool, torch.complex64])
+def test_the_storage_check_knows_every_storage_torch_writes(tmp_path, dtype):
+    """Typed storages (torch.FloatStorage) and, for newer dtypes, torch.storage.UntypedStorage."""
+    path = tmp_path / 'dtypes.pth'
+    torch.save({'t': torch.ones(3, dtype=dtype), 'view': torch.arange(10.)[2:5]}, path)
+    loaded = safe_torch_load(str(path))
+    assert loaded['t'].dtype == dtype and loaded['view'].tolist() == [2., 3., 4.]
+
+
 # --------------------------------------------------------------------------- what the pickle may ask for
 @pytest.mark.parametrize('payload,reason', [
     (DIRECT_NDARRAY_CALL, 'a direct call of numpy.ndarray'),

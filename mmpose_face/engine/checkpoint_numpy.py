@@ -301,15 +301,15 @@ def _show(value) -> str:
 
 
 def _storage_element_size(storage_type) -> int:
-    """Bytes per element of ``torch.<Name>Storage`` (0 for anything else)."""
+    """Bytes per element of a storage class (``torch.FloatStorage``: 4,
+    ``torch.storage.UntypedStorage``: 1); 1 for another torch storage (a lower bound:
+    the check then bounds the element count by the bytes), 0 for anything else."""
     import torch
     if not isinstance(storage_type, _Global) or not storage_type.name.startswith('torch.'):
         return 0
-    name = storage_type.name[len('torch.'):]
-    if name == 'UntypedStorage':
-        return 1
+    name = storage_type.name.rsplit('.', 1)[-1]
     sizes = {storage: dtype.itemsize for dtype, storage in torch.storage._dtype_to_storage_type_map().items()}
-    return sizes.get(name, 0)
+    return sizes.get(name, 1) if name.endswith('Storage') else 0
 
 
 def _check_storage(pid, layout) -> None:
