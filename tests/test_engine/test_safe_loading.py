@@ -141,6 +141,20 @@ def test_a_trusted_file_loads_only_on_opt_in(benign_untrusted, tmp_path, monkeyp
     assert 'NME' in capsys.readouterr().out
 
 
+def test_train_passes_trust_down_to_mmengines_loader_as_an_argument(benign_untrusted, tmp_path, monkeypatch,
+                                                                     one_thread):
+    """``load_from`` is loaded by mmengine's runner, through our loader with the tool's
+    --trust-checkpoint; nothing is put into the environment."""
+    monkeypatch.delenv(checkpoint_loading.TRUST_ENV, raising=False)
+    argv = [SMALL_CONFIG, '--work-dir', str(tmp_path / 'work'), '--no-validate', '--cfg-options',
+            f'load_from={benign_untrusted}', 'train_cfg.max_epochs=1', f'experiment_name=trust-{uuid.uuid4().hex}']
+    assert run_tool_in_process('train', argv, monkeypatch) == 1  # refused without it
+    with pytest.warns(UserWarning, match='loading a trusted checkpoint with full unpickling'):
+        assert run_tool_in_process('train', argv[:-1] + [f'experiment_name=trust-{uuid.uuid4().hex}',
+                                                         '--trust-checkpoint'], monkeypatch) == 0
+    assert checkpoint_loading.TRUST_ENV not in os.environ
+
+
 def sha256(path) -> str:
     with open(path, 'rb') as f:
         return hashlib.sha256(f.read()).hexdigest()
