@@ -18,10 +18,20 @@ So numpy is admitted in two layers, and only inside
    dtype that is not plain numeric or a string, any dtype state that differs
    from the canonical state of its type (flags, fields, sub-array, size,
    metadata), arrays built other than the way numpy pickles them, and numpy
-   classes built with ``NEWOBJ``/``INST``/``OBJ``.
+   classes built with ``NEWOBJ``/``INST``/``OBJ``. It also refuses what
+   only allocates: an array template larger than the file, array data of
+   another length than shape x item size, a direct ``numpy.ndarray(shape)``
+   call (uninitialised memory), ``bytes(n)`` / ``bytearray(n)``; and, as a
+   file that cannot be read, a tensor storage that claims more bytes than
+   its record (or a legacy file) holds. It reads the bytes torch will
+   unpickle (:mod:`mmpose_face.checkpoint_format`) and keeps at most
+   :data:`MAX_LIVE_VALUES` values, so its memory is bounded.
 2. :func:`numpy_safe_globals` gives the unpickler wrappers that check again
-   at the moment they run (the dtype code, the array's template type code,
-   the scalar's dtype and byte count).
+   at the moment they run (the dtype code, the array's template type code
+   and size, the scalar's dtype and byte count); the name ``numpy.ndarray``
+   and ``bytes`` resolve to stand-ins that refuse to be called, and the
+   ndarray and dtype classes are listed, for ``BUILD`` only, under names
+   without a dot, which no pickle global can name.
 
 Admitted: bool, signed/unsigned integers, floats, complex (``biufc``), and
 fixed-width strings (``U``, ``S``), in either byte order.
