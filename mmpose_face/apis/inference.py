@@ -27,18 +27,19 @@ def dataset_meta_from_config(config: Config) -> dict:
 _COMPARED_META = ('num_keypoints', 'flip_indices', 'keypoint_id2name')
 
 
-def warn_if_saved_meta_differs(saved_meta, config_meta: dict, checkpoint: str) -> None:
-    """The config's dataset description is the one used (a 98-point head needs 98-point
-    flip pairs); a checkpoint that saved another (68 keypoints, another flip table) is said
-    once, naming the file and what differs."""
-    if not isinstance(saved_meta, dict):
-        return
+def saved_meta_fits(saved_meta, config_meta: dict, checkpoint: str) -> bool:
+    """Whether the ``dataset_meta`` saved in a checkpoint describes the config's keypoints
+    (``num_keypoints``, ``flip_indices``, names). One that does not (68 keypoints for a
+    98-point head, another flip table) is said once, naming the file and what differs."""
+    if not isinstance(saved_meta, dict) or 'flip_indices' not in saved_meta:
+        return False
     differing = [key for key in _COMPARED_META
                  if key in saved_meta and key in config_meta and _plain(saved_meta[key]) != _plain(config_meta[key])]
     if differing:
         shown = ', '.join(f'{key} {_short(saved_meta[key])} (config: {_short(config_meta[key])})' for key in differing)
         warnings.warn(f'{checkpoint}: the dataset_meta saved in the checkpoint differs from the config\'s '
                       f'({shown}); using the config\'s', stacklevel=4)
+    return not differing
 
 
 def _plain(value):
@@ -70,8 +71,8 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
 
     The checkpoint's ``meta`` is kept as ``model.checkpoint_meta`` (``{}``
     without a checkpoint); its ``trained_on`` says what the model learnt from.
-    ``model.dataset_meta`` is the config's; a different one saved in the
-    checkpoint is warned about once. Runs inside
+    ``model.dataset_meta`` is the checkpoint's, as in mmpose, when it fits the
+    config's keypoints; otherwise the config's, with one warning. Runs inside
     :func:`mmpose_face.compat.mmengine_fixes`.
     """
     with compat.mmengine_fixes(trusted, skip_hash_check):
@@ -95,7 +96,9 @@ def _build_and_load(config, checkpoint, cfg_options, trusted, skip_hash_check) -
         saved = load_checkpoint(model, checkpoint, map_location='cpu', trusted=trusted,
                                 skip_hash_check=skip_hash_check)
         model.checkpoint_meta = dict(saved.get('meta') or {}) if isinstance(saved, dict) else {}
-        warn_if_saved_meta_differs(model.checkpoint_meta.get('dataset_meta'), model.dataset_meta, checkpoint)
+        saved_meta = model.checkpoint_meta.get('dataset_meta')
+        if saved_meta_fits(saved_meta, model.dataset_meta, checkpoint):
+            model.dataset_meta = saved_meta  # as mmpose's init_model: the checkpoint's, when it fits
     model.cfg = config
     return model
 

@@ -1,4 +1,5 @@
-"""init_model: the config's dataset description wins over one saved in the checkpoint."""
+"""init_model: the config's dataset description wins over one saved in the checkpoint that
+describes other keypoints; one that fits is used, as mmpose does."""
 import os.path as osp
 import warnings
 
@@ -47,11 +48,13 @@ def test_a_saved_dataset_meta_that_disagrees_is_said_once_and_the_config_wins(mo
     assert keypoints.shape == (1, config_meta['num_keypoints'], 2) and np.isfinite(keypoints).all()
 
 
-def test_a_saved_dataset_meta_that_agrees_is_not_mentioned(model_and_weights, tmp_path):
+def test_a_saved_dataset_meta_that_fits_is_used_without_a_word(model_and_weights, tmp_path):
     model, weights = model_and_weights
     path = save_with_meta(tmp_path / 'same_meta.pth', weights, dict(
-        num_keypoints=model.dataset_meta['num_keypoints'], flip_indices=np.asarray(model.dataset_meta['flip_indices'])))
+        num_keypoints=model.dataset_meta['num_keypoints'], flip_indices=np.asarray(model.dataset_meta['flip_indices']),
+        sigmas=np.full(98, 0.5, np.float32)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
-        init_model(CONFIG, path)
+        loaded = init_model(CONFIG, path)
     assert not [w for w in caught if 'dataset_meta' in str(w.message)]
+    assert (loaded.dataset_meta['sigmas'] == 0.5).all()  # the checkpoint's, as mmpose's init_model
