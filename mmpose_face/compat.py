@@ -1,81 +1,79 @@
-"""The one place where mmpose_face adapts mmengine 0.10.7 to today's stack.
+"""The one place where mmpose_face adapts mmengine 0.10.7 to today's stack, and when.
+
+The rule: **importing mmpose_face changes nothing** in mmengine or torch.
+The fixes below are applied only while mmpose_face's own entry points run,
+by :func:`mmengine_fixes` (a context manager; nested uses share one
+application, and leaving the outermost restores mmengine's own functions):
+
+- :func:`mmpose_face.apis.build_runner`: the runner is built inside the
+  fixes, and its ``train``, ``val`` and ``test`` run inside them;
+- :func:`mmpose_face.apis.init_model` and ``prepare_train_config`` /
+  ``prepare_test_config`` (``Config.fromfile``);
+- the tools (``tools/train.py``, ``tools/test.py``, the demo and the
+  exporter go through the two above), and the fast path (its loop runs
+  inside ``build_runner``'s runner).
+
+Code of your own that builds mmengine's ``Runner`` directly wraps its calls
+in ``with mmengine_fixes(): ...``, or calls :func:`apply` once: the one
+process-wide, documented way to make the fixes permanent.
 
 mmengine 0.10.7 is the newest release and breaks in three known ways on
-torch >= 2.6 / setuptools >= 81 / CPU-only machines. Each fix below is
-small, idempotent and applied once by :func:`apply` (called on
-``import mmpose_face``):
+torch >= 2.6 / setuptools >= 81 / CPU-only machines:
 
 1. ``torch.load`` defaults to ``weights_only=True`` since torch 2.6, and
    mmengine's own checkpoints hold ``HistoryBuffer`` objects and numpy
-   arrays/scalars in their message hub. We allow-list ``HistoryBuffer``
-   (:func:`torch.serialization.add_safe_globals`) instead of turning safety
-   off, and route mmengine's local and http(s) checkpoint schemes through
+   arrays/scalars in their message hub. mmengine's local, http(s) and
+   model-zoo checkpoint schemes are routed through
    :mod:`mmpose_face.engine.checkpoint_loading`, which always loads with
-   ``weights_only=True`` (mmengine's http loader would unpickle anything)
-   and admits numpy's plain numeric dtypes, arrays and scalars only after a
-   check of the file that runs none of it (a numpy dtype's pickled state
-   can turn 8 bytes into a ``PyObject*``).
+   ``weights_only=True`` (mmengine's http loader would unpickle anything),
+   admitting ``HistoryBuffer`` and numpy's plain arrays for that load only,
+   after a check of the file that runs none of it. The trust the user gave
+   on the command line (``--trust-checkpoint``) is an argument of
+   :func:`mmengine_fixes` that those loaders receive.
    ``HistoryBuffer.__getstate__`` also pickles its class-level statistics
    functions (``HistoryBuffer.min`` ...), which protocol 2 writes as
    ``getattr(HistoryBuffer, 'min')``; allowing ``getattr`` would allow
-   anything, so new checkpoints leave those functions out (every
-   ``HistoryBuffer`` gets them from its class anyway).
+   anything, so checkpoints saved inside the fixes leave those functions
+   out (every ``HistoryBuffer`` gets them from its class anyway).
 2. ``init_dist('pytorch')`` calls ``torch.cuda.set_device`` and uses the
    NCCL backend from the config: on a machine without CUDA it fails. We
    fall back to the gloo backend and skip the device selection there.
 3. mmengine's package helpers (``is_installed``, ``get_installed_path``,
    used by ``Config`` for ``pkg::`` base configs) import ``pkg_resources``,
-   which setuptools >= 81 no longer ships. We replace them with
-   ``importlib.metadata`` equivalents.
+   which setuptools >= 81 no longer ships. We use ``importlib.metadata``
+   equivalents.
 """
+import contextlib
+import functools
 import importlib.metadata
 import importlib.util
 import os
 import os.path as osp
+import threading
 
 import torch
 
-_applied = False
+_lock = threading.RLock()
+_depth = 0
+_saved = {}  # what mmengine had before the outermost mmengine_fixes
+_loader_options = []  # (trusted, skip_hash_check) of each open mmengine_fixes, innermost last
+_permanent = False
 
 
 def _history_buffer_state(buffer) -> dict:
     return {key: value for key, value in buffer.__dict__.items() if key != 'statistics_methods'}
 
 
-def allow_mmengine_checkpoint_globals():
-    """Allow-list mmengine's ``HistoryBuffer`` for every weights-only load (fix 1).
-
-    numpy is not allow-listed here, for the whole process: its globals are
-    admitted only inside ``safe_torch_load``, after a check of the file
-    (:mod:`mmpose_face.engine.checkpoint_numpy`), so importing mmpose_face
-    does not widen what a plain ``torch.load(weights_only=True)`` accepts.
-    """
-    from mmengine.logging.history_buffer import HistoryBuffer
-    HistoryBuffer.__getstate__ = _history_buffer_state
-    torch.serialization.add_safe_globals([HistoryBuffer])
-
-
 def _init_dist_pytorch_anywhere(backend, init_backend='torch', **kwargs):
     """mmengine's pytorch launcher, made to work without CUDA (fix 2)."""
     import torch.distributed as torch_dist
     if torch.cuda.is_available():
-        return _original_init_dist_pytorch(backend, init_backend, **kwargs)
+        return _saved['_init_dist_pytorch'](backend, init_backend, **kwargs)
     torch_dist.init_process_group(
         backend='gloo',
         rank=int(os.environ['RANK']),
         world_size=int(os.environ['WORLD_SIZE']),
         **kwargs)
-
-
-_original_init_dist_pytorch = None
-
-
-def patch_init_dist_for_cpu():
-    global _original_init_dist_pytorch
-    from mmengine.dist import utils as dist_utils
-    if _original_init_dist_pytorch is None:
-        _original_init_dist_pytorch = dist_utils._init_dist_pytorch
-        dist_utils._init_dist_pytorch = _init_dist_pytorch_anywhere
 
 
 def cpu_model_wrapper_cfg():
@@ -99,22 +97,104 @@ def _get_installed_path(package: str) -> str:
     return osp.dirname(spec.origin)
 
 
-def patch_package_helpers():
-    """Replace the ``pkg_resources`` based helpers that Config uses (fix 3)."""
+def _current_loader_options():
+    return _loader_options[-1] if _loader_options else (None, None)
+
+
+def _scheme_loader(prefixes):
+    """A loader for mmengine's ``CheckpointLoader`` that asks, when called, for the
+    trust of the innermost open :func:`mmengine_fixes`."""
+    def load(filename, *args, **kwargs):
+        from mmpose_face.engine.checkpoint_loading import mmengine_scheme_loaders
+        return mmengine_scheme_loaders(*_current_loader_options())[prefixes](filename, *args, **kwargs)
+    return load
+
+
+def _install():
     from mmengine.config import config as config_module
-    config_module.is_installed = _is_installed
+    from mmengine.dist import utils as dist_utils
+    from mmengine.logging.history_buffer import HistoryBuffer
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from mmpose_face.engine.checkpoint_loading import mmengine_scheme_loaders
+    _saved.update(
+        getstate=HistoryBuffer.__dict__.get('__getstate__'), _init_dist_pytorch=dist_utils._init_dist_pytorch,
+        is_installed=config_module.is_installed, get_installed_path=config_module.get_installed_path,
+        schemes=CheckpointLoader._schemes.copy())
+    HistoryBuffer.__getstate__ = _history_buffer_state  # fix 1
+    dist_utils._init_dist_pytorch = _init_dist_pytorch_anywhere  # fix 2
+    config_module.is_installed = _is_installed  # fix 3
     config_module.get_installed_path = _get_installed_path
+    for prefixes in mmengine_scheme_loaders():  # fix 1
+        CheckpointLoader.register_scheme(prefixes=prefixes, loader=_scheme_loader(prefixes), force=True)
+
+
+def _restore():
+    from mmengine.config import config as config_module
+    from mmengine.dist import utils as dist_utils
+    from mmengine.logging.history_buffer import HistoryBuffer
+    from mmengine.runner.checkpoint import CheckpointLoader
+    if _saved['getstate'] is None:
+        del HistoryBuffer.__getstate__
+    else:
+        HistoryBuffer.__getstate__ = _saved['getstate']
+    dist_utils._init_dist_pytorch = _saved['_init_dist_pytorch']
+    config_module.is_installed = _saved['is_installed']
+    config_module.get_installed_path = _saved['get_installed_path']
+    CheckpointLoader._schemes = _saved['schemes']
+    _saved.clear()
+
+
+@contextlib.contextmanager
+def mmengine_fixes(trusted: bool = None, skip_hash_check: bool = None):
+    """Apply fixes 1-3 for the duration of the ``with`` block.
+
+    Args:
+        trusted: what checkpoints loaded through mmengine inside the block may
+            hold (see :func:`~mmpose_face.engine.checkpoint_loading.safe_torch_load`;
+            ``None``: the ``MMPOSE_FACE_TRUST_CHECKPOINTS`` opt-in decides).
+        skip_hash_check: load files whose name promises another SHA-256.
+    """
+    global _depth
+    with _lock:
+        if _depth == 0 and not _permanent:
+            _install()
+        _depth += 1
+        _loader_options.append((trusted, skip_hash_check))
+    try:
+        yield
+    finally:
+        with _lock:
+            _loader_options.pop()
+            _depth -= 1
+            if _depth == 0 and not _permanent:
+                _restore()
+
+
+def with_fixes(function, trusted: bool = None, skip_hash_check: bool = None):
+    """``function`` made to run inside :func:`mmengine_fixes` (for a runner's ``train`` ...)."""
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        with mmengine_fixes(trusted, skip_hash_check):
+            return function(*args, **kwargs)
+    return run
+
+
+def runner_with_fixes(runner, trusted: bool = None, skip_hash_check: bool = None):
+    """``runner`` whose ``train``, ``val`` and ``test`` run inside :func:`mmengine_fixes`."""
+    for name in ('train', 'val', 'test'):
+        setattr(runner, name, with_fixes(getattr(runner, name), trusted, skip_hash_check))
+    return runner
 
 
 def apply():
-    """Apply every fix once; safe to call again."""
-    global _applied
-    if _applied:
-        return
-    allow_mmengine_checkpoint_globals()
-    patch_init_dist_for_cpu()
-    patch_package_helpers()
-    from mmpose_face.engine import atomic_file_backend, checkpoint_loading
-    checkpoint_loading.register_with_mmengine()
-    atomic_file_backend.register()  # not a fix: a named backend, used by our CheckpointHook only
-    _applied = True
+    """Apply every fix for the rest of the process (idempotent): the one process-wide
+    call, for code that uses mmengine's ``Runner`` directly. Trust then comes from
+    ``MMPOSE_FACE_TRUST_CHECKPOINTS`` alone."""
+    global _permanent, _depth
+    with _lock:
+        if _permanent:
+            return
+        if _depth == 0:
+            _install()
+        _permanent = True

@@ -150,6 +150,9 @@ class OptionalDependencyError(UserInputError, ImportError, RuntimeError):
     """An optional extra is not installed; the message names the extra to install."""
 
 
-class ModelDownloadError(UserInputError, RuntimeError):
-    """A released checkpoint could not be fetched (offline, or the server refused);
-    the message names the URL and the path to put the file at."""
+class DownloadHashError(CheckpointDownloadError, CheckpointHashError):
+    """A download whose SHA-256 is not the one its name promises; nothing was cached."""
+
+
+# The inferencer's name for the one download error (mmpose_face.checkpoint_download).
+ModelDownloadError = CheckpointDownloadError

@@ -1,26 +1,100 @@
-"""The fixes of mmpose_face.compat, each shown on what it fixes."""
+"""The fixes of mmpose_face.compat, each shown on what it fixes, and the rule that
+importing mmpose_face changes nothing in mmengine or torch."""
+import os
+import subprocess
 import sys
+import textwrap
 
 import torch
 from mmengine.logging import MessageHub
 
-import mmpose_face  # noqa: F401  (applies the fixes)
 from mmpose_face import compat
 from mmpose_face.engine.checkpoint_loading import safe_torch_load
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-def test_message_hub_state_loads_with_weights_only(tmp_path):
+# What a process's mmengine and torch look like: printed before and after importing every
+# mmpose_face module, in a fresh interpreter (no test has applied anything there).
+_STATE_OF_MMENGINE = textwrap.dedent('''
+    def state():
+        import torch
+        from mmengine.config import config as config_module
+        from mmengine.dist import utils as dist_utils
+        from mmengine.fileio.backends import registry_utils
+        from mmengine.logging.history_buffer import HistoryBuffer
+        from mmengine.runner.checkpoint import CheckpointLoader
+        return {
+            'checkpoint loaders': {prefix: (loader.__module__, loader.__qualname__)
+                                   for prefix, loader in CheckpointLoader._schemes.items()},
+            'HistoryBuffer.__getstate__': HistoryBuffer.__dict__['__getstate__'].__module__,
+            'init_dist pytorch': dist_utils._init_dist_pytorch.__module__,
+            'Config is_installed': config_module.is_installed.__module__,
+            'Config get_installed_path': config_module.get_installed_path.__module__,
+            'file backends': sorted(registry_utils.backends),
+            'torch safe globals': sorted(map(str, torch.serialization.get_safe_globals())),
+            'torch.load': torch.load.__module__,
+        }
+''')
+
+
+def test_importing_every_module_leaves_mmengine_and_torch_as_they_were():
+    script = _STATE_OF_MMENGINE + textwrap.dedent('''
+        import importlib, pkgutil, sys
+        before = state()
+        import mmpose_face
+        imported = []
+        for module in pkgutil.walk_packages(mmpose_face.__path__, 'mmpose_face.'):
+            try:
+                importlib.import_module(module.name)
+                imported.append(module.name)
+            except ImportError as error:  # an optional extra that is not installed
+                print('skipped', module.name, error, file=sys.stderr)
+        after = state()
+        changed = {key: (before[key], after[key]) for key in before if before[key] != after[key]}
+        assert before['checkpoint loaders'][''][0].startswith('mmengine.'), before
+        assert not changed, changed
+        print(len(imported))
+    ''')
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, cwd=REPO,
+                            env=dict(os.environ, PYTHONPATH=REPO))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert int(result.stdout.split()[-1]) > 100  # every module, errors included
+
+
+def test_the_fixes_apply_inside_the_context_and_are_undone_after_it():
+    from mmengine.config import config as config_module
+    from mmengine.dist import utils as dist_utils
+    from mmengine.logging.history_buffer import HistoryBuffer
+    from mmengine.runner.checkpoint import CheckpointLoader
+    before = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
+              dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path)
+    with compat.mmengine_fixes():
+        with compat.mmengine_fixes(trusted=True):  # nested: one application, the inner trust
+            assert compat._current_loader_options() == (True, None)
+        assert dist_utils._init_dist_pytorch is compat._init_dist_pytorch_anywhere
+        assert config_module.is_installed is compat._is_installed
+        assert CheckpointLoader._get_checkpoint_loader('x.pth').__module__ == 'mmpose_face.compat'
+        assert CheckpointLoader._get_checkpoint_loader('https://h/x.pth').__module__ == 'mmpose_face.compat'
+    after = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
+             dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path)
+    assert after == before
+
+
+def test_message_hub_state_saved_inside_the_fixes_loads_with_weights_only(tmp_path):
     hub = MessageHub.get_instance('compat_test')
     for value in (3.0, 1.0, 2.0):
         hub.update_scalar('train/loss', value)
     path = tmp_path / 'hub.pth'
-    torch.save({'message_hub': hub.state_dict()}, path)
-    # mmengine's HistoryBuffer pickled its statistics functions as getattr(...) calls
+    with compat.mmengine_fixes():
+        torch.save({'message_hub': hub.state_dict()}, path)
+    # mmengine's HistoryBuffer pickles its statistics functions as getattr(...) calls
     from mmpose_face.engine.checkpoint_numpy import ADMITTED_NUMPY_GLOBALS
-    needed = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
-    assert needed and set(needed) <= set(ADMITTED_NUMPY_GLOBALS)  # no getattr, no HistoryBuffer
+    needed = set(torch.serialization.get_unsafe_globals_in_checkpoint(str(path)))
+    assert needed and needed <= set(ADMITTED_NUMPY_GLOBALS) | {'mmengine.logging.history_buffer.HistoryBuffer'}
     loaded = safe_torch_load(str(path))['message_hub']['log_scalars']['train/loss']
     assert loaded.mean() == 2.0 and loaded.min() == 1.0 and loaded.current() == 2.0
+    torch.save({'message_hub': hub.state_dict()}, tmp_path / 'outside.pth')  # mmengine's own pickling again
+    assert 'builtins.getattr' in torch.serialization.get_unsafe_globals_in_checkpoint(str(tmp_path / 'outside.pth'))
 
 
 def test_numpy_arrays_and_scalars_load_with_weights_only(tmp_path):
@@ -35,13 +109,14 @@ def test_numpy_arrays_and_scalars_load_with_weights_only(tmp_path):
 
 
 def test_importing_mmpose_face_does_not_widen_plain_weights_only_loads(tmp_path):
-    """numpy is admitted only inside safe_torch_load, after the file was checked: a
-    plain torch.load(weights_only=True) elsewhere in the process still refuses it."""
+    """numpy and HistoryBuffer are admitted only inside safe_torch_load, after the file was
+    checked: a plain torch.load(weights_only=True) elsewhere in the process still refuses them."""
     import pickle
 
     import numpy as np
     path = tmp_path / 'meta.pth'
     torch.save({'flip': np.arange(3)}, path)
+    safe_torch_load(str(path))
     try:
         torch.load(path, weights_only=True)
     except pickle.UnpicklingError as error:
@@ -53,11 +128,30 @@ def test_importing_mmpose_face_does_not_widen_plain_weights_only_loads(tmp_path)
 def test_config_package_helpers_work_without_pkg_resources(monkeypatch):
     from mmengine.config import config as config_module
     monkeypatch.setitem(sys.modules, 'pkg_resources', None)  # as with setuptools >= 81
-    assert config_module.is_installed('mmengine') and not config_module.is_installed('no_such_package_xyz')
-    assert config_module.get_installed_path('mmengine').endswith('mmengine')
+    with compat.mmengine_fixes():
+        assert config_module.is_installed('mmengine') and not config_module.is_installed('no_such_package_xyz')
+        assert config_module.get_installed_path('mmengine').endswith('mmengine')
 
 
 def test_cpu_launch_settings():
     from mmengine.dist import utils as dist_utils
-    assert dist_utils._init_dist_pytorch is compat._init_dist_pytorch_anywhere
+    with compat.mmengine_fixes():
+        assert dist_utils._init_dist_pytorch is compat._init_dist_pytorch_anywhere
+    assert dist_utils._init_dist_pytorch is not compat._init_dist_pytorch_anywhere
     assert compat.cpu_model_wrapper_cfg()['device_ids'] is None
+
+
+def test_a_runner_from_build_runner_runs_inside_the_fixes(tmp_path):
+    """build_runner's runner trains with the fixes (its checkpoints leave HistoryBuffer's
+    functions out), and mmengine is its own again once train() returns."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from mmpose_face.apis import build_runner, prepare_train_config
+    config = os.path.join(REPO, 'tests', 'configs', 'td-reg_res18_tiny_wflw-32x32.py')
+    cfg = prepare_train_config(config, str(tmp_path), cfg_options={'train_cfg.max_epochs': 1}, no_validate=True)
+    loaders = dict(CheckpointLoader._schemes)
+    build_runner(cfg).train()
+    assert dict(CheckpointLoader._schemes) == loaders
+    saved = str(tmp_path / 'epoch_1.pth')
+    assert 'builtins.getattr' not in torch.serialization.get_unsafe_globals_in_checkpoint(saved)
+    assert safe_torch_load(saved)['meta']['epoch'] == 1

@@ -45,10 +45,11 @@ def main(args):
                                  args.launcher, args.cfg_options, badcase=args.badcase)
     run_checks.check_vis_backends(cfg, args.config)
     run_checks.check_work_dir(cfg.work_dir)
-    runner = build_runner(cfg)
+    # None: not given on the command line, the environment opt-ins decide (checkpoint_loading)
+    trusted, skip_hash_check = args.trust_checkpoint or None, args.skip_hash_check or None
+    runner = build_runner(cfg, trusted=trusted, skip_hash_check=skip_hash_check)
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
-    load_checkpoint(model, args.checkpoint, trusted=args.trust_checkpoint or None,
-                    skip_hash_check=args.skip_hash_check or None)
+    load_checkpoint(model, args.checkpoint, trusted=trusted, skip_hash_check=skip_hash_check)
     metrics = runner.test()
     if args.out and runner.rank == 0:
         write_json_atomically(args.out, {key: float(value) for key, value in metrics.items()})

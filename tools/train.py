@@ -37,14 +37,12 @@ def main(args):
     from mmengine.runner import find_latest_checkpoint
 
     from mmpose_face.apis import build_runner, prepare_train_config, run_checks
-    from mmpose_face.engine.checkpoint_loading import SKIP_HASH_ENV, TRUST_ENV, CheckpointMismatchError
+    from mmpose_face.engine.checkpoint_loading import CheckpointMismatchError
     from mmpose_face.engine.resume_checkpoint import check_resumable, recorded_checkpoint, resume_source
     from mmpose_face.engine.work_dir_lock import work_dir_lock
     from mmpose_face.errors import UserInputRuntimeError
-    if args.trust_checkpoint:
-        os.environ[TRUST_ENV] = '1'
-    if args.skip_hash_check:
-        os.environ[SKIP_HASH_ENV] = '1'
+    # None: not given on the command line, the environment opt-ins decide (checkpoint_loading)
+    trusted, skip_hash_check = args.trust_checkpoint or None, args.skip_hash_check or None
     cfg = run_checks.load_config(prepare_train_config, args.config, args.work_dir, args.resume, args.amp,
                                  args.no_validate, args.auto_scale_lr, args.launcher, args.cfg_options)
     run_checks.check_optimizer_values(cfg, args.config)
@@ -56,12 +54,13 @@ def main(args):
         if args.resume:
             source = resume_source(cfg.work_dir) if args.resume == 'auto' else args.resume
             if source is not None:
-                finished = check_resumable(source, cfg.get('train_cfg'), args.resume_weights_only)
+                finished = check_resumable(source, cfg.get('train_cfg'), args.resume_weights_only,
+                                           trusted=trusted, skip_hash_check=skip_hash_check)
                 if finished:
                     print(finished)
                     return
                 cfg.load_from = source  # mmengine itself would only read last_checkpoint
-        runner = build_runner(cfg)
+        runner = build_runner(cfg, trusted=trusted, skip_hash_check=skip_hash_check)
         try:
             runner.train()
         except CheckpointMismatchError as error:  # from load_from / --resume: name the file

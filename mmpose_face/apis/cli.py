@@ -14,7 +14,7 @@ import sys
 
 from mmengine.config import DictAction
 
-from mmpose_face.errors import (CheckpointHashError, CheckpointMismatchError, CheckpointWriteError,
+from mmpose_face.errors import (CheckpointHashError, CheckpointMismatchError, CheckpointWriteError, ConfigError,
                                 FaceCropCacheError, ImageLoadError, NonFiniteLossError, OnnxCheckError,
                                 UnsafeCheckpointError, UserInputError, WFLWAnnotationError)
 
@@ -58,6 +58,46 @@ class CfgOptionsAction(DictAction):
                 raise argparse.ArgumentError(
                     self, f'{item!r} has no "=": write KEY=VALUE, e.g. train_cfg.max_epochs=10')
         super().__call__(parser, namespace, values, option_string)
+
+
+_MISSING = object()
+
+
+def _config_value(cfg, key: str):
+    """The value at the dotted ``key`` (``a.b.0.c``) of a config, or ``_MISSING``."""
+    value = getattr(cfg, '_cfg_dict', cfg)  # mmengine's Config holds a ConfigDict (a dict)
+    for part in key.split('.'):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, (list, tuple)) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return _MISSING
+    return value
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_cfg_option_types(cfg, cfg_options: dict, config_path: str) -> None:
+    """Refuse a ``--cfg-options`` value of another kind than the setting it replaces
+    (``optim_wrapper.optimizer.lr=abc``, ``train_cfg.val_interval=abc``) with a
+    :class:`ConfigError` naming the option, before anything runs: a number must stay a
+    number (int or float), a yes/no a bool (``None`` is taken everywhere). New keys, and
+    settings that are ``None``, strings, lists or dicts in the config, take any value."""
+    for key, value in cfg_options.items():
+        current = _config_value(cfg, key)
+        if current is _MISSING or current is None or value is None:  # None: mmengine's "off" / default
+            continue
+        if isinstance(current, bool) and not isinstance(value, bool):
+            kind = 'True or False'
+        elif _is_number(current) and not _is_number(value):
+            kind = 'a number'
+        else:
+            continue
+        raise ConfigError(f'{config_path}: --cfg-options {key}={value!r}: {key} must be {kind} (the config has '
+                          f'{current!r}); nothing was run')
 
 
 def run_tool(main, *args) -> int:

@@ -1,4 +1,5 @@
 """Python API with mmpose 1.x's calling convention: build a model, predict faces."""
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model.utils import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
+from mmpose_face import compat
 from mmpose_face.engine.checkpoint_loading import load_checkpoint
 from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import DATASETS, MODELS
@@ -20,6 +22,39 @@ def dataset_meta_from_config(config: Config) -> dict:
     dataset_cfg = config.test_dataloader.dataset
     dataset_class = DATASETS.get(dataset_cfg.type)
     return dataset_class._load_metainfo(dataset_cfg.get('metainfo'))
+
+
+_COMPARED_META = ('num_keypoints', 'flip_indices', 'keypoint_id2name')
+
+
+def saved_meta_fits(saved_meta, config_meta: dict, checkpoint: str) -> bool:
+    """Whether the ``dataset_meta`` saved in a checkpoint describes the config's keypoints
+    (``num_keypoints``, ``flip_indices``, names). One that does not (68 keypoints for a
+    98-point head, another flip table) is said once, naming the file and what differs."""
+    if not isinstance(saved_meta, dict) or 'flip_indices' not in saved_meta:
+        return False
+    differing = [key for key in _COMPARED_META
+                 if key in saved_meta and key in config_meta and _plain(saved_meta[key]) != _plain(config_meta[key])]
+    if differing:
+        shown = ', '.join(f'{key} {_short(saved_meta[key])} (config: {_short(config_meta[key])})' for key in differing)
+        warnings.warn(f'{checkpoint}: the dataset_meta saved in the checkpoint differs from the config\'s '
+                      f'({shown}); using the config\'s', stacklevel=4)
+    return not differing
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def _short(value) -> str:
+    text = repr(_plain(value))
+    return text if len(text) <= 40 else text[:37] + '...'
 
 
 def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options: dict = None,
@@ -36,7 +71,16 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
 
     The checkpoint's ``meta`` is kept as ``model.checkpoint_meta`` (``{}``
     without a checkpoint); its ``trained_on`` says what the model learnt from.
+    ``model.dataset_meta`` is the checkpoint's, as in mmpose, when it fits the
+    config's keypoints; otherwise the config's, with one warning. Runs inside
+    :func:`mmpose_face.compat.mmengine_fixes`.
     """
+    with compat.mmengine_fixes(trusted, skip_hash_check):
+        model = _build_and_load(config, checkpoint, cfg_options, trusted, skip_hash_check)
+    return model.to(device).eval()
+
+
+def _build_and_load(config, checkpoint, cfg_options, trusted, skip_hash_check) -> torch.nn.Module:
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
     elif not isinstance(config, Config):
@@ -53,10 +97,10 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
                                 skip_hash_check=skip_hash_check)
         model.checkpoint_meta = dict(saved.get('meta') or {}) if isinstance(saved, dict) else {}
         saved_meta = model.checkpoint_meta.get('dataset_meta')
-        if saved_meta and 'flip_indices' in saved_meta:
-            model.dataset_meta = saved_meta
+        if saved_meta_fits(saved_meta, model.dataset_meta, checkpoint):
+            model.dataset_meta = saved_meta  # as mmpose's init_model: the checkpoint's, when it fits
     model.cfg = config
-    return model.to(device).eval()
+    return model
 
 
 def prepare_face_crops(config: Config, dataset_meta: dict, img, bboxes=None,

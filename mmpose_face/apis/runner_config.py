@@ -8,9 +8,22 @@ import torch
 from mmengine.config import Config
 
 from mmpose_face import compat
+from mmpose_face.apis.cli import check_cfg_option_types
 from mmpose_face.apis.config_compatibility import check_config_compatibility
 from mmpose_face.errors import UserInputKeyError, UserInputRuntimeError
 from mmpose_face.registry import METRICS
+
+
+def _load_config(config_path: str, cfg_options: dict = None) -> Config:
+    """The config with ``--cfg-options`` merged, each option's value checked against the
+    kind of value it replaces (before anything runs)."""
+    with compat.mmengine_fixes():  # Config's pkg:: bases
+        cfg = Config.fromfile(config_path)
+    if cfg_options:
+        check_cfg_option_types(cfg, cfg_options, config_path)
+        cfg.merge_from_dict(cfg_options)
+    check_config_compatibility(cfg, config_path)
+    return cfg
 
 
 def _work_dir(cfg: Config, config_path: str, work_dir: str = None) -> str:
@@ -42,10 +55,7 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
     ``resume``: ``None`` (no), ``'auto'`` (latest checkpoint in the work dir)
     or a checkpoint path.
     """
-    cfg = Config.fromfile(config_path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    check_config_compatibility(cfg, config_path)
+    cfg = _load_config(config_path, cfg_options)
     cfg.work_dir = _work_dir(cfg, config_path, work_dir)
     if resume == 'auto':
         cfg.resume, cfg.load_from = True, None
@@ -83,10 +93,7 @@ def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None
     dir and, with ``dump``, per-face predictions; ``badcase`` enables the
     config's ``default_hooks.badcase`` (its metric defaulting to the model's
     loss, or the test evaluator for 'accuracy')."""
-    cfg = Config.fromfile(config_path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    check_config_compatibility(cfg, config_path)
+    cfg = _load_config(config_path, cfg_options)
     if badcase:
         _enable_badcase_analysis(cfg, config_path)
     cfg.work_dir = _work_dir(cfg, config_path, work_dir)
@@ -123,13 +130,19 @@ def _enable_badcase_analysis(cfg: Config, config_path: str) -> None:
         hook.metric = cfg.model.head.loss if metric_type == 'loss' else cfg.test_evaluator
 
 
-def build_runner(cfg: Config):
+def build_runner(cfg: Config, trusted: bool = None, skip_hash_check: bool = None):
     """The runner a config asks for: ``runner_type`` from the registry (as
-    mmpose's tools do), else mmengine's :class:`~mmengine.runner.Runner`."""
+    mmpose's tools do), else mmengine's :class:`~mmengine.runner.Runner`.
+
+    It is built, and its ``train`` / ``val`` / ``test`` run, inside
+    :func:`mmpose_face.compat.mmengine_fixes`, whose checkpoint loaders get
+    ``trusted`` and ``skip_hash_check`` (``--trust-checkpoint``,
+    ``--skip-hash-check``; ``None``: the environment opt-ins decide).
+    """
     from mmengine.runner import Runner
 
     import mmpose_face.engine  # noqa: F401  (registers QuietConsoleRunner)
     from mmpose_face.registry import RUNNERS
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    with compat.mmengine_fixes(trusted, skip_hash_check):
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    return compat.runner_with_fixes(runner, trusted, skip_hash_check)

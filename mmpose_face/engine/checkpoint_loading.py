@@ -14,33 +14,41 @@ Released files carry the first 8+ hex digits of their SHA-256 in the name
 hashed and refused on mismatch before it is unpickled, unless the user
 passes ``--skip-hash-check`` (``skip_hash_check=True``,
 ``MMPOSE_FACE_SKIP_HASH_CHECK=1``). A file that is empty, cut off or not a
-PyTorch archive is named with the reason before torch reads it.
+PyTorch archive is named with the reason before torch reads it; the check
+reads exactly the bytes torch will unpickle
+(:mod:`mmpose_face.checkpoint_format`: the format by magic number, the zip's
+``data.pkl`` found as torch finds it) and refuses files packed to be read
+two ways.
+
+Trust is an argument (``trusted``, ``skip_hash_check``) from the command
+line down to :func:`safe_torch_load`; ``None`` means the user said nothing,
+and then the environment opt-ins decide, read here only
+(:func:`trust_from_env`, :func:`flag_from_env`). mmengine's loaders reach
+this module only while :func:`mmpose_face.compat.mmengine_fixes` is open
+(:func:`mmengine_scheme_loaders`). Downloads: :mod:`mmpose_face.checkpoint_download`.
 """
-import hashlib
-import http.client
 import os
 import os.path as osp
 import pickle
 import re
-import tempfile
-import urllib.error
-import urllib.request
 import warnings
-import zipfile
 from collections import OrderedDict
 
 import torch
 
+from mmpose_face.checkpoint_download import (SKIP_HASH_ENV, cached_download_path,  # noqa: F401 (re-exported)
+                                             download_checkpoint, expected_hash_prefix, hub_checkpoint_dir,
+                                             verify_hash_in_name)
+from mmpose_face.checkpoint_format import NotATorchFile, archive_problem, torch_file_layout  # noqa: F401
 from mmpose_face.engine.checkpoint_numpy import numpy_safe_globals, refusal_in_checkpoint
 from mmpose_face.errors import (CheckpointDownloadError, CheckpointHashError,  # noqa: F401
                                 CheckpointMismatchError, CheckpointReadError, SettingError,
                                 UnsafeCheckpointError, UserInputKeyError)
 
 TRUST_ENV = 'MMPOSE_FACE_TRUST_CHECKPOINTS'
-SKIP_HASH_ENV = 'MMPOSE_FACE_SKIP_HASH_CHECK'
 _YES, _NO = ('1', 'true', 'yes'), ('', '0', 'false', 'no', 'off')
-# mmpose's released names: NAME-<8+ hex digits of the SHA-256>[_YYYYMMDD].pth
-_HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})(_\d{8})?\.[a-z]+$')
+OFFLINE_BACKBONE_HINT = ('If these are a backbone\'s pretrained weights (its init_cfg), you can train without '
+                         'them: --cfg-options model.backbone.init_cfg=None')
 
 
 def flag_from_env(name: str) -> bool:
@@ -57,59 +65,6 @@ def flag_from_env(name: str) -> bool:
 
 def trust_from_env() -> bool:
     return flag_from_env(TRUST_ENV)
-
-
-def expected_hash_prefix(filename: str):
-    """The hash prefix in a released file's name, or None.
-
-    ``-<hex>`` with 8+ hex digits before the extension, optionally followed by
-    ``_YYYYMMDD``; 8 decimal digits alone (``run-20261201.pth``) read as a date,
-    not a hash.
-    """
-    match = _HASH_IN_NAME.search(osp.basename(filename))
-    if match is None or (match.group(1).isdigit() and match.group(2) is None):
-        return None
-    return match.group(1)
-
-
-def verify_hash_in_name(path: str, name: str = None, skip: bool = False) -> None:
-    """Raise :class:`CheckpointHashError` if the content of ``path`` lacks the hash
-    in its file name (or in ``name``, for a download still under a temporary name)."""
-    name = name or path
-    expected = expected_hash_prefix(name)
-    if expected is None or skip:
-        return
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    actual = digest.hexdigest()[:len(expected)]
-    if actual != expected:
-        raise CheckpointHashError(
-            f'{name}: the name promises sha256 prefix {expected}, the file\'s is {actual}: it was changed or '
-            f'renamed. If it is the file you mean, pass --skip-hash-check to the tool (skip_hash_check=True '
-            f'to the API, or set {SKIP_HASH_ENV}=1); if it is a download, delete it and download it again.')
-
-
-def archive_problem(path: str) -> str:
-    """Why ``path`` is not a readable PyTorch file (zip archive or legacy pickle), or ''."""
-    size = osp.getsize(path)
-    if size == 0:
-        return 'the file is empty (0 bytes)'
-    with open(path, 'rb') as f:
-        head = f.read(8)
-    if head.startswith(b'PK'):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError) as error:
-            return f'its zip archive is cut off or damaged ({error}; {size} bytes)'
-        if not any(name.endswith('data.pkl') for name in names):
-            return 'a zip archive without data.pkl, not a PyTorch checkpoint'
-        return ''
-    if head.startswith(b'\x80'):  # a pickle, protocol 2+: torch's legacy format
-        return ''
-    return f'not a PyTorch checkpoint (neither a zip archive nor a pickle: it starts with {head!r})'
 
 
 def _refusal_reason(error: pickle.UnpicklingError) -> str:
@@ -139,6 +94,21 @@ def _trusted_load(path: str, reason: str, map_location):
     return torch.load(path, map_location=map_location, weights_only=False)
 
 
+def _checked_layout(path: str):
+    try:
+        return torch_file_layout(path)
+    except NotATorchFile as problem:
+        raise CheckpointReadError(f'{path}: cannot be loaded: {problem}. Save it again, or download it again '
+                                  f'if it was downloaded.') from None
+
+
+def _weights_only_globals(layout) -> list:
+    """What a checked file may hold beyond torch's own allow-list: numpy's checked
+    stand-ins and mmengine's ``HistoryBuffer`` (for this load only, not the process)."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    return numpy_safe_globals(layout.size) + [HistoryBuffer]
+
+
 def safe_torch_load(path: str, map_location='cpu', trusted: bool = None, skip_hash_check: bool = None,
                     mmap: bool = False):
     """``torch.load`` a local file with ``weights_only=True`` (hash checked first).
@@ -157,87 +127,30 @@ def safe_torch_load(path: str, map_location='cpu', trusted: bool = None, skip_ha
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: checkpoint file not found')
     verify_hash_in_name(path, skip=flag_from_env(SKIP_HASH_ENV) if skip_hash_check is None else skip_hash_check)
-    problem = archive_problem(path)
-    if problem:
-        raise CheckpointReadError(f'{path}: cannot be loaded: {problem}. Save it again, or download it again '
-                                  f'if it was downloaded.')
+    layout = _checked_layout(path)
     trusted = trust_from_env() if trusted is None else trusted
-    refusal = refusal_in_checkpoint(path)
+    try:
+        refusal = refusal_in_checkpoint(path, layout)
+    except NotATorchFile as problem:  # a storage or pickle longer than the file allows
+        raise CheckpointReadError(f'{path}: cannot be read ({problem}; {layout.size} bytes): the file is cut off or '
+                                  f'damaged. Save it again, or download it again if it was downloaded.') from None
     if refusal:
         if not trusted:
             raise _unsafe(path, refusal)
         return _trusted_load(path, refusal, map_location)
     try:
-        with torch.serialization.safe_globals(numpy_safe_globals()):
+        with torch.serialization.safe_globals(_weights_only_globals(layout)):
             return torch.load(path, map_location=map_location, weights_only=True,
-                              mmap=mmap and zipfile.is_zipfile(path))
+                              mmap=mmap and layout.format == 'zip')
     except pickle.UnpicklingError as error:
         if not trusted:
             raise _unsafe(path, _refusal_reason(error)) from None
         return _trusted_load(path, _refusal_reason(error), map_location)
-    except (EOFError, RuntimeError, ValueError, zipfile.BadZipFile) as error:
+    except (EOFError, RuntimeError, ValueError, MemoryError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise CheckpointReadError(
             f'{path}: cannot be read ({reason}; {osp.getsize(path)} bytes): the file is cut off or damaged. '
             f'Save it again, or download it again if it was downloaded.') from None
-
-
-def hub_checkpoint_dir() -> str:
-    return osp.join(torch.hub.get_dir(), 'checkpoints')
-
-
-def download_checkpoint(url: str, model_dir: str = None) -> str:
-    """Fetch ``url`` into the torch hub cache (once) and return the local path.
-
-    The download goes to a temporary file in the cache folder; only when all
-    the bytes the server promised (``Content-Length``) arrived, the archive
-    opens and the hash in the name matches is it renamed into place. On any
-    failure the temporary file is deleted and the error says so. A cached
-    file that does not open is named, with how to replace it.
-    """
-    model_dir = model_dir or hub_checkpoint_dir()
-    target = osp.join(model_dir, osp.basename(url.split('?')[0]))
-    if osp.isfile(target):
-        problem = archive_problem(target)
-        if problem:
-            raise CheckpointReadError(
-                f'{target}: the cached download of {url} cannot be loaded: {problem}. Delete it '
-                f'(rm {target}) and run again to download it afresh, or put a good copy there.')
-        return target
-    os.makedirs(model_dir, exist_ok=True)
-    fd, partial = tempfile.mkstemp(dir=model_dir, prefix='.' + osp.basename(target) + '.', suffix='.partial')
-    received, promised = 0, None
-    try:
-        with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(url, timeout=30) as response:
-            length = getattr(response, 'headers', {}).get('Content-Length')
-            promised = int(length) if length and length.isdigit() else None
-            try:
-                for block in iter(lambda: response.read(1 << 20), b''):
-                    out.write(block)
-                    received += len(block)
-            except http.client.IncompleteRead as cut:
-                out.write(cut.partial)
-                received += len(cut.partial)
-        if promised is not None and received != promised:
-            raise CheckpointDownloadError(
-                f'could not download {url}: the transfer stopped after {received} of the {promised} bytes '
-                f'the server promised; the partial file was deleted and nothing was cached. Run again to retry.')
-        problem = archive_problem(partial)
-        if problem:
-            raise CheckpointDownloadError(
-                f'could not download {url}: what arrived ({received} bytes) is {problem.replace("the file is ", "")}; '
-                f'it was deleted and nothing was cached.')
-        verify_hash_in_name(partial, target)
-        os.replace(partial, target)
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        raise CheckpointDownloadError(
-            f'could not download {url}: {getattr(error, "reason", error)}. '
-            f'This machine may be offline: fetch the file elsewhere and put it at '
-            f'{target}, or pass its local path instead of the URL.') from None
-    finally:
-        if osp.exists(partial):
-            os.remove(partial)
-    return target
 
 
 ZOO_SCHEMES = ('torchvision://', 'modelzoo://', 'open-mmlab://', 'openmmlab://', 'mmcls://')
@@ -311,18 +224,29 @@ def load_checkpoint(model: torch.nn.Module, filename: str, map_location='cpu',
     return checkpoint
 
 
-def register_with_mmengine() -> None:
-    """Route mmengine's local, http(s) and model-zoo schemes through the safe loader
-    (mmengine's own loaders call ``torch.load`` without ``weights_only``; left are
-    ``pavi://`` and ``s3://``, which need packages this project does not use)."""
-    from mmengine.runner.checkpoint import CheckpointLoader
+def with_offline_hint(error: CheckpointDownloadError) -> CheckpointDownloadError:
+    """A failed download met while a runner loads weights: add how to go on without them."""
+    return type(error)(f'{error} {OFFLINE_BACKBONE_HINT}.')
+
+
+def mmengine_scheme_loaders(trusted: bool = None, skip_hash_check: bool = None) -> dict:
+    """Loaders for mmengine's ``CheckpointLoader`` schemes that go through :func:`load_checkpoint_file`
+    with the given trust (mmengine's own call ``torch.load`` without ``weights_only``, and its
+    http loader unpickles anything): ``{prefixes: loader}`` for the local (``''``), http(s) and
+    model-zoo schemes. Left to mmengine are ``pavi://`` and ``s3://``, which need packages this
+    project does not use. :func:`mmpose_face.compat.mmengine_fixes` installs them."""
 
     def load_local(filename, map_location=None):
-        return load_checkpoint_file(filename, map_location)
+        try:
+            return load_checkpoint_file(filename, map_location, trusted, skip_hash_check)
+        except CheckpointDownloadError as error:  # a model-zoo name that needed a download
+            raise with_offline_hint(error) from None
 
     def load_remote(filename, map_location=None, model_dir=None, progress=False):
-        return safe_torch_load(download_checkpoint(filename, model_dir), map_location)
+        try:
+            path = download_checkpoint(filename, model_dir, progress=progress)
+        except CheckpointDownloadError as error:
+            raise with_offline_hint(error) from None
+        return safe_torch_load(path, map_location, trusted, skip_hash_check)
 
-    CheckpointLoader.register_scheme(prefixes='', loader=load_local, force=True)
-    CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), loader=load_remote, force=True)
-    CheckpointLoader.register_scheme(prefixes=ZOO_SCHEMES, loader=load_local, force=True)
+    return {'': load_local, ('http://', 'https://'): load_remote, ZOO_SCHEMES: load_local}

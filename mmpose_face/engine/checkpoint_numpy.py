@@ -18,19 +18,30 @@ So numpy is admitted in two layers, and only inside
    dtype that is not plain numeric or a string, any dtype state that differs
    from the canonical state of its type (flags, fields, sub-array, size,
    metadata), arrays built other than the way numpy pickles them, and numpy
-   classes built with ``NEWOBJ``/``INST``/``OBJ``.
+   classes built with ``NEWOBJ``/``INST``/``OBJ``. It also refuses what
+   only allocates: an array template larger than the file, array data of
+   another length than shape x item size, a direct ``numpy.ndarray(shape)``
+   call (uninitialised memory), ``bytes(n)`` / ``bytearray(n)``; and, as a
+   file that cannot be read, a tensor storage that claims more bytes than
+   its record (or a legacy file) holds. It reads the bytes torch will
+   unpickle (:mod:`mmpose_face.checkpoint_format`) and keeps at most
+   :data:`MAX_LIVE_VALUES` values, so its memory is bounded.
 2. :func:`numpy_safe_globals` gives the unpickler wrappers that check again
-   at the moment they run (the dtype code, the array's template type code,
-   the scalar's dtype and byte count).
+   at the moment they run (the dtype code, the array's template type code
+   and size, the scalar's dtype and byte count); the name ``numpy.ndarray``
+   and ``bytes`` resolve to stand-ins that refuse to be called, and the
+   ndarray and dtype classes are listed, for ``BUILD`` only, under names
+   without a dot, which no pickle global can name.
 
 Admitted: bool, signed/unsigned integers, floats, complex (``biufc``), and
 fixed-width strings (``U``, ``S``), in either byte order.
 """
 import pickletools
 import re
-import zipfile
 
 import numpy as np
+
+from mmpose_face.checkpoint_format import NotATorchFile, open_pickle_stream, torch_file_layout
 
 ADMITTED_KINDS = 'biufcUS'
 _DTYPE = 'numpy.dtype'
@@ -108,12 +119,24 @@ def _checked_dtype(code, align=False, copy=True):
     return np.dtype(dtype, copy=True)
 
 
-def _checked_reconstruct(cls, shape, typecode):
-    """numpy's ``_reconstruct`` for the empty uint8 template numpy pickles an array as."""
+def _ndarray_global(*args, **kwargs):
+    """What the global ``numpy.ndarray`` means while a checked file loads: the argument
+    ``_reconstruct`` expects, never a call (``numpy.ndarray(shape)`` returns
+    uninitialised memory, and allocates whatever the shape asks for)."""
     from pickle import UnpicklingError
-    if cls is not np.ndarray or typecode != b'b' or not isinstance(shape, tuple):
-        raise UnpicklingError(f'refused an array template {cls!r} {shape!r} {typecode!r}')
-    return np._core.multiarray._reconstruct(cls, shape, typecode)
+    raise UnpicklingError('refused a direct call of numpy.ndarray (it returns uninitialised memory)')
+
+
+def _checked_reconstruct_for(max_bytes: int):
+    def _checked_reconstruct(cls, shape, typecode):
+        """numpy's ``_reconstruct`` for the empty uint8 template numpy pickles an array as."""
+        from pickle import UnpicklingError
+        if cls is not _ndarray_global or typecode != b'b' or not _is_shape(shape):
+            raise UnpicklingError(f'refused an array template {cls!r} {shape!r} {typecode!r}')
+        if _elements(shape) > max_bytes:
+            raise UnpicklingError(f'refused an array template of {_elements(shape)} bytes in a file of {max_bytes}')
+        return np._core.multiarray._reconstruct(np.ndarray, shape, typecode)
+    return _checked_reconstruct
 
 
 def _checked_scalar(dtype, data=None):
@@ -127,26 +150,54 @@ def _checked_scalar(dtype, data=None):
     return np._core.multiarray.scalar(dtype, data)
 
 
-def numpy_safe_globals() -> list:
-    """What :func:`torch.serialization.safe_globals` gets while a checked file loads.
+def _empty_bytes(*args):
+    """``builtins.bytes`` as protocol 2 uses it: ``bytes()`` only (``bytes(2**40)``
+    would allocate a terabyte)."""
+    from pickle import UnpicklingError
+    if args:
+        raise UnpicklingError(f'refused a call of bytes with {len(args)} arguments')
+    return b''
 
-    The dtype classes are there only because torch's unpickler applies
-    ``BUILD`` to allow-listed types; :func:`refusal_in_checkpoint` refuses their
-    names as globals.
-    """
-    entries = [(np.ndarray, _NDARRAY), (_checked_dtype, _DTYPE)]
-    entries += [(_checked_reconstruct, name) for name in _RECONSTRUCT]
+
+# Names without a dot: no GLOBAL can name them (the unpickler looks up "module.name"),
+# so these classes are there for BUILD only (torch applies BUILD to allow-listed types).
+_BUILD_ONLY = 'mmpose_face_build_only_'
+
+
+def numpy_safe_globals(max_bytes: int) -> list:
+    """What :func:`torch.serialization.safe_globals` gets while a checked file of
+    ``max_bytes`` bytes loads: checked stand-ins for the five numpy globals, and the
+    ndarray and dtype classes under names no pickle can call them by."""
+    entries = [(_ndarray_global, _NDARRAY), (_checked_dtype, _DTYPE)]
+    entries += [(_checked_reconstruct_for(max_bytes), name) for name in _RECONSTRUCT]
     entries += [(_checked_scalar, name) for name in _SCALAR]
-    entries += [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGUS']
+    entries.append((np.ndarray, _BUILD_ONLY + 'ndarray'))
+    entries += [(type(np.dtype(code)), f'{_BUILD_ONLY}{type(np.dtype(code)).__name__}')
+                for code in '?bBhHiIlLqQefdgFDGUS']
     # pickle protocol 2 (torch.save's) writes an empty bytes object as a call of
     # builtins.bytes: the data of an empty array (mmpose 1.x WFLW skeleton_link_colors)
-    entries.append(bytes)
+    entries += [(_empty_bytes, 'builtins.bytes'), (_empty_bytes, '__builtin__.bytes')]
     return entries
+
+
+def _is_shape(shape) -> bool:
+    return isinstance(shape, tuple) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                            for n in shape)
+
+
+def _elements(shape) -> int:
+    count = 1
+    for n in shape:
+        count *= n
+    return count
 
 
 # --------------------------------------------------------------------------- the static check
 class _Opaque:
-    """A value the check does not need to know."""
+    """A value the check does not need to know (one instance: a long pickle costs no more)."""
+
+
+_OPAQUE = _Opaque()
 
 
 class _Global:
@@ -160,10 +211,19 @@ class _Dtype:
 
 
 class _Array:
-    pass
+    def __init__(self, shape):
+        self.shape = shape
 
 
-_MARK = object()
+class _EmptyBytes:
+    """``bytes()``: how pickle protocol 2 writes ``b''``."""
+
+
+_EMPTY_BYTES = _EmptyBytes()
+# Values a check keeps at most (stack, marks and memo each): a checkpoint's pickle has
+# thousands; a pickle made to exhaust memory has hundreds of millions.
+MAX_LIVE_VALUES = 1 << 20
+_BYTES_CALLS = ('builtins.bytes', '__builtin__.bytes', 'builtins.bytearray', '__builtin__.bytearray')
 
 
 def _numpy_global(name: str) -> bool:
@@ -175,9 +235,9 @@ def _refuse_global(name: str) -> None:
         raise RefusedContent(f'the global {name} (numpy admits only dtype, ndarray, _reconstruct, scalar)')
 
 
-def _reduce(func, args):
+def _reduce(func, args, max_bytes: int):
     if not isinstance(func, _Global):
-        return _Opaque()
+        return _OPAQUE
     name = func.name
     if name == _DTYPE:
         if not (isinstance(args, tuple) and len(args) == 3 and args[1] is False):
@@ -185,24 +245,33 @@ def _reduce(func, args):
         return _Dtype(canonical_dtype(args[0]))
     if name in _RECONSTRUCT:
         if not (isinstance(args, tuple) and len(args) == 3 and isinstance(args[0], _Global)
-                and args[0].name == _NDARRAY and args[2] == b'b'):
+                and args[0].name == _NDARRAY and args[2] == b'b' and _is_shape(args[1])):
             raise RefusedContent(f'an array template built with arguments {_show(args)}')
-        return _Array()
+        if _elements(args[1]) > max_bytes:
+            raise RefusedContent(f'an array template of {_elements(args[1])} bytes, more than the file\'s '
+                                 f'{max_bytes} (an allocation the file cannot fill)')
+        return _Array(args[1])
     if name in _SCALAR:
         if not (isinstance(args, tuple) and len(args) == 2 and isinstance(args[0], _Dtype)):
             raise RefusedContent(f'a numpy scalar built from {_show(args)}')
         data = args[1]
         if isinstance(data, (bytes, str)) and len(data) != args[0].dtype.itemsize:
             raise RefusedContent(f'a numpy scalar of dtype {args[0].dtype.str} with {len(data)} bytes')
-        return _Opaque()
+        return _OPAQUE
+    if name == _NDARRAY:
+        raise RefusedContent('a direct call of numpy.ndarray (it returns uninitialised memory, of any size)')
     if _numpy_global(name):
         raise RefusedContent(f'a call of {name}')
     if name == '_codecs.encode' and isinstance(args, tuple) and len(args) == 2 and isinstance(args[0], str) \
             and args[1] == 'latin1':
         return args[0].encode('latin1')  # how pickle protocol 2 writes bytes
-    if name in ('builtins.bytes', '__builtin__.bytes') and args != ():
-        raise RefusedContent(f'a call of bytes with arguments {_show(args)}')
-    return _Opaque()
+    if name in _BYTES_CALLS:
+        if args == ():
+            return _EMPTY_BYTES
+        if not (isinstance(args, tuple) and args and isinstance(args[0], (str, bytes))):
+            # bytes(n) / bytearray(n) allocate n zero bytes: 2**40 is a terabyte
+            raise RefusedContent(f'a call of {name.split(".")[-1]} with arguments {_show(args)}')
+    return _OPAQUE
 
 
 def _build(target, state) -> None:
@@ -214,9 +283,14 @@ def _build(target, state) -> None:
             raise RefusedContent(f'a state for the dtype {target.dtype.str} that changes it: {_show(state)} '
                                  f'(numpy writes {_show(_canonical_states(target.dtype)[0])})')
     elif isinstance(target, _Array):
-        if not (isinstance(state, tuple) and len(state) == 5 and state[0] == 1 and isinstance(state[1], tuple)
+        if not (isinstance(state, tuple) and len(state) == 5 and state[0] == 1 and _is_shape(state[1])
                 and isinstance(state[2], _Dtype) and isinstance(state[3], bool)):
             raise RefusedContent(f'an array whose state is {_show(state)}')
+        data = b'' if state[4] is _EMPTY_BYTES else state[4]
+        expected = _elements(state[1]) * state[2].dtype.itemsize
+        if not isinstance(data, bytes) or len(data) != expected:
+            raise RefusedContent(f'an array of shape {state[1]} and dtype {state[2].dtype.str} ({expected} bytes) '
+                                 f'whose data is {_show(state[4])}')
     elif isinstance(target, _Global) and _numpy_global(target.name):
         raise RefusedContent(f'a state for {target.name}')
 
@@ -230,28 +304,63 @@ def _show(value) -> str:
         return f'dtype({value.dtype.str!r})'
     if isinstance(value, (_Opaque, _Array)):
         return '...'
+    if value is _EMPTY_BYTES:
+        return "b''"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + '...'
 
 
-def _check_one_pickle(stream) -> None:
+def _storage_element_size(storage_type) -> int:
+    """Bytes per element of a storage class (``torch.FloatStorage``: 4,
+    ``torch.storage.UntypedStorage``: 1); 1 for another torch storage (a lower bound:
+    the check then bounds the element count by the bytes), 0 for anything else."""
+    import torch
+    if not isinstance(storage_type, _Global) or not storage_type.name.startswith('torch.'):
+        return 0
+    name = storage_type.name.rsplit('.', 1)[-1]
+    sizes = {storage: dtype.itemsize for dtype, storage in torch.storage._dtype_to_storage_type_map().items()}
+    return sizes.get(name, 1) if name.endswith('Storage') else 0
+
+
+def _check_storage(pid, layout) -> None:
+    """A tensor storage (``('storage', torch.FloatStorage, key, location, numel[, view])``):
+    torch allocates ``numel`` elements before it reads them; the file must hold them."""
+    if not (isinstance(pid, tuple) and len(pid) in (5, 6) and pid[0] == 'storage'):
+        raise RefusedContent(f'a persistent id {_show(pid)} that is not a tensor storage')
+    element_size = _storage_element_size(pid[1])
+    key, numel = pid[2], pid[4]
+    if not element_size or not isinstance(key, str) or not isinstance(numel, int) or numel < 0:
+        raise RefusedContent(f'a tensor storage this check cannot read: {_show(pid)}')
+    available = layout.storage_bytes(key)
+    if numel * element_size > available:  # a cut-off file, or an allocation made to exhaust memory
+        raise NotATorchFile(f'a tensor storage of {numel * element_size} bytes (storage {key!r}) where the file '
+                            f'holds {available}')
+
+
+def _check_one_pickle(stream, layout) -> None:
     """Run the check over the pickle that starts at ``stream``'s position, up to its STOP."""
     stack, metastack, memo = [], [], {}
+    saved = 0  # values in the stacks under the marks
 
     def pop_mark():
-        nonlocal stack
+        nonlocal stack, saved
         items = stack
         stack = metastack.pop()
+        saved -= len(stack) + 1
         return items
 
     for opcode, arg, _ in pickletools.genops(stream):
         name = opcode.name
+        if len(stack) + saved + len(memo) > MAX_LIVE_VALUES:
+            raise RefusedContent(f'a pickle that keeps more than {MAX_LIVE_VALUES} values at once (a checkpoint\'s '
+                                 f'keeps thousands): made to exhaust memory')
         if name in ('PROTO', 'FRAME'):
             continue
         if name == 'STOP':
             return
         if name == 'MARK':
             metastack.append(stack)
+            saved += len(stack) + 1
             stack = []
         elif name in ('GLOBAL', 'INST'):
             module, _, attr = arg.partition(' ')
@@ -261,20 +370,26 @@ def _check_one_pickle(stream) -> None:
                 pop_mark()
                 if _numpy_global(full):
                     raise RefusedContent(f'{full} built with INST')
-                stack.append(_Opaque())
+                stack.append(_OPAQUE)
             else:
                 stack.append(_Global(full))
         elif name == 'STACK_GLOBAL':
             attr, module = stack.pop(), stack.pop()
-            full = f'{module}.{attr}' if isinstance(module, str) and isinstance(attr, str) else '?'
+            if not (isinstance(module, str) and isinstance(attr, str)):
+                raise RefusedContent('a global whose name this check cannot read')
+            full = f'{module}.{attr}'
             _refuse_global(full)
             stack.append(_Global(full))
         elif name == 'REDUCE':
             args = stack.pop()
-            stack[-1] = _reduce(stack[-1], args)
+            stack[-1] = _reduce(stack[-1], args, layout.size)
         elif name == 'BUILD':
             state = stack.pop()
             _build(stack[-1], state)
+        elif name in ('BINPERSID', 'PERSID'):
+            pid = stack.pop() if name == 'BINPERSID' else arg
+            _check_storage(pid, layout)
+            stack.append(_OPAQUE)
         elif name in ('NEWOBJ', 'NEWOBJ_EX', 'OBJ'):
             if name == 'OBJ':
                 items = pop_mark()
@@ -286,13 +401,13 @@ def _check_one_pickle(stream) -> None:
                 cls = stack.pop()
             if isinstance(cls, _Global) and _numpy_global(cls.name):
                 raise RefusedContent(f'{cls.name} built with {name}')
-            stack.append(_Opaque())
+            stack.append(_OPAQUE)
         elif name in ('PUT', 'BINPUT', 'LONG_BINPUT'):
             memo[arg] = stack[-1]
         elif name == 'MEMOIZE':
             memo[len(memo)] = stack[-1]
         elif name in ('GET', 'BINGET', 'LONG_BINGET'):
-            stack.append(memo.get(arg, _Opaque()))
+            stack.append(memo.get(arg, _OPAQUE))
         elif name == 'DUP':
             stack.append(stack[-1])
         elif name == 'POP':
@@ -325,21 +440,25 @@ def _check_one_pickle(stream) -> None:
                 before = before[:before.index(pickletools.markobject)]
             for _ in before:
                 stack.pop()
-            stack.extend(_Opaque() for _ in opcode.stack_after)
+            stack.extend(_OPAQUE for _ in opcode.stack_after)
 
 
-def refusal_in_pickles(stream, pickles: int = 1) -> str:
+def refusal_in_pickles(stream, layout, pickles: int = 1) -> str:
     """What the next ``pickles`` pickles of ``stream`` hold that may not be unpickled, or ''.
+    Raises :class:`~mmpose_face.checkpoint_format.NotATorchFile` where they promise more
+    bytes than the file holds (a tensor storage, the pickles themselves).
 
     Executes nothing; each operation is checked as it comes, so where the
     bytes stop being a pickle (the raw tensor data of a legacy file, a cut-off
     file) everything before was checked, and the unpickler fails there too.
+    ``layout`` (:class:`~mmpose_face.checkpoint_format.TorchFileLayout`) says
+    how many bytes the file and each storage hold.
     """
     for _ in range(pickles):
         if not stream.peek(1):
             break
         try:
-            _check_one_pickle(stream)
+            _check_one_pickle(stream, layout)
         except RefusedContent as refused:
             return str(refused)
         except ValueError:  # not (or no longer) a pickle: the unpickler stops here as well
@@ -349,17 +468,10 @@ def refusal_in_pickles(stream, pickles: int = 1) -> str:
     return ''
 
 
-def refusal_in_checkpoint(path: str) -> str:
-    """:func:`refusal_in_pickles` for a torch file: the pickles of a zip
-    checkpoint (``data.pkl``), or the leading pickles of a legacy one."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                if name.endswith('.pkl'):
-                    with archive.open(name) as member:
-                        refusal = refusal_in_pickles(member)
-                    if refusal:
-                        return refusal
-        return ''
-    with open(path, 'rb') as f:
-        return refusal_in_pickles(f, pickles=_LEGACY_PICKLES)
+def refusal_in_checkpoint(path: str, layout=None) -> str:
+    """:func:`refusal_in_pickles` over exactly the bytes torch will unpickle
+    (:func:`~mmpose_face.checkpoint_format.open_pickle_stream`): the ``data.pkl``
+    torch resolves in a zip checkpoint, or the five leading pickles of a legacy one."""
+    layout = layout or torch_file_layout(path)
+    with open_pickle_stream(path, layout) as stream:
+        return refusal_in_pickles(stream, layout, pickles=1 if layout.format == 'zip' else _LEGACY_PICKLES)

@@ -129,7 +129,8 @@ def field_problems(checkpoint: dict) -> list:
     return problems
 
 
-def check_resumable(path: str, train_cfg: dict, weights_only: bool = False) -> str:
+def check_resumable(path: str, train_cfg: dict, weights_only: bool = False, trusted: bool = None,
+                    skip_hash_check: bool = None) -> str:
     """Raise :class:`ResumeError` if ``path`` cannot be resumed; return a message when
     the run it holds is finished (nothing to resume), else ''.
 
@@ -138,13 +139,14 @@ def check_resumable(path: str, train_cfg: dict, weights_only: bool = False) -> s
         train_cfg: the config's ``train_cfg`` (``max_epochs`` or ``max_iters``).
         weights_only: resume a file without optimizer state anyway (a fresh
             optimizer and LR schedule continue from its weights and counters).
+        trusted, skip_hash_check: as for :func:`safe_torch_load`.
     """
     if osp.isdir(path):
         newest = resume_source(path)
         hint = f': the newest there is {newest}, pass --resume {newest}' if newest else ' (it holds none)'
         raise ResumeError(f'{path}: is a folder; --resume takes a checkpoint file{hint}, or no value to resume '
                           f'the latest checkpoint of the work dir')
-    checkpoint = safe_torch_load(path, mmap=True)
+    checkpoint = safe_torch_load(path, mmap=True, trusted=trusted, skip_hash_check=skip_hash_check)
     if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint:
         raise ResumeError(f'{path}: not a training checkpoint (no state_dict); --resume needs an epoch_N.pth '
                           f'written by tools/train.py')

@@ -25,10 +25,12 @@ from mmengine.logging import MessageHub, MMLogger
 from mmengine.runner.checkpoint import save_checkpoint
 
 from mmpose_face.apis.cli import run_tool
+from mmpose_face.engine import atomic_file_backend
 from mmpose_face.errors import CheckpointWriteError
 from mmpose_face.fileio import write_atomically
 
-ATOMIC = dict(backend='atomic_local')  # what CheckpointHook passes for local folders
+ATOMIC = dict(backend='atomic_local')  # what CheckpointHook passes for local folders (it registers it first)
+atomic_file_backend.register()
 from mmpose_face.engine.checkpoint_loading import safe_torch_load
 from mmpose_face.engine.hooks import CheckpointHook
 
@@ -145,7 +147,8 @@ def test_a_kill_during_a_checkpoint_write_keeps_the_previous_file(tmp_path):
     path = str(tmp_path / 'epoch_1.pth')
     code = '\n'.join([
         'import resource, signal, sys, torch',
-        'import mmpose_face',
+        'from mmpose_face.engine.atomic_file_backend import register',
+        'register()',
         'from mmengine.runner.checkpoint import save_checkpoint',
         "save_checkpoint({'state_dict': {'weight': torch.zeros(1000)}}, sys.argv[1], backend_args={'backend': 'atomic_local'})",
         # Python ignores SIGXFSZ; by default the kernel kills a process whose write passes the limit
@@ -223,9 +226,9 @@ def test_full_disk_during_training_stops_the_run_and_keeps_the_last_checkpoint(t
     assert sorted(name for name in os.listdir(work_dir) if 'pth' in name) == ['epoch_1.pth']
 
 
-def test_importing_mmpose_face_leaves_mmengines_local_backend_alone():
-    """The atomic backend is a named one that CheckpointHook asks for: other code's
-    file writes through mmengine keep mmengine's own backend."""
+def test_the_atomic_backend_leaves_mmengines_local_backend_alone():
+    """The atomic backend is a named one that CheckpointHook registers and asks for: other
+    code's file writes through mmengine keep mmengine's own backend."""
     from mmengine.fileio import LocalBackend, get_file_backend
     from mmpose_face.engine.atomic_file_backend import AtomicLocalBackend
     assert type(get_file_backend('some/folder/file.pth')) is LocalBackend

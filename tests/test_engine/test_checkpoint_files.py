@@ -5,15 +5,12 @@ half-cached, never loaded by accident.
 - the hash in a name is checked only for mmpose's released form, a mismatch
   says what it is, and ``--skip-hash-check`` loads such a copy anyway;
 - a text file named .pth, an empty one, a cut-off zip or legacy checkpoint:
-  one line naming the file and the reason, through the API and the tools;
-- downloads from a real HTTP server on 127.0.0.1 that stops early or sends
-  something else are deleted, and a bad cached file is named with the fix.
+  one line naming the file and the reason, through the API and the tools.
+
+Downloads: tests/test_checkpoint_download.py.
 """
 import hashlib
-import http.server
-import os
 import shutil
-import threading
 import uuid
 
 import pytest
@@ -21,10 +18,9 @@ import torch
 
 from mmpose_face.apis import init_model
 from mmpose_face.engine import checkpoint_loading
-from mmpose_face.engine.checkpoint_loading import (CheckpointHashError, CheckpointReadError,
-                                                   download_checkpoint, expected_hash_prefix, flag_from_env,
-                                                   safe_torch_load)
-from mmpose_face.errors import CheckpointDownloadError, SettingError, UnsafeCheckpointError
+from mmpose_face.engine.checkpoint_loading import (CheckpointHashError, CheckpointReadError, expected_hash_prefix,
+                                                   flag_from_env, safe_torch_load)
+from mmpose_face.errors import SettingError, UnsafeCheckpointError
 
 from test_safe_loading import SMALL_CONFIG, run_tool_in_process
 
@@ -146,72 +142,6 @@ def test_the_tools_name_the_file_and_the_reason(good_checkpoint, tmp_path, monke
         error = capsys.readouterr().err
         assert error.startswith(f'error: {path}: '), (kind, error[-2000:])
         assert 'Traceback' not in error and len(error.strip().splitlines()) == 2, (kind, error[-2000:])
-
-
-# --------------------------------------------------------------------------- downloads
-class _Handler(http.server.BaseHTTPRequestHandler):
-    """``/cut/NAME``: promises the whole file, sends half and hangs up; ``/bad/NAME``:
-    an HTML page in full; ``/good/NAME``: the file."""
-    payload = b''
-
-    def do_GET(self):
-        kind = self.path.split('/')[1]
-        body = b'<html>Service unavailable</html>' * 50 if kind == 'bad' else self.payload
-        self.send_response(200)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[:len(body) // 2] if kind == 'cut' else body)
-        self.wfile.flush()
-        self.close_connection = True
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server(good_checkpoint):
-    _Handler.payload = good_checkpoint.read_bytes()
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f'http://127.0.0.1:{httpd.server_address[1]}'
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def test_a_cut_off_download_is_deleted_and_not_cached(server, tmp_path, good_checkpoint):
-    cache = tmp_path / 'cache'
-    size = good_checkpoint.stat().st_size
-    with pytest.raises(CheckpointDownloadError, match=f'could not download {server}/cut/model.pth: the transfer '
-                                                      f'stopped after {size // 2} of the {size} bytes the server '
-                                                      f'promised; the partial file was deleted and nothing was cached'):
-        download_checkpoint(f'{server}/cut/model.pth', str(cache))
-    assert os.listdir(cache) == []
-
-
-def test_a_download_that_is_no_archive_is_deleted(server, tmp_path):
-    cache = tmp_path / 'cache'
-    with pytest.raises(CheckpointDownloadError, match=r"bad/model.pth: what arrived \(1600 bytes\) is not a PyTorch "
-                                                      r"checkpoint .*b'<html>Se'.*it was deleted and nothing was cached"):
-        download_checkpoint(f'{server}/bad/model.pth', str(cache))
-    assert os.listdir(cache) == []
-
-
-def test_a_good_download_is_cached_and_loads(server, tmp_path):
-    cache = tmp_path / 'cache'
-    path = download_checkpoint(f'{server}/good/model.pth', str(cache))
-    assert os.listdir(cache) == ['model.pth'] and safe_torch_load(path)['state_dict']
-
-
-def test_a_cached_file_that_does_not_open_is_named_with_the_fix(server, tmp_path, good_checkpoint):
-    cache = tmp_path / 'cache'
-    cache.mkdir()
-    cached = cache / 'model.pth'
-    cached.write_bytes(good_checkpoint.read_bytes()[:1000])  # what main left after a cut-off download
-    with pytest.raises(CheckpointReadError, match=f'{cached}: the cached download of {server}/good/model.pth cannot '
-                                                  f'be loaded: its zip archive is cut off or damaged.*Delete it '
-                                                  fr'\(rm {cached}\)'):
-        download_checkpoint(f'{server}/good/model.pth', str(cache))
 
 
 def test_the_demo_takes_trust_checkpoint_like_the_other_tools(good_checkpoint, tmp_path, monkeypatch, capsys):

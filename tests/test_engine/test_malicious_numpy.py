@@ -20,6 +20,7 @@ import pytest
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint, load_checkpoint as mmengine_load_checkpoint
 
+from mmpose_face import compat
 from mmpose_face.apis import init_model
 from mmpose_face.apis.face_landmarks_demo import FaceLandmarker
 from mmpose_face.engine.checkpoint_loading import UnsafeCheckpointError, safe_torch_load
@@ -141,9 +142,9 @@ def test_the_object_dtype_message_says_what_it_is(tmp_path):
 def test_the_api_paths_refuse_it(malicious_file):
     with pytest.raises(UnsafeCheckpointError, match='refused to load'):
         init_model(SMALL_CONFIG, malicious_file)
-    with pytest.raises(UnsafeCheckpointError):
+    with compat.mmengine_fixes(), pytest.raises(UnsafeCheckpointError):
         _load_checkpoint(malicious_file)  # mmengine: Runner.load_checkpoint, resume
-    with pytest.raises(UnsafeCheckpointError):
+    with compat.mmengine_fixes(), pytest.raises(UnsafeCheckpointError):
         mmengine_load_checkpoint(torch.nn.Linear(2, 1), malicious_file)
     with pytest.raises(UnsafeCheckpointError, match='refused to load'):
         FaceLandmarker(SMALL_CONFIG, malicious_file)  # the demo
@@ -158,7 +159,7 @@ def test_init_cfg_pretrained_refuses_it(malicious_file):
     cfg = Config.fromfile(SMALL_CONFIG)
     cfg.model.init_cfg = dict(type='Pretrained', checkpoint=malicious_file)
     model = MODELS.build(cfg.model)
-    with pytest.raises(UnsafeCheckpointError):
+    with compat.mmengine_fixes(), pytest.raises(UnsafeCheckpointError):
         model.init_weights()
 
 

@@ -22,6 +22,7 @@ import pytest
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from mmpose_face import compat
 from mmpose_face.apis import init_model
 from mmpose_face.apis.cli import run_tool
 from mmpose_face.engine import checkpoint_loading
@@ -97,7 +98,7 @@ def test_load_checkpoint_refuses_a_pickle_that_runs_code(tmp_path, raw_pickle):
     with pytest.raises(UnsafeCheckpointError, match=r'evil\.pth: refused to load: it needs the global '
                                                     r'(posix|os)\.system.*--trust-checkpoint'):
         load_checkpoint(torch.nn.Linear(2, 1), path)
-    with pytest.raises(UnsafeCheckpointError):
+    with compat.mmengine_fixes(), pytest.raises(UnsafeCheckpointError):
         _load_checkpoint(path)  # mmengine's loader: Runner.load_checkpoint, resume, init_cfg Pretrained
     assert not marker.exists()
 
@@ -138,6 +139,20 @@ def test_a_trusted_file_loads_only_on_opt_in(benign_untrusted, tmp_path, monkeyp
     assert run_tool_in_process('test', argv, monkeypatch) == 1
     assert run_tool_in_process('test', argv + ['--trust-checkpoint'], monkeypatch) == 0
     assert 'NME' in capsys.readouterr().out
+
+
+def test_train_passes_trust_down_to_mmengines_loader_as_an_argument(benign_untrusted, tmp_path, monkeypatch,
+                                                                     one_thread):
+    """``load_from`` is loaded by mmengine's runner, through our loader with the tool's
+    --trust-checkpoint; nothing is put into the environment."""
+    monkeypatch.delenv(checkpoint_loading.TRUST_ENV, raising=False)
+    argv = [SMALL_CONFIG, '--work-dir', str(tmp_path / 'work'), '--no-validate', '--cfg-options',
+            f'load_from={benign_untrusted}', 'train_cfg.max_epochs=1', f'experiment_name=trust-{uuid.uuid4().hex}']
+    assert run_tool_in_process('train', argv, monkeypatch) == 1  # refused without it
+    with pytest.warns(UserWarning, match='loading a trusted checkpoint with full unpickling'):
+        assert run_tool_in_process('train', argv[:-1] + [f'experiment_name=trust-{uuid.uuid4().hex}',
+                                                         '--trust-checkpoint'], monkeypatch) == 0
+    assert checkpoint_loading.TRUST_ENV not in os.environ
 
 
 def sha256(path) -> str:
@@ -195,10 +210,10 @@ def test_a_download_with_the_wrong_hash_is_refused_and_not_kept(tmp_path, monkey
 
     # mmengine's http scheme (load_from / init_cfg with a URL) takes the same path
     monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path / 'hub'))
-    with pytest.raises(CheckpointHashError):
+    with compat.mmengine_fixes(), pytest.raises(CheckpointHashError):
         _load_checkpoint('https://example.com/models/deeppose-deadbeef_20210303.pth')
     # and so do model-zoo names (this one's URL carries the hash 5891d200)
-    with pytest.raises(CheckpointHashError, match='resnet50_msra-5891d200.pth'):
+    with compat.mmengine_fixes(), pytest.raises(CheckpointHashError, match='resnet50_msra-5891d200.pth'):
         _load_checkpoint('open-mmlab://detectron2/resnet50_caffe')
     assert os.listdir(tmp_path / 'hub' / 'checkpoints') == [] and not marker.exists()
 

@@ -213,7 +213,8 @@ def test_tools_test_accepts_the_0x_file_by_path_and_the_1x_file_by_url(checkpoin
                  env={'TORCH_HOME': str(tmp_path / 'torch_home'), 'no_proxy': '127.0.0.1,localhost'})
         metrics[layout] = json.loads(out.read_text())
     assert metrics['v0']['NME'] > 0 and metrics['v0'] == metrics['v1']
-    assert (tmp_path / 'torch_home' / 'hub' / 'checkpoints' / osp.basename(checkpoints['v1'])).is_file()
+    from mmpose_face.checkpoint_download import cached_download_path  # the cache is keyed by URL
+    assert osp.isfile(cached_download_path(sources['v1'], str(tmp_path / 'torch_home' / 'hub' / 'checkpoints')))
 
 
 def test_load_from_in_train_starts_from_the_0x_weights(checkpoints, tmp_path):

@@ -61,12 +61,10 @@ def run_tool(*args, timeout=600):
 @pytest.fixture(scope='module', params=CONFIGS)
 def trained(request, tmp_path_factory, one_thread_module):
     """One training iteration (2 faces) and the validation, in-process as tools/train.py does."""
-    from mmengine.runner import Runner
-
-    from mmpose_face.apis import prepare_train_config
+    from mmpose_face.apis import build_runner, prepare_train_config
     work_dir = tmp_path_factory.mktemp('mmpose_config')
     cfg = prepare_train_config(f'{CONFIG_DIR}/{request.param}', str(work_dir), cfg_options=dict(TRAIN_OPTIONS))
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)  # as tools/train.py: inside mmpose_face.compat's fixes
     runner.train()
     return request.param, work_dir, runner
 

@@ -21,7 +21,7 @@ import os.path as osp
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 
-from mmpose_face.engine.atomic_file_backend import BACKEND_NAME
+from mmpose_face.engine.atomic_file_backend import BACKEND_NAME, register as register_atomic_backend
 from mmpose_face.engine.best_checkpoint_choice import best_checkpoint_to_keep
 from mmpose_face.errors import CheckpointWriteError
 from mmpose_face.fileio import remove_partial_files, write_atomically
@@ -74,6 +74,7 @@ class CheckpointHook(MMEngineCheckpointHook):
     def before_train(self, runner) -> None:
         out_dir = str(self.out_dir or runner.work_dir)
         if self.backend_args is None and self.file_client_args is None and '://' not in out_dir:
+            register_atomic_backend()  # here, not on import: a new name in mmengine's backends
             self.backend_args = dict(backend=BACKEND_NAME)  # local checkpoints: all-or-nothing writes
         super().before_train(runner)
         if is_main_process() and osp.isdir(str(self.out_dir)):
