@@ -10,6 +10,7 @@ from mmengine.config import Config
 from mmpose_face import compat
 from mmpose_face.apis.config_compatibility import check_config_compatibility
 from mmpose_face.errors import UserInputKeyError, UserInputRuntimeError
+from mmpose_face.installation import find_config
 from mmpose_face.registry import METRICS
 
 
@@ -37,11 +38,12 @@ def _distributed_on_cpu(cfg: Config, launcher: str) -> None:
 def prepare_train_config(config_path: str, work_dir: str = None, resume=None, amp: bool = False,
                          no_validate: bool = False, auto_scale_lr: bool = False,
                          launcher: str = 'none', cfg_options: dict = None) -> Config:
-    """Load a config and apply ``tools/train.py``'s options.
+    """Load a config (a path or a shipped config's name) and apply ``tools/train.py``'s options.
 
     ``resume``: ``None`` (no), ``'auto'`` (latest checkpoint in the work dir)
     or a checkpoint path.
     """
+    config_path = find_config(config_path)  # a path, or a shipped config's name
     cfg = Config.fromfile(config_path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -83,6 +85,7 @@ def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None
     dir and, with ``dump``, per-face predictions; ``badcase`` enables the
     config's ``default_hooks.badcase`` (its metric defaulting to the model's
     loss, or the test evaluator for 'accuracy')."""
+    config_path = find_config(config_path)  # a path, or a shipped config's name
     cfg = Config.fromfile(config_path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
