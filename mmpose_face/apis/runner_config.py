@@ -9,6 +9,7 @@ from mmengine.config import Config
 
 from mmpose_face import compat
 from mmpose_face.apis.config_compatibility import check_config_compatibility
+from mmpose_face.apis.dataloader_settings import fit_dataloaders_to_machine
 from mmpose_face.errors import UserInputKeyError, UserInputRuntimeError
 from mmpose_face.installation import find_config
 from mmpose_face.registry import METRICS
@@ -70,6 +71,7 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
                 f'{config_path}: --auto-scale-lr needs auto_scale_lr.base_batch_size in the config')
         cfg.auto_scale_lr.enable = True
     _distributed_on_cpu(cfg, launcher)
+    fit_dataloaders_to_machine(cfg, config_path)
     if (cfg.get('randomness') or {}).get('deterministic'):
         # torch.use_deterministic_algorithms (which mmengine turns on) refuses cuBLAS
         # matrix products on CUDA unless cuBLAS uses a fixed workspace
@@ -107,6 +109,7 @@ def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None
         visualization.out_dir = show_dir
         visualization.interval = 1
     _distributed_on_cpu(cfg, launcher)
+    fit_dataloaders_to_machine(cfg, config_path)
     os.makedirs(cfg.work_dir, exist_ok=True)
     return cfg
 

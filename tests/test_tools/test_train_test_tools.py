@@ -33,7 +33,8 @@ def run(*args, env=None, timeout=300):
 
 
 def train(*args, **kwargs):
-    return run(PYTHON, 'tools/train.py', CONFIG, *args, **kwargs)
+    """tools/train.py --verbose: the iteration lines on the console, to be read here."""
+    return run(PYTHON, 'tools/train.py', CONFIG, '--verbose', *args, **kwargs)
 
 
 def run_test_tool(*args, **kwargs):
@@ -110,7 +111,7 @@ def free_port():
 
 def test_dist_train_with_two_cpu_processes_and_auto_scaled_lr(tmp_path):
     code, output, _ = run('bash', 'tools/dist_train.sh', CONFIG, 2, '--work-dir', tmp_path, '--auto-scale-lr',
-                          *ONE_EPOCH, env=dict(PYTHON=PYTHON, PORT=str(free_port()), OMP_NUM_THREADS='1'))
+                          '--verbose', *ONE_EPOCH, env=dict(PYTHON=PYTHON, PORT=str(free_port()), OMP_NUM_THREADS='1'))
     assert code == 0, output[-3000:]
     assert 'Distributed training: True' in output and 'GPU number: 2' in output
     # 2 processes x 2 faces: the 4 faces take one iteration, and the LR scales by 4 / 512
