@@ -43,16 +43,18 @@ def main(argv=None) -> int:
     if command == 'configs':
         print('\n'.join(config_names()))
         return 0
-    script = find_tool(command) if command.isidentifier() or command.replace('-', '_').isidentifier() else None
+    script = find_tool(command) if command.replace('-', '_').isidentifier() else None  # a name, not a path
     if script is None:
         print(f'mmpose-face: no tool named {command!r} in {shipped_dir("tools")}\n{USAGE}', file=sys.stderr)
         return 2
     sys.argv = [script, *arguments]
     try:
         runpy.run_path(script, run_name='__main__')
-    except SystemExit as finished:
-        code = finished.code
-        return code if isinstance(code, int) or code is None else (print(code, file=sys.stderr) or 1)
+    except SystemExit as finished:  # the tools end with sys.exit(status)
+        if finished.code is None or isinstance(finished.code, int):
+            return finished.code or 0
+        print(finished.code, file=sys.stderr)  # sys.exit('message'), as argparse and Python do it
+        return 1
     return 0
 
 
