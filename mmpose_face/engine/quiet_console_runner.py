@@ -15,6 +15,7 @@ import re
 
 from mmengine.runner import Runner
 
+from mmpose_face.engine.hooks.progress_bar_hook import ProgressBarHook
 from mmpose_face.registry import RUNNERS
 
 _BULKY_STARTS = ('Config:', 'Hooks will be executed', 'Distributed training is not used',
@@ -42,7 +43,8 @@ class QuietConsoleFilter(logging.Filter):
 
 @RUNNERS.register_module()
 class QuietConsoleRunner(Runner):
-    """:class:`mmengine.runner.Runner` with :class:`QuietConsoleFilter` on its console handler."""
+    """:class:`mmengine.runner.Runner` with :class:`QuietConsoleFilter` on its console handler;
+    a run that stops with an error first clears its progress bars."""
 
     def build_logger(self, log_level='INFO', log_file=None, **kwargs):
         logger = super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
@@ -50,6 +52,24 @@ class QuietConsoleRunner(Runner):
             if type(handler) is logging.StreamHandler:  # the console, not the FileHandler subclass
                 handler.addFilter(QuietConsoleFilter())
         return logger
+
+    def _clearing_bars_on_error(self, run):
+        try:
+            return run()
+        except BaseException:
+            for hook in self.hooks:
+                if isinstance(hook, ProgressBarHook):
+                    hook.clear()
+            raise
+
+    def train(self):
+        return self._clearing_bars_on_error(super().train)
+
+    def val(self):
+        return self._clearing_bars_on_error(super().val)
+
+    def test(self):
+        return self._clearing_bars_on_error(super().test)
 
 
 def show_everything_on_console(cfg) -> None:

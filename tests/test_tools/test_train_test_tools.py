@@ -186,10 +186,19 @@ def data_options(split, ann_file):
             f'{split}_dataloader.dataset.data_prefix.img={DATA_DIR}/']
 
 
+PROGRESS_BAR = re.compile(r'^(train|val|test): +\d+%\|')
+
+
+def without_progress_bars(stream: str) -> list:
+    """The non-empty lines of ``stream`` but the progress bars' (which a terminal redraws in
+    place, and clears when the run stops with an error)."""
+    return [line for line in stream.replace('\r', '\n').splitlines() if line.strip() and not PROGRESS_BAR.match(line)]
+
+
 def assert_user_error(code, output, stderr, *fragments):
     assert code == 1, output[-3000:]
     assert 'Traceback' not in output
-    first_line = stderr.strip().splitlines()[0]
+    first_line = without_progress_bars(stderr)[0]
     assert first_line.startswith('error: ')
     for fragment in fragments:
         assert fragment in first_line, first_line

@@ -51,6 +51,13 @@ class ProgressBarHook(Hook):
         if bar is not None:
             bar.close()
 
+    def clear(self) -> None:
+        """Remove the open bars from the console (a run that stops with an error:
+        its message then starts on a clean line)."""
+        for mode in list(self._bars):
+            self._bars[mode].leave = False
+            self._close(mode)
+
     def before_train(self, runner) -> None:
         self._open('train', runner.max_iters, initial=runner.iter)
 
