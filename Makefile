@@ -1,7 +1,12 @@
 # The two commands of the README: `make demo` and `make test`. Both install
-# what is missing into .venv first (torch from this machine kind's local disk).
+# what is missing into .venv first: torch from PyPI unless told otherwise.
+#   TORCH_SPEC   the torch packages to install (default: the tested versions)
+#   TORCH_INDEX  a pip index to take them from, e.g. the CPU-only build on a machine
+#                without a GPU: make TORCH_INDEX=https://download.pytorch.org/whl/cpu
 VENV ?= .venv
 PYTHON ?= python3
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+TORCH_INDEX ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
@@ -18,7 +23,7 @@ install: $(STAMP)
 $(STAMP): requirements.txt requirements/tests.txt requirements/tensorboard.txt setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip 'setuptools<81' wheel
-	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX) )$(TORCH_SPEC)
 	$(PY) -m pip install -q -r requirements.txt -r requirements/tests.txt -r requirements/tensorboard.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
@@ -36,13 +41,14 @@ compare-mmpose: install
 	$(PY) benchmarks/compare_with_mmpose.py
 
 # Quick start: draw a synthetic WFLW set, convert it, train, test with the full
-# table, summarise. Each step is skipped when its output exists.
+# table, summarise. Each step is skipped when its output exists; the test's
+# pictures go to one folder ($(DEMO_WORK)/vis_test), rewritten by each rerun.
 demo: install
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory $(DEMO_CKPT) && \
 	$(PY) tools/test.py $(DEMO_CONFIG) $(DEMO_CKPT) --work-dir $(DEMO_WORK) \
 		--out $(DEMO_WORK)/metrics.json --dump $(DEMO_WORK)/predictions.json \
-		--show-dir vis_test && \
+		--show-dir $(CURDIR)/$(DEMO_WORK)/vis_test && \
 	$(PY) tools/misc/summarize_demo.py $(DEMO_WORK) --checkpoint $(DEMO_CKPT) --seconds $$(( $$(date +%s) - start ))
 
 $(DEMO_RELEASE)/synthetic_wflw.json:

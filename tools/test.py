@@ -2,12 +2,12 @@
 
 Prints the WFLW table (full set, six subsets, FR and AUC), writes the error
 curves to the work dir, ``--out`` the metrics as JSON and ``--dump`` the
-per-face predictions.
+per-face predictions, and ends with the list of every file it wrote.
 """
 import argparse
 import os
 import sys
-
+import time
 
 
 def parse_args():
@@ -29,6 +29,8 @@ def parse_args():
                         help='exit 0 even when predictions are NaN or inf (they count as failures, NME is inf)')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override settings, e.g. test_dataloader.batch_size=8')
+    parser.add_argument('--verbose', action='store_true',
+                        help='every log line on the console (config, environment and hook tables), no progress bar')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -38,11 +40,16 @@ def parse_args():
 
 def main(args):
     from mmpose_face.apis import build_runner, prepare_test_config, run_checks
+    from mmpose_face.apis.written_files import describe_written_files, files_written_since
     from mmpose_face.engine.checkpoint_loading import load_checkpoint
+    from mmpose_face.engine.quiet_console_runner import show_everything_on_console
     from mmpose_face.evaluation.metrics.nme_metric import write_json_atomically
     from mmpose_face.evaluation.nonfinite_predictions import refuse_nonfinite_predictions
+    start_time = time.time()
     cfg = run_checks.load_config(prepare_test_config, args.config, args.work_dir, args.dump, args.show_dir,
                                  args.launcher, args.cfg_options, badcase=args.badcase)
+    if args.verbose:
+        show_everything_on_console(cfg)
     run_checks.check_vis_backends(cfg, args.config)
     run_checks.check_work_dir(cfg.work_dir)
     # None: not given on the command line, the environment opt-ins decide (checkpoint_loading)
@@ -51,10 +58,13 @@ def main(args):
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     load_checkpoint(model, args.checkpoint, trusted=trusted, skip_hash_check=skip_hash_check)
     metrics = runner.test()
-    if args.out and runner.rank == 0:
+    if runner.rank != 0:
+        return
+    if args.out:
         write_json_atomically(args.out, {key: float(value) for key, value in metrics.items()})
     if not args.allow_nonfinite:
         refuse_nonfinite_predictions(metrics, runner.test_evaluator)
+    print(describe_written_files(files_written_since(start_time, [cfg.work_dir, args.out, args.dump, args.show_dir])))
 
 
 if __name__ == '__main__':

@@ -26,6 +26,9 @@ def parse_args():
                         help='load a checkpoint whose name promises another SHA-256 (a renamed or changed file)')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override settings, e.g. train_cfg.max_epochs=10')
+    parser.add_argument('--verbose', action='store_true',
+                        help='every log line on the console (config, environment and hook tables, iteration '
+                             'lines), no progress bar')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -38,6 +41,7 @@ def main(args):
 
     from mmpose_face.apis import build_runner, prepare_train_config, run_checks
     from mmpose_face.engine.checkpoint_loading import CheckpointMismatchError
+    from mmpose_face.engine.quiet_console_runner import show_everything_on_console
     from mmpose_face.engine.resume_checkpoint import check_resumable, recorded_checkpoint, resume_source
     from mmpose_face.engine.work_dir_lock import work_dir_lock
     from mmpose_face.errors import UserInputRuntimeError
@@ -45,6 +49,8 @@ def main(args):
     trusted, skip_hash_check = args.trust_checkpoint or None, args.skip_hash_check or None
     cfg = run_checks.load_config(prepare_train_config, args.config, args.work_dir, args.resume, args.amp,
                                  args.no_validate, args.auto_scale_lr, args.launcher, args.cfg_options)
+    if args.verbose:
+        show_everything_on_console(cfg)
     run_checks.check_optimizer_values(cfg, args.config)
     run_checks.check_vis_backends(cfg, args.config)
     run_checks.check_work_dir(cfg.work_dir)
@@ -53,7 +59,9 @@ def main(args):
     with lock:
         if args.resume:
             source = resume_source(cfg.work_dir) if args.resume == 'auto' else args.resume
-            if source is not None:
+            if source is None:  # a first run: nothing to resume, and nothing for mmengine to look for
+                cfg.resume = False
+            else:
                 finished = check_resumable(source, cfg.get('train_cfg'), args.resume_weights_only,
                                            trusted=trusted, skip_hash_check=skip_hash_check)
                 if finished:

@@ -1,5 +1,10 @@
 default_scope = 'mmpose_face'
 
+# The console shows progress bars with ETA, results and warnings; the config
+# dump, the environment and hook tables and the iteration lines go to the log
+# file only (tools/train.py / tools/test.py --verbose show them all).
+runner_type = 'QuietConsoleRunner'
+
 # hooks
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
@@ -8,6 +13,7 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=10),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='PoseVisualizationHook', enable=False),
+    progress_bar=dict(type='ProgressBarHook'),  # a default hook, so that configs' custom_hooks keep it
 )
 custom_hooks = [
     dict(type='SyncBuffersHook'),

@@ -12,6 +12,7 @@ from mmengine.registry import init_default_scope
 from mmpose_face import compat
 from mmpose_face.engine.checkpoint_loading import load_checkpoint
 from mmpose_face.fileio import read_image_bgr
+from mmpose_face.installation import find_config
 from mmpose_face.registry import DATASETS, MODELS
 from mmpose_face.structures import bbox_xywh2xyxy
 from mmpose_face.errors import UserInputTypeError
@@ -62,7 +63,7 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
     """Build the model a config describes, load a checkpoint (safely), set eval mode.
 
     Args:
-        config: path or :class:`Config`.
+        config: path, shipped config name (``mmpose_face::...`` or bare) or :class:`Config`.
         checkpoint: local path or http(s) URL; mmpose 0.x and 1.x layouts both load.
         device: e.g. ``'cpu'`` or ``'cuda:0'``.
         cfg_options: overrides merged into the config.
@@ -82,7 +83,7 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
 
 def _build_and_load(config, checkpoint, cfg_options, trusted, skip_hash_check) -> torch.nn.Module:
     if isinstance(config, (str, Path)):
-        config = Config.fromfile(str(config))
+        config = Config.fromfile(find_config(config))  # a path or a shipped config's name
     elif not isinstance(config, Config):
         raise UserInputTypeError(f'config must be a path or a Config, got {type(config).__name__}')
     if cfg_options:

@@ -6,12 +6,15 @@ model zoo in README.md); their names are mmpose 1.x's model-zoo names
 model), the config names, and short aliases. ``demo`` is the quick-start
 model that ``make demo`` trains on synthetic faces (offline, not for photos).
 """
-import os.path as osp
 from dataclasses import dataclass, field
 
-# Configs live in the repository, beside the package (``configs/``).
-REPOSITORY_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-_WFLW_CONFIGS = 'configs/face_2d_keypoint/topdown_regression/wflw/'
+from mmpose_face.installation import CHECKOUT_DIR, find_config
+
+# A local ``weights`` path (the demo's) is looked up as given, then in the
+# clone the package was imported from (a checkout; with a wheel, the folder
+# above site-packages' mmpose_face, where no such file is).
+REPOSITORY_ROOT = CHECKOUT_DIR
+_WFLW_CONFIGS = 'mmpose_face::face_2d_keypoint/topdown_regression/wflw/'
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class ModelEntry:
     """One named model.
 
     Attributes:
-        config: path relative to the repository root.
+        config: ``mmpose_face::`` name of a shipped config (:func:`~mmpose_face.installation.find_config`).
         weights: released checkpoint URL (its name carries the SHA-256 prefix),
             or a local path relative to the repository root.
         trained_on: the training data set.
@@ -35,7 +38,8 @@ class ModelEntry:
     aliases: tuple = field(default_factory=tuple)
 
     def config_path(self) -> str:
-        return osp.join(REPOSITORY_ROOT, self.config)
+        """The config file, in the checkout or in the installed package."""
+        return find_config(self.config)
 
 
 RELEASED_WFLW_MODELS = (

@@ -10,7 +10,9 @@ from mmengine.config import Config
 from mmpose_face import compat
 from mmpose_face.apis.cli import check_cfg_option_types
 from mmpose_face.apis.config_compatibility import check_config_compatibility
+from mmpose_face.apis.dataloader_settings import fit_dataloaders_to_machine
 from mmpose_face.errors import UserInputKeyError, UserInputRuntimeError
+from mmpose_face.installation import find_config
 from mmpose_face.registry import METRICS
 
 
@@ -50,11 +52,12 @@ def _distributed_on_cpu(cfg: Config, launcher: str) -> None:
 def prepare_train_config(config_path: str, work_dir: str = None, resume=None, amp: bool = False,
                          no_validate: bool = False, auto_scale_lr: bool = False,
                          launcher: str = 'none', cfg_options: dict = None) -> Config:
-    """Load a config and apply ``tools/train.py``'s options.
+    """Load a config (a path or a shipped config's name) and apply ``tools/train.py``'s options.
 
     ``resume``: ``None`` (no), ``'auto'`` (latest checkpoint in the work dir)
     or a checkpoint path.
     """
+    config_path = find_config(config_path)  # a path, or a shipped config's name
     cfg = _load_config(config_path, cfg_options)
     cfg.work_dir = _work_dir(cfg, config_path, work_dir)
     if resume == 'auto':
@@ -78,6 +81,7 @@ def prepare_train_config(config_path: str, work_dir: str = None, resume=None, am
                 f'{config_path}: --auto-scale-lr needs auto_scale_lr.base_batch_size in the config')
         cfg.auto_scale_lr.enable = True
     _distributed_on_cpu(cfg, launcher)
+    fit_dataloaders_to_machine(cfg, config_path)
     if (cfg.get('randomness') or {}).get('deterministic'):
         # torch.use_deterministic_algorithms (which mmengine turns on) refuses cuBLAS
         # matrix products on CUDA unless cuBLAS uses a fixed workspace
@@ -93,6 +97,7 @@ def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None
     dir and, with ``dump``, per-face predictions; ``badcase`` enables the
     config's ``default_hooks.badcase`` (its metric defaulting to the model's
     loss, or the test evaluator for 'accuracy')."""
+    config_path = find_config(config_path)  # a path, or a shipped config's name
     cfg = _load_config(config_path, cfg_options)
     if badcase:
         _enable_badcase_analysis(cfg, config_path)
@@ -111,6 +116,7 @@ def prepare_test_config(config_path: str, work_dir: str = None, dump: str = None
         visualization.out_dir = show_dir
         visualization.interval = 1
     _distributed_on_cpu(cfg, launcher)
+    fit_dataloaders_to_machine(cfg, config_path)
     os.makedirs(cfg.work_dir, exist_ok=True)
     return cfg
 

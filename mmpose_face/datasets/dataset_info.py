@@ -1,5 +1,9 @@
 """Reading a dataset description (``configs/_base_/datasets/*.py``) into metainfo.
 
+A description is found as a path, or by its name in the configs the package
+ships (:func:`mmpose_face.installation.find_config`), so a wheel installed
+anywhere reads ``configs/_base_/datasets/wflw.py`` from itself.
+
 The metainfo has every key, with its type, that mmpose 1.3.2's
 ``parse_pose_metainfo`` gives, plus the face facts the shared code reads
 instead of knowing any data set (each optional, see docs/metrics.md):
@@ -10,23 +14,21 @@ instead of knowing any data set (each optional, see docs/metrics.md):
   order (a face's ``attributes[name]`` says whether it is in one);
 - ``contours``: ``[(first, last, closed), ...]`` point runs drawn as lines.
 """
-import os.path as osp
-
 import numpy as np
 from mmengine.config import Config
 
 from mmpose_face.errors import UserInputKeyError
+from mmpose_face.installation import config_root, find_config
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FACE_KEYS = ('nme_keypoint_indices', 'subsets', 'contours')
 
 
 def resolve_dataset_info_file(path: str) -> str:
-    """A path as given, or relative to the repository (``configs/_base_/...``)."""
-    for candidate in (path, osp.join(REPO_ROOT, path)):
-        if osp.isfile(candidate):
-            return candidate
-    raise FileNotFoundError(f'{path}: dataset description not found (also looked in {REPO_ROOT})')
+    """A path as given, ``configs/_base_/datasets/NAME.py`` or ``mmpose_face::_base_/datasets/NAME.py``."""
+    try:
+        return find_config(path)
+    except (FileNotFoundError, ValueError):
+        raise FileNotFoundError(f'{path}: dataset description not found (also looked in {config_root()})') from None
 
 
 def parse_dataset_info(dataset_info: dict) -> dict:

@@ -219,7 +219,7 @@ def test_tools_test_accepts_the_0x_file_by_path_and_the_1x_file_by_url(checkpoin
 
 def test_load_from_in_train_starts_from_the_0x_weights(checkpoints, tmp_path):
     """With lr 0 the trained weights stay the loaded ones (BN statistics aside)."""
-    output = run_tool('tools/train.py', CONFIG, '--work-dir', tmp_path, '--no-validate', '--cfg-options',
+    output = run_tool('tools/train.py', CONFIG, '--work-dir', tmp_path, '--no-validate', '--verbose', '--cfg-options',
                       f"load_from={checkpoints['v0']}", 'train_cfg.max_epochs=1', 'optim_wrapper.optimizer.lr=0')
     assert f"Load checkpoint from {checkpoints['v0']}" in output
     saved = load_checkpoint_file(str(tmp_path / 'epoch_1.pth'))['state_dict']

@@ -2,10 +2,10 @@
 log file only, checkpoints that say what they learnt from, and a summary that
 counts this run's pictures and names the checkpoint and the next command.
 
-The quick-start config's console settings (``runner_type``, the progress-bar
-hook, the synthetic flag) are put on the tiny 32x32 test model, trained
-through ``tools/train.py`` and tested through ``tools/test.py`` as the
-Makefile does.
+Every config gets the quiet console and the progress bars from the default
+runtime: the tiny 32x32 test model, which sets neither, with the quick start's
+synthetic flag, is trained through ``tools/train.py --resume`` and tested
+through ``tools/test.py`` as the Makefile does; ``--verbose`` shows everything.
 """
 import glob
 import json
@@ -37,14 +37,14 @@ def run(*args, timeout=600):
 
 @pytest.fixture(scope='module')
 def quiet_config(tmp_path_factory):
-    """The tiny config with the quick start's console and data-record settings."""
+    """The tiny config with the quick start's data-record settings (and no console settings of its own)."""
     demo = Config.fromfile(DEMO_CONFIG)
+    for config in TINY_CONFIG.parent.glob('*.py'):
+        assert 'runner_type' not in config.read_text() and 'ProgressBarHook' not in config.read_text()
     folder = tmp_path_factory.mktemp('config')
     path = folder / 'tiny_quiet.py'
     path.write_text(
         f"_base_ = [{str(TINY_CONFIG)!r}]\n"
-        f"runner_type = {demo.runner_type!r}\n"
-        f"custom_hooks = {demo.custom_hooks!r}\n"
         "train_cfg = dict(max_epochs=2, val_interval=1)\n"
         f"train_dataloader = dict(dataset=dict(metainfo={demo.train_dataloader.dataset.metainfo!r}))\n")
     return path
@@ -53,7 +53,7 @@ def quiet_config(tmp_path_factory):
 @pytest.fixture(scope='module')
 def trained(quiet_config, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('work')
-    code, stdout, stderr = run('tools/train.py', quiet_config, '--work-dir', work_dir)
+    code, stdout, stderr = run('tools/train.py', quiet_config, '--work-dir', work_dir, '--resume')  # as make demo
     assert code == 0, (stdout + stderr)[-3000:]
     return work_dir, stdout, stderr
 
@@ -67,6 +67,19 @@ def test_console_shows_progress_and_results_not_the_config_or_hook_tables(traine
     [log_file] = glob.glob(str(work_dir / '*' / '*.log'))
     log = Path(log_file).read_text()
     assert 'Config:' in log and 'Hooks will be executed' in log and 'eta: ' in log
+
+
+def test_a_first_run_and_mmengine_internals_print_no_warnings(trained):
+    """``--resume`` in an empty work dir starts afresh without mmengine's "nothing to resume" lines;
+    the notices about the file client mmengine's own hooks build stay in the log file."""
+    work_dir, stdout, stderr = trained
+    console = stdout + stderr
+    for line in ('Did not find last_checkpoint', 'Auto resumed from the latest checkpoint None',
+                 '"FileClient" will be deprecated', '"HardDiskBackend" is the alias'):
+        assert line not in console
+    [log_file] = glob.glob(str(work_dir / '*' / '*.log'))
+    assert '"FileClient" will be deprecated' in Path(log_file).read_text()
+    assert 'WARNING' not in console and 'Warning' not in console, console[-3000:]
 
 
 def test_checkpoints_record_the_training_data(trained):
@@ -87,13 +100,37 @@ def test_the_published_configs_record_real_data():
     assert WFLWDataset._load_metainfo(demo.train_dataloader.dataset.metainfo)['synthetic'] is True
 
 
-def test_testing_shows_a_bar_and_the_table(trained, quiet_config):
+def written_files(stdout: str) -> list:
+    """The lines of tools/test.py's closing ``Files written:`` list."""
+    assert stdout.count('Files written:') == 1, stdout[-2000:]
+    return [line.strip() for line in stdout.split('Files written:\n')[1].splitlines() if line.startswith('  ')]
+
+
+def test_testing_shows_a_bar_the_table_and_every_file_written_and_reuses_the_picture_folder(trained, quiet_config,
+                                                                                          tmp_path):
     work_dir, _, _ = trained
-    code, stdout, stderr = run('tools/test.py', quiet_config, work_dir / 'epoch_2.pth', '--work-dir', work_dir,
-                               '--out', work_dir / 'metrics.json')
+    test_dir, pictures = tmp_path / 'test', tmp_path / 'test' / 'vis_test'
+    outputs = ['--work-dir', test_dir, '--out', tmp_path / 'metrics.json', '--dump', tmp_path / 'predictions.json',
+               '--show-dir', pictures]  # an absolute --show-dir, as make demo passes it
+    code, stdout, stderr = run('tools/test.py', quiet_config, work_dir / 'epoch_2.pth', *outputs)
     assert code == 0, (stdout + stderr)[-3000:]
     assert 'test: 100%' in stderr
     assert 'WFLW evaluation of 4 faces' in stdout and 'Config:' not in stdout
+    listed = written_files(stdout)
+    for path in (tmp_path / 'metrics.json', tmp_path / 'predictions.json', test_dir / 'ced_curves.png'):
+        assert str(path) in listed
+    [log_file] = glob.glob(str(test_dir / '*' / '*.log'))
+    assert log_file in listed
+    assert sorted(os.listdir(pictures)) == sorted(osp.basename(path) for path in listed
+                                                  if osp.dirname(path) == str(pictures))
+    assert len(os.listdir(pictures)) == 4
+
+    # again, --verbose: everything on the console, no bar; the same 4 pictures, rewritten
+    code, stdout, stderr = run('tools/test.py', quiet_config, work_dir / 'epoch_2.pth', *outputs, '--verbose')
+    assert code == 0, (stdout + stderr)[-3000:]
+    assert 'test: 100%' not in stderr
+    assert 'Config:' in stdout and 'System environment' in stdout
+    assert len(os.listdir(pictures)) == 4 and len(written_files(stdout)) >= 4 + 4
 
 
 def write_run(work_dir: Path, timestamp: str, count: int) -> None:

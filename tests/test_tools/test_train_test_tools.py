@@ -33,7 +33,8 @@ def run(*args, env=None, timeout=300):
 
 
 def train(*args, **kwargs):
-    return run(PYTHON, 'tools/train.py', CONFIG, *args, **kwargs)
+    """tools/train.py --verbose: the iteration lines on the console, to be read here."""
+    return run(PYTHON, 'tools/train.py', CONFIG, '--verbose', *args, **kwargs)
 
 
 def run_test_tool(*args, **kwargs):
@@ -110,7 +111,7 @@ def free_port():
 
 def test_dist_train_with_two_cpu_processes_and_auto_scaled_lr(tmp_path):
     code, output, _ = run('bash', 'tools/dist_train.sh', CONFIG, 2, '--work-dir', tmp_path, '--auto-scale-lr',
-                          *ONE_EPOCH, env=dict(PYTHON=PYTHON, PORT=str(free_port()), OMP_NUM_THREADS='1'))
+                          '--verbose', *ONE_EPOCH, env=dict(PYTHON=PYTHON, PORT=str(free_port()), OMP_NUM_THREADS='1'))
     assert code == 0, output[-3000:]
     assert 'Distributed training: True' in output and 'GPU number: 2' in output
     # 2 processes x 2 faces: the 4 faces take one iteration, and the LR scales by 4 / 512
@@ -185,10 +186,19 @@ def data_options(split, ann_file):
             f'{split}_dataloader.dataset.data_prefix.img={DATA_DIR}/']
 
 
+PROGRESS_BAR = re.compile(r'^(train|val|test): +\d+%\|')
+
+
+def without_progress_bars(stream: str) -> list:
+    """The non-empty lines of ``stream`` but the progress bars' (which a terminal redraws in
+    place, and clears when the run stops with an error)."""
+    return [line for line in stream.replace('\r', '\n').splitlines() if line.strip() and not PROGRESS_BAR.match(line)]
+
+
 def assert_user_error(code, output, stderr, *fragments):
     assert code == 1, output[-3000:]
     assert 'Traceback' not in output
-    first_line = stderr.strip().splitlines()[0]
+    first_line = without_progress_bars(stderr)[0]
     assert first_line.startswith('error: ')
     for fragment in fragments:
         assert fragment in first_line, first_line

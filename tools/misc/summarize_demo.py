@@ -2,7 +2,8 @@
 
     python tools/misc/summarize_demo.py WORK_DIR [--checkpoint CKPT] [--seconds N]
 
-Only this run's pictures are counted: those of the newest ``WORK_DIR/<timestamp>/vis_test``.
+Only this run's pictures are counted: those of ``WORK_DIR/vis_test`` (the folder
+`make demo` reuses), else of the newest ``WORK_DIR/<timestamp>/vis_test``.
 """
 import argparse
 import glob
@@ -12,8 +13,10 @@ import sys
 
 
 def newest_run_pictures(work_dir: str) -> list:
-    """The pictures of the newest test run (``WORK_DIR/<YYYYmmdd_HHMMSS>/vis_test/*.jpg``)."""
+    """The pictures of the newest test run (``WORK_DIR/vis_test/*.jpg``, else
+    ``WORK_DIR/<YYYYmmdd_HHMMSS>/vis_test/*.jpg``)."""
     runs = sorted(path for path in glob.glob(osp.join(work_dir, '*', 'vis_test')) if osp.isdir(path))
+    runs += [osp.join(work_dir, 'vis_test')] if osp.isdir(osp.join(work_dir, 'vis_test')) else []
     return sorted(glob.glob(osp.join(runs[-1], '*.jpg'))) if runs else []
 
 

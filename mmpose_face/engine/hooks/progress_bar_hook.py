@@ -2,9 +2,11 @@
 
 Training shows one bar over all iterations of the run (resumed runs start
 where they stopped) with the epoch and the smoothed loss; validation and
-testing show one bar per pass. Only rank 0 draws. Pair it with
+testing show one bar per pass. Only rank 0 draws. Every config has it as
+``default_hooks.progress_bar`` (``configs/_base_/default_runtime.py``), with
 :class:`~mmpose_face.engine.quiet_console_runner.QuietConsoleRunner` so that
-the iteration log lines do not interleave with the bars.
+the iteration log lines do not interleave with the bars (``--verbose`` of
+the tools drops both).
 """
 import sys
 
@@ -48,6 +50,13 @@ class ProgressBarHook(Hook):
         bar = self._bars.pop(mode, None)
         if bar is not None:
             bar.close()
+
+    def clear(self) -> None:
+        """Remove the open bars from the console (a run that stops with an error:
+        its message then starts on a clean line)."""
+        for mode in list(self._bars):
+            self._bars[mode].leave = False
+            self._close(mode)
 
     def before_train(self, runner) -> None:
         self._open('train', runner.max_iters, initial=runner.iter)

@@ -51,15 +51,6 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=4, max_keep_ckpts=1))
-# The console shows progress bars with ETA, results and warnings; the config
-# dump, hook table and iteration lines go to the log file only.
-runner_type = 'QuietConsoleRunner'
-custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    dict(type='RandomStateCheckpointHook'),
-    dict(type='TrainingDataRecordHook'),
-    dict(type='ProgressBarHook'),
-]
 val_evaluator = dict(
     type='NME', norm_mode='keypoint_distance', failure_rate_and_auc=True,
     baseline_ann_file=data_root + 'annotations/face_landmarks_wflw_train.json')
