@@ -42,21 +42,25 @@ def parse_args():
 
 
 def main(args):
+    from mmpose_face.apis.face_detector import build_face_detector
     from mmpose_face.apis.face_landmarks_demo import FaceLandmarker, run_demo
+    from mmpose_face.apis.input_sources import printable_path
+    from mmpose_face.apis.synthetic_model import warnings_as_lines
     if args.checkpoint is None and args.onnx is None:
         raise ValueError('give a CHECKPOINT, or an exported model with --onnx')
-    from mmpose_face.apis.face_detector import build_face_detector
     detector = None if args.bboxes else build_face_detector(args.detector, args.det_thr, args.det_upsample,
                                                             args.min_face_size)
-    landmarker = FaceLandmarker(args.config, args.checkpoint, device=args.device,
-                                batch_size=args.batch_size, onnx_file=args.onnx, detector=detector,
-                                trusted=args.trust_checkpoint or None, skip_hash_check=args.skip_hash_check or None)
+    with warnings_as_lines():  # the synthetic-model warning: one line, no source line
+        landmarker = FaceLandmarker(args.config, args.checkpoint, device=args.device,
+                                    batch_size=args.batch_size, onnx_file=args.onnx, detector=detector,
+                                    trusted=args.trust_checkpoint or None,
+                                    skip_hash_check=args.skip_hash_check or None)
     summary = run_demo(args.input, landmarker, out_dir=args.out_dir, bboxes_file=args.bboxes,
                        show=args.show, max_frames=args.max_frames)
     for item in summary['items']:
         count = (f"{len(item['faces'])} faces" if 'faces' in item
                  else f"{len(item['frames'])} frames, {sum(len(f['faces']) for f in item['frames'])} faces")
-        print(f"{item['input']}: {count} -> {item['output']}, {item['json']}")
+        print(printable_path(f"{item['input']}: {count} -> {item['output']}, {item['json']}"))
     print(f"{summary['num_faces']} faces in {summary['seconds']:.1f} s")
 
 

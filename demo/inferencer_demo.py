@@ -40,17 +40,16 @@ def parse_args():
 
 
 def main(args):
-    import warnings
-
-    from mmpose_face.apis.inferencer import FaceLandmarkInferencer, SyntheticModelWarning
-    warnings.simplefilter('always', SyntheticModelWarning)
-    warnings.formatwarning = lambda message, category, *args, **kwargs: f'warning: {message}\n'
+    from mmpose_face.apis.inferencer import FaceLandmarkInferencer
+    from mmpose_face.apis.synthetic_model import warnings_as_lines
     inferencer = FaceLandmarkInferencer(args.model, args.weights, device=args.device, det_model=args.detector,
                                         det_score_thr=args.det_thr, det_upsample=args.det_upsample,
                                         min_face_size=args.min_face_size, show_progress=True)
     num_inputs = num_faces = 0
-    for result in inferencer(args.inputs, out_dir=args.out_dir, bbox_thr=args.bbox_thr,
-                             draw_bbox=not args.no_draw_bbox, show=args.show):
+    with warnings_as_lines():  # the synthetic-model warning: one line, no source line
+        results = inferencer(args.inputs, out_dir=args.out_dir, bbox_thr=args.bbox_thr,
+                             draw_bbox=not args.no_draw_bbox, show=args.show)
+    for result in results:
         num_inputs += len(result['predictions'])
         num_faces += sum(len(faces) for faces in result['predictions'])
     print(f'{num_faces} faces in {num_inputs} images/frames (model {args.model}: {inferencer.weights})\n'
