@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmpose_face.apis import inference_topdown, init_model
+from mmpose_face.apis import inference_topdown
 from mmpose_face.apis.onnx_export import export_onnx
 from mmpose_face.apis.predictor import LandmarkPredictor, prepare_face_crops
 
@@ -14,12 +14,8 @@ BOXES = np.array([[434, 106, 524, 196], [229, 22, 303, 96], [-20, 600, 80, 700]]
 
 
 @pytest.fixture(scope='module')
-def model():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    yield init_model(CONFIG)
-    torch.set_num_threads(threads)
+def model(tiny_model):  # tests/test_apis/conftest.py
+    return tiny_model
 
 
 def test_published_backend_is_the_models_test_step(model):
