@@ -16,8 +16,7 @@ import torch
 
 from mmpose_face.apis import inference_topdown, init_model
 from mmpose_face.apis.cli import run_tool
-from mmpose_face.apis.face_detector import (HOGFaceDetector, boxes_for, clip_boxes, load_coco_bboxes,
-                                            rescale_boxes)
+from mmpose_face.apis.face_detector import HOGFaceDetector, clip_boxes, rescale_boxes
 from mmpose_face.apis.face_landmarks_demo import FaceLandmarker, run_demo
 from mmpose_face.datasets.transforms.loading import ImageLoadError
 
@@ -169,29 +168,6 @@ def test_boxes_from_a_coco_results_file(landmarker, tmp_path):
     faces = summary['items'][0]['faces']
     np.testing.assert_allclose([face['bbox'] for face in faces],
                                [[x - 50, y - 50, x + 50, y + 50] for x, y in centres])
-
-
-def test_coco_results_layouts_and_errors(tmp_path):
-    listed = tmp_path / 'list.json'
-    listed.write_text(json.dumps([dict(file_name='a.jpg', bbox=[10, 20, 30, 40], score=0.5),
-                                  dict(file_name='a.jpg', bbox=[0, 0, 5, 5])]))
-    boxes, scores = boxes_for(load_coco_bboxes(str(listed)), 'some/folder/a.jpg')
-    np.testing.assert_allclose(boxes, [[10, 20, 40, 60], [0, 0, 5, 5]])
-    np.testing.assert_allclose(scores, [0.5, 1.0])
-    assert len(boxes_for(load_coco_bboxes(str(listed)), 'b.jpg')[0]) == 0
-
-    coco = tmp_path / 'coco.json'
-    coco.write_text(json.dumps(dict(images=[dict(id=7, file_name='img/b.png')],
-                                    annotations=[dict(image_id=7, bbox=[1, 2, 3, 4], score=0.8)])))
-    boxes, _ = boxes_for(load_coco_bboxes(str(coco)), 'b.png')
-    np.testing.assert_allclose(boxes, [[1, 2, 4, 6]])
-
-    bad = tmp_path / 'bad.json'
-    bad.write_text(json.dumps([dict(file_name='a.jpg', bbox=[1, 2, -3, 4])]))
-    with pytest.raises(ValueError, match=r'bad.json: entry 0: .*positive width'):
-        load_coco_bboxes(str(bad))
-    with pytest.raises(FileNotFoundError, match='missing.json'):
-        load_coco_bboxes(str(tmp_path / 'missing.json'))
 
 
 def test_unreadable_file_is_named(landmarker, tmp_path, capsys):
