@@ -21,7 +21,7 @@ from mmpose_face.visualization.face_drawing import draw_faces, face_visualizer
 from .face_detector import DEFAULT_MIN_FACE_SIZE, boxes_for, build_face_detector, load_coco_bboxes
 from .inference import init_model
 from .input_sources import frame_count, list_inputs, read_frames
-from .landmark_outputs import OutputPaths, ResultWriter, faces_to_json, plan_outputs  # noqa: F401 (API)
+from .landmark_outputs import ResultWriter, faces_to_json, plan_outputs  # noqa: F401 (faces_to_json: API)
 from .predictor import LandmarkPredictor
 from .synthetic_model import warn_if_synthetic
 
@@ -120,8 +120,7 @@ def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, b
     """
     sources = list_inputs(str(input_path), webcam=True)
     bboxes_by_image = load_coco_bboxes(bboxes_file) if bboxes_file else None
-    plan = (plan_outputs(sources, out_dir, out_dir, other_inputs=[bboxes_file]) if out_dir
-            else {source: OutputPaths() for source in sources})
+    plan = plan_outputs(sources, out_dir, out_dir, other_inputs=[bboxes_file])
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
     visualizer = face_visualizer(landmarker.dataset_meta)

@@ -148,6 +148,7 @@ class FaceLandmarkInferencer:
             vis_out_dir = vis_out_dir or osp.join(out_dir, 'visualizations')
             pred_out_dir = pred_out_dir or osp.join(out_dir, 'predictions')
         sources = list_inputs(inputs)
+        writes = bool(vis_out_dir or pred_out_dir)
         plan = plan_outputs(sources, vis_out_dir or None, pred_out_dir or None)
         for folder in (vis_out_dir, pred_out_dir):
             if folder:
@@ -155,7 +156,7 @@ class FaceLandmarkInferencer:
         self.warn_if_synthetic()
         results = self._results(sources, plan, return_datasamples, batch_size, bboxes, bbox_thr, show,
                                 wait_time, draw_bbox, radius, thickness, return_vis, bool(vis_out_dir))
-        if vis_out_dir or pred_out_dir or show:
+        if writes or show:
             return iter(list(results))
         return results
 

@@ -97,7 +97,10 @@ def plan_outputs(sources, picture_dir: str = None, json_dir: str = None, other_i
     file name; a video or webcam becomes ``<key>.mp4``), JSON in ``json_dir``
     as ``<key>.json`` (keys: :func:`output_keys`). Refuses, before anything is
     written, any output that would replace an input (the sources' files and
-    ``other_inputs``, e.g. a box file)."""
+    ``other_inputs``, e.g. a box file). With neither folder nothing is written
+    and nothing is checked."""
+    if not (picture_dir or json_dir):
+        return {source: OutputPaths() for source in sources}
     keys = output_keys(sources)
     plan = {}
     for source in sources:

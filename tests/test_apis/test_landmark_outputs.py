@@ -83,3 +83,9 @@ def test_result_writer_writes_images_at_once_and_videos_when_finished(tmp_path):
     assert json.loads((tmp_path / 'out' / 'a.mp4.json').read_text()) == dict(fps=5., frames=[0, 1])
     assert (tmp_path / 'out' / 'a.mp4.mp4').is_file()
     assert sorted(os.listdir(tmp_path / 'out')) == ['a.jpg', 'a.jpg.json', 'a.mp4.json', 'a.mp4.mp4']
+
+
+def test_nothing_written_nothing_checked(tmp_path):
+    sources = list_inputs([touch(tmp_path / 'x' / 'a.jpg'), touch(tmp_path / 'y' / 'a.jpg')])
+    plan = plan_outputs(sources)
+    assert [(paths.picture, paths.json) for paths in plan.values()] == [(None, None), (None, None)]
