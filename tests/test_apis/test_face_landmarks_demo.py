@@ -320,3 +320,14 @@ def test_the_demo_draws_points_joined_along_the_contours(landmarker, tmp_path):
     dotted = draw_faces(dots, image, boxes, keypoints, scores).astype(int)
     assert np.abs(joined - dotted).sum() > 1000, 'the contour lines add pixels'
     assert np.abs(picture - joined).mean() < np.abs(picture - dotted).mean()  # JPEG: not to the bit
+
+
+def test_a_file_name_that_is_not_utf8_ends_in_one_line(checkpoint, tmp_path, monkeypatch, capsys):
+    """Main crashed here (OpenCV segfaults writing to such a name)."""
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    with open(FOOTBALL, 'rb') as source, open(osp.join(bytes(folder), b'\xff.jpg'), 'wb') as target:
+        target.write(source.read())
+    code, _, err = run_command_line(monkeypatch, capsys, folder, CONFIG, checkpoint, '--out-dir', tmp_path / 'out')
+    assert code == 1 and f'error: {folder}/\\xff.jpg: the file name is not valid UTF-8; rename the file' in err
+    assert not (tmp_path / 'out').exists()
