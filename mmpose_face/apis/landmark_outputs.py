@@ -107,7 +107,15 @@ def plan_outputs(sources, picture_dir: str = None, json_dir: str = None, other_i
         picture_name = keys[source] + '.mp4' if source.is_video else source.name
         plan[source] = OutputPaths(osp.join(picture_dir, picture_name) if picture_dir else None,
                                    osp.join(json_dir, keys[source] + '.json') if json_dir else None)
-    outputs = [path for paths in plan.values() for path in (paths.picture, paths.json) if path]
+    writers = {}
+    for source, paths in plan.items():
+        for path in (paths.picture, paths.json):
+            if path in writers:  # e.g. a.jpg, a.png and a.jpg.png: keys a.jpg, a.png, a.jpg
+                raise ValueError(f'{printable_path(writers[path])} and {printable_path(source)} would both '
+                                 f'write {printable_path(path)}; rename one or run them separately')
+            if path:
+                writers[path] = source
+    outputs = list(writers)
     refuse_overwriting_inputs(outputs, [s.path for s in sources if s.path] + [p for p in other_inputs if p])
     return plan
 

@@ -89,3 +89,9 @@ def test_nothing_written_nothing_checked(tmp_path):
     sources = list_inputs([touch(tmp_path / 'x' / 'a.jpg'), touch(tmp_path / 'y' / 'a.jpg')])
     plan = plan_outputs(sources)
     assert [(paths.picture, paths.json) for paths in plan.values()] == [(None, None), (None, None)]
+
+
+def test_names_that_still_collide_are_refused(tmp_path):
+    sources = list_inputs([touch(tmp_path / 'a.jpg'), touch(tmp_path / 'a.png'), touch(tmp_path / 'a.jpg.png')])
+    with pytest.raises(ValueError, match=r'a.jpg and .*a.jpg.png would both write .*out/a.jpg.json'):
+        plan_outputs(sources, str(tmp_path / 'out'), str(tmp_path / 'out'))
