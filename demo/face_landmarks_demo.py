@@ -7,7 +7,9 @@ Faces are found offline (CenterFace by default, ``--detector hog`` the light fal
 ``--bboxes`` (COCO detection results); all faces of an image go through the
 network in batches of ``--batch-size``. Writes annotated images / an
 annotated mp4 and one JSON of boxes and landmarks per image (per frame for
-videos) to ``--out-dir``. ``--onnx FILE`` runs an exported model (from
+videos) to ``--out-dir`` (never over an input: the folder that holds the
+inputs is refused; inputs that share a stem keep their extension,
+``a.jpg.json``, ``a.png.json``). ``--onnx FILE`` runs an exported model (from
 ``tools/deployment/pytorch2onnx.py``) with onnxruntime instead of PyTorch;
 CHECKPOINT may then be left out. See docs/inference.md.
 """
