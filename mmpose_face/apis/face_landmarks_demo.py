@@ -22,7 +22,7 @@ from .face_detector import DEFAULT_MIN_FACE_SIZE, boxes_for, build_face_detector
 from .inference import init_model
 from .input_sources import frame_count, list_inputs, read_frames
 from .landmark_outputs import ResultWriter, faces_to_json, plan_outputs  # noqa: F401 (faces_to_json: API)
-from .predictor import LandmarkPredictor
+from .predictor import LandmarkPredictor, build_predictor
 from .synthetic_model import warn_if_synthetic
 
 
@@ -35,7 +35,11 @@ class FaceLandmarker:
         trusted, skip_hash_check: as in :func:`mmpose_face.apis.init_model`.
         device: PyTorch device.
         batch_size: faces per forward pass (all faces of an image are batched).
-        onnx_file: run this exported model with onnxruntime instead.
+        onnx_file: run this exported model with onnxruntime (no checkpoint needed).
+        backend: with a checkpoint, ``'onnxruntime'`` (default: its export made
+            once and cached beside it, see :mod:`~mmpose_face.apis.onnx_cache`)
+            or ``'torch'`` (the published path, mmpose's ``inference_topdown``).
+        flip_test: ``None`` = the model's ``test_cfg.flip_test``; ``False`` = the single pass.
         detector: callable ``image_bgr -> (boxes (N, 4) xyxy, scores (N,))``;
             ``None`` = the default detector (CenterFace, faces of 24 px and
             more) made on first use.
@@ -48,7 +52,9 @@ class FaceLandmarker:
     """
 
     def __init__(self, config, checkpoint: str = None, device: str = 'cpu', batch_size: int = 32,
-                 onnx_file: str = None, detector=None, trusted: bool = None, skip_hash_check: bool = None):
+                 onnx_file: str = None, detector=None, trusted: bool = None, skip_hash_check: bool = None,
+                 backend: str = 'onnxruntime', flip_test: bool = None, onnx_cache_dir: str = None,
+                 num_threads: int = 0):
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         self.config = Config.fromfile(str(config)) if not isinstance(config, Config) else config
@@ -59,9 +65,10 @@ class FaceLandmarker:
             self.predictor = LandmarkPredictor(backend='onnxruntime', batch_size=batch_size, onnx_file=onnx_file,
                                                config=self.config)
         else:
-            self.model = init_model(self.config, checkpoint, device=device, trusted=trusted,
-                                    skip_hash_check=skip_hash_check)
-            self.predictor = LandmarkPredictor(self.model, backend='published', batch_size=batch_size)
+            self.model = init_model(self.config, checkpoint, device='cpu' if backend == 'onnxruntime' else device,
+                                    trusted=trusted, skip_hash_check=skip_hash_check)
+            self.predictor = build_predictor(self.model, checkpoint, backend, flip_test, onnx_cache_dir,
+                                             num_threads, batch_size)
             warn_if_synthetic(str(checkpoint), trained_on(self.model.checkpoint_meta))
         self.dataset_meta = self.predictor.dataset_meta
 

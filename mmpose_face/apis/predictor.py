@@ -34,9 +34,11 @@ from mmengine.structures import InstanceData
 from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import DATASETS
 from mmpose_face.structures import bbox_xywh2xyxy
+from .onnx_cache import cached_onnx_export
 from .onnx_export import LandmarkExportWrapper, OnnxLandmarkModel, export_onnx
 
 BACKENDS = ('published', 'torch', 'onnxruntime')
+USER_BACKENDS = ('onnxruntime', 'torch')  # what the inferencer and the demos offer; 'torch' = 'published'
 
 
 def dataset_meta_from_config(config: Config) -> dict:
@@ -227,3 +229,32 @@ class LandmarkPredictor:
         has_scores = all(s is not None for s in scores)
         return FaceLandmarks(np.concatenate(keypoints).astype(np.float32),
                              np.concatenate(scores).astype(np.float32) if has_scores else None, samples)
+
+
+def build_predictor(model, checkpoint: str, backend: str = 'onnxruntime', flip_test: bool = None,
+                    onnx_cache_dir: str = None, num_threads: int = 0,
+                    batch_size: int = None) -> LandmarkPredictor:
+    """The predictor the inferencer and the demos use.
+
+    Args:
+        model: from :func:`~mmpose_face.apis.inference.init_model` with ``checkpoint``.
+        checkpoint: its weights file; ``'onnxruntime'`` runs its cached export
+            (:func:`~mmpose_face.apis.onnx_cache.cached_onnx_export`, made and
+            checked against PyTorch on first use, remade when the file changes).
+        backend: ``'onnxruntime'`` (fastest, same keypoints to 0.01 px) or
+            ``'torch'`` (the published path, the model's ``test_step``).
+        flip_test: ``None`` = the model's ``test_cfg.flip_test``; ``False`` =
+            the single pass (half the network's work).
+    """
+    if backend not in USER_BACKENDS:
+        raise ValueError(f'backend must be one of {USER_BACKENDS}, got {backend!r}')
+    if flip_test is not None:
+        model.test_cfg['flip_test'] = bool(flip_test)
+    if backend == 'torch':
+        return LandmarkPredictor(model, 'published', batch_size=batch_size)
+    if checkpoint is None:
+        return LandmarkPredictor(model, 'onnxruntime', batch_size=batch_size, num_threads=num_threads)
+    flip = bool(model.test_cfg.get('flip_test', False))
+    onnx_file = cached_onnx_export(model, checkpoint, flip, onnx_cache_dir)
+    return LandmarkPredictor(model, 'onnxruntime', batch_size=batch_size, flip_test=flip, onnx_file=onnx_file,
+                             num_threads=num_threads)

@@ -45,7 +45,7 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def landmarker(checkpoint):
-    return FaceLandmarker(CONFIG, checkpoint, batch_size=4)
+    return FaceLandmarker(CONFIG, checkpoint, batch_size=4, backend='torch')  # counts torch forward passes
 
 
 def annotated_centres(file_name):
