@@ -7,9 +7,14 @@ Faces are found offline (CenterFace by default, ``--detector hog`` the light fal
 ``--bboxes`` (COCO detection results); all faces of an image go through the
 network in batches of ``--batch-size``. Writes annotated images / an
 annotated mp4 and one JSON of boxes and landmarks per image (per frame for
-videos) to ``--out-dir``. ``--onnx FILE`` runs an exported model (from
-``tools/deployment/pytorch2onnx.py``) with onnxruntime instead of PyTorch;
-CHECKPOINT may then be left out. See docs/inference.md.
+videos) to ``--out-dir`` (never over an input: the folder that holds the
+inputs is refused; inputs that share a stem keep their extension,
+``a.jpg.json``, ``a.png.json``). The network runs on ONNX Runtime: the
+checkpoint's export is made once and cached beside it by its SHA-256
+(``--backend torch``: the published PyTorch path; ``--no-flip-test``: the
+single pass, half the work). ``--onnx FILE`` runs an exported model (from
+``tools/deployment/pytorch2onnx.py``); CHECKPOINT may then be left out.
+See docs/inference.md.
 """
 import argparse
 import os
@@ -26,6 +31,12 @@ def parse_args():
     parser.add_argument('--device', default='cpu', help='PyTorch device, e.g. cuda:0')
     parser.add_argument('--batch-size', type=int, default=32, help='faces per forward pass')
     parser.add_argument('--show', action='store_true', help='also show the results in a window (q quits)')
+    parser.add_argument('--backend', default='onnxruntime', choices=['onnxruntime', 'torch'],
+                        help='onnxruntime (default, the checkpoint exported once and cached) or torch '
+                             '(the published path)')
+    parser.add_argument('--no-flip-test', action='store_true',
+                        help='one pass per face instead of two (plain + mirrored crop): about half the time')
+    parser.add_argument('--onnx-cache-dir', help='where exports go when the checkpoint folder is not writable')
     parser.add_argument('--onnx', help='run this exported ONNX model with onnxruntime instead of PyTorch')
     parser.add_argument('--max-frames', type=int, help='stop a video or webcam after this many frames')
     parser.add_argument('--trust-checkpoint', action='store_true',
@@ -42,21 +53,27 @@ def parse_args():
 
 
 def main(args):
+    from mmpose_face.apis.face_detector import build_face_detector
     from mmpose_face.apis.face_landmarks_demo import FaceLandmarker, run_demo
+    from mmpose_face.apis.input_sources import printable_path
+    from mmpose_face.apis.synthetic_model import warnings_as_lines
     if args.checkpoint is None and args.onnx is None:
         raise ValueError('give a CHECKPOINT, or an exported model with --onnx')
-    from mmpose_face.apis.face_detector import build_face_detector
     detector = None if args.bboxes else build_face_detector(args.detector, args.det_thr, args.det_upsample,
                                                             args.min_face_size)
-    landmarker = FaceLandmarker(args.config, args.checkpoint, device=args.device,
-                                batch_size=args.batch_size, onnx_file=args.onnx, detector=detector,
-                                trusted=args.trust_checkpoint or None, skip_hash_check=args.skip_hash_check or None)
+    with warnings_as_lines():  # the synthetic-model warning: one line, no source line
+        landmarker = FaceLandmarker(args.config, args.checkpoint, device=args.device,
+                                    batch_size=args.batch_size, onnx_file=args.onnx, detector=detector,
+                                    trusted=args.trust_checkpoint or None,
+                                    skip_hash_check=args.skip_hash_check or None, backend=args.backend,
+                                    flip_test=False if args.no_flip_test else None,
+                                    onnx_cache_dir=args.onnx_cache_dir)
     summary = run_demo(args.input, landmarker, out_dir=args.out_dir, bboxes_file=args.bboxes,
                        show=args.show, max_frames=args.max_frames)
     for item in summary['items']:
         count = (f"{len(item['faces'])} faces" if 'faces' in item
                  else f"{len(item['frames'])} frames, {sum(len(f['faces']) for f in item['frames'])} faces")
-        print(f"{item['input']}: {count} -> {item['output']}, {item['json']}")
+        print(printable_path(f"{item['input']}: {count} -> {item['output']}, {item['json']}"))
     print(f"{summary['num_faces']} faces in {summary['seconds']:.1f} s")
 
 

@@ -279,10 +279,36 @@ def build_face_detector(name: str = DEFAULT_FACE_DETECTOR, score_threshold: floa
     return FACE_DETECTORS[name](**kwargs)
 
 
+def _box_from_entry(entry: dict, fail) -> list:
+    """``[x1, y1, x2, y2]`` from an entry's ``bbox`` [x, y, w, h] or ``face_rectangle`` [x1, y1, x2, y2]."""
+    key = 'bbox' if 'bbox' in entry or 'face_rectangle' not in entry else 'face_rectangle'
+    values = entry.get(key)
+    layout = '[x, y, w, h]' if key == 'bbox' else '[x1, y1, x2, y2]'
+    if not (isinstance(values, (list, tuple)) and len(values) == 4
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+        fail(f"{key!r} must be four numbers {layout}, got {values!r}")
+    x, y, a, b = (float(v) for v in values)
+    width, height = (a, b) if key == 'bbox' else (a - x, b - y)
+    if not (np.isfinite([x, y, width, height]).all() and width > 0 and height > 0):
+        fail(f"{key!r} {list(values)} must be finite with positive width and height")
+    return [x, y, x + width, y + height]
+
+
+def _utf8_name(name, fail):
+    """A file name that can be matched and printed: not a lone surrogate (``"\\udcff"`` in JSON)."""
+    try:
+        str(name).encode('utf-8')
+    except UnicodeEncodeError:
+        fail(f"file name {ascii(name)} is not valid UTF-8 (a lone surrogate)")
+    return str(name)
+
+
 def load_coco_bboxes(path: str) -> dict:
     """Face boxes from a COCO detection-results JSON, by image.
 
-    Accepted layouts (``bbox`` is ``[x, y, w, h]`` pixels, ``score`` optional, default 1):
+    Accepted layouts (``bbox`` is ``[x, y, w, h]`` pixels, or instead
+    ``face_rectangle`` ``[x1, y1, x2, y2]`` as in this project's converted
+    WFLW annotations; ``score`` optional, default 1):
 
     - a list ``[{"file_name": "a.jpg", "bbox": [...], "score": 0.9}, ...]``;
       ``"image_id"`` may stand for ``"file_name"`` (a name, or a frame index
@@ -292,11 +318,12 @@ def load_coco_bboxes(path: str) -> dict:
 
     Returns ``{key: (boxes (N, 4) float32 xyxy, scores (N,) float32)}``, keyed
     by the file name (as given) or ``str(frame index)``; see :func:`boxes_for`.
+    Anything else is a :class:`ValueError` naming the file and the entry.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: face box file not found')
     try:
-        with open(path) as f:
+        with open(path, encoding='utf-8') as f:
             data = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f'{path}: not valid JSON ({error})') from None
@@ -304,29 +331,39 @@ def load_coco_bboxes(path: str) -> dict:
     if isinstance(data, dict):
         if 'annotations' not in data:
             raise ValueError(f"{path}: a dict needs 'annotations' (and 'images'); or give a list of results")
-        id_to_name = {image['id']: image['file_name'] for image in data.get('images', [])}
+        images = data.get('images', [])
+        if not isinstance(images, list):
+            raise ValueError(f"{path}: 'images' must be a list, got {type(images).__name__}")
+        for index, image in enumerate(images):
+            def fail_image(reason, index=index):
+                raise ValueError(f'{path}: images[{index}]: {reason}')
+            if not isinstance(image, dict) or 'id' not in image or 'file_name' not in image:
+                fail_image(f"needs 'id' and 'file_name', got {image!r}"[:300])
+            if not isinstance(image['id'], (int, str)) or isinstance(image['id'], bool):
+                fail_image(f"'id' must be a number or a string, got {image['id']!r}")
+            id_to_name[image['id']] = _utf8_name(image['file_name'], fail_image)
         data = data['annotations']
     if not isinstance(data, list):
         raise ValueError(f'{path}: expected a list of detection results, got {type(data).__name__}')
     found = {}
     for index, entry in enumerate(data):
-        def fail(reason):
+        def fail(reason, index=index):
             raise ValueError(f'{path}: entry {index}: {reason}')
         if not isinstance(entry, dict):
             fail(f'expected a dict, got {type(entry).__name__}')
         key = entry.get('file_name', entry.get('image_id'))
         if key is None:
             fail("needs 'file_name' or 'image_id'")
-        key = str(id_to_name.get(key, key))
-        bbox = entry.get('bbox')
-        if not (isinstance(bbox, (list, tuple)) and len(bbox) == 4):
-            fail(f"'bbox' must be [x, y, w, h], got {bbox!r}")
-        x, y, w, h = (float(v) for v in bbox)
-        if not (np.isfinite([x, y, w, h]).all() and w > 0 and h > 0):
-            fail(f"'bbox' {bbox} must be finite with positive width and height")
+        if not isinstance(key, (int, str)) or isinstance(key, bool):
+            fail(f"'file_name' / 'image_id' must be a name or a number, got {key!r}")
+        key = _utf8_name(id_to_name.get(key, key), fail)
+        box = _box_from_entry(entry, fail)
+        score = entry.get('score', 1.0)
+        if not isinstance(score, (int, float)) or isinstance(score, bool) or not np.isfinite(score):
+            fail(f"'score' must be a finite number, got {score!r}")
         boxes, scores = found.setdefault(key, ([], []))
-        boxes.append([x, y, x + w, y + h])
-        scores.append(float(entry.get('score', 1.0)))
+        boxes.append(box)
+        scores.append(float(score))
     return {key: (np.asarray(boxes, np.float32).reshape(-1, 4), np.asarray(scores, np.float32))
             for key, (boxes, scores) in found.items()}
 

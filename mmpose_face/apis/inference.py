@@ -1,28 +1,23 @@
-"""Python API with mmpose 1.x's calling convention: build a model, predict faces."""
+"""Python API with mmpose 1.x's calling convention: build a model, predict faces.
+
+``inference_topdown`` is the prediction core (:mod:`~mmpose_face.apis.predictor`)
+with its ``'published'`` backend: mmpose's path, bit-identical to mmpose.
+"""
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model.utils import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 from mmpose_face import compat
 from mmpose_face.engine.checkpoint_loading import load_checkpoint
-from mmpose_face.fileio import read_image_bgr
 from mmpose_face.installation import find_config
-from mmpose_face.registry import DATASETS, MODELS
-from mmpose_face.structures import bbox_xywh2xyxy
 from mmpose_face.errors import UserInputTypeError
-
-
-def dataset_meta_from_config(config: Config) -> dict:
-    """Metainfo (names, flip_indices, colours) of the config's test data set."""
-    dataset_cfg = config.test_dataloader.dataset
-    dataset_class = DATASETS.get(dataset_cfg.type)
-    return dataset_class._load_metainfo(dataset_cfg.get('metainfo'))
+from mmpose_face.registry import MODELS
+from .predictor import LandmarkPredictor, dataset_meta_from_config, prepare_face_crops  # noqa: F401 (API)
 
 
 _COMPARED_META = ('num_keypoints', 'flip_indices', 'keypoint_id2name')
@@ -104,71 +99,14 @@ def _build_and_load(config, checkpoint, cfg_options, trusted, skip_hash_check) -
     return model
 
 
-def prepare_face_crops(config: Config, dataset_meta: dict, img, bboxes=None,
-                       bbox_format: str = 'xyxy') -> list:
-    """The config's test pipeline on each face box of one image.
-
-    Args:
-        config: model config (its ``test_dataloader.dataset.pipeline`` crops).
-        dataset_meta: metainfo (``flip_indices`` ...) copied into each sample.
-        img: image path or (H, W, 3) BGR uint8 array.
-        bboxes: (N, 4) face boxes in image pixels; ``None`` or empty means the
-            whole image is one face. A box may reach past the border (the crop
-            is padded with black, as in training); one that lies entirely
-            outside the image, or is empty or not finite, is refused.
-        bbox_format: ``'xyxy'`` or ``'xywh'``.
-
-    Returns:
-        one ``{'inputs': (3, h, w) uint8 BGR tensor, 'data_samples': PoseDataSample}``
-        per box, the sample's metainfo holding ``input_center``/``input_scale``.
-    """
-    init_default_scope(config.get('default_scope', 'mmpose_face'))
-    pipeline = Compose(config.test_dataloader.dataset.pipeline)
-    if bbox_format not in ('xyxy', 'xywh'):
-        raise ValueError(f"bbox_format must be 'xyxy' or 'xywh', got {bbox_format!r}")
-    if isinstance(img, (str, Path)):
-        img_path, img = str(img), read_image_bgr(str(img))
-    else:
-        img_path = None
-    height, width = img.shape[:2]
-    if bboxes is None or len(bboxes) == 0:
-        bboxes = np.array([[0, 0, width, height]], dtype=np.float32)
-    bboxes = np.asarray(bboxes).reshape(-1, 4)  # precision kept (a list -> float64), as in mmpose
-    if not np.issubdtype(bboxes.dtype, np.floating):
-        bboxes = bboxes.astype(np.float64)
-    if bbox_format == 'xywh':
-        bboxes = bbox_xywh2xyxy(bboxes)
-    where = img_path or f'image of {width}x{height} pixels'
-    for index, (x1, y1, x2, y2) in enumerate(bboxes):
-        if not (np.isfinite([x1, y1, x2, y2]).all() and x2 > x1 and y2 > y1):
-            raise ValueError(f'{where}: face box {index} {[x1, y1, x2, y2]} (xyxy) is empty or not finite')
-        if x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height:
-            raise ValueError(f'{where}: face box {index} {[float(v) for v in (x1, y1, x2, y2)]} (xyxy) '
-                             f'lies outside the image ({width}x{height} pixels)')
-    data_list = []
-    for bbox in bboxes:
-        data_info = dict(img=img, img_path=img_path, bbox=bbox[None],
-                         bbox_score=np.ones(1, dtype=np.float32))
-        data_info.update(dataset_meta)
-        data_list.append(pipeline(data_info))
-    return data_list
-
-
-def crop_to_image_pixels(normalised: np.ndarray, data_list: list) -> np.ndarray:
-    """Keypoints (N, K, 2) normalised to each face's crop (x/W, y/H) -> image pixels (float32),
-    with the crop boxes (``input_center``, ``input_scale``) of :func:`prepare_face_crops`' samples."""
-    centers = np.stack([item['data_samples'].metainfo['input_center'] for item in data_list])[:, None]
-    scales = np.stack([item['data_samples'].metainfo['input_scale'] for item in data_list])[:, None]
-    return (np.asarray(normalised) * scales + centers - 0.5 * scales).astype(np.float32)
-
-
 def inference_topdown(model, img, bboxes=None, bbox_format: str = 'xyxy', batch_size: int = None) -> list:
     """Predict the landmarks of each face box in one image, in batches.
 
     Args:
         model: from :func:`init_model`.
         img: image path or (H, W, 3) BGR uint8 array.
-        bboxes: (N, 4) face boxes in image pixels (see :func:`prepare_face_crops`);
+        bboxes: (N, 4) face boxes in image pixels (see
+            :func:`~mmpose_face.apis.predictor.prepare_face_crops`);
             ``None`` or empty means the whole image is one face.
         bbox_format: ``'xyxy'`` or ``'xywh'``.
         batch_size: faces per forward pass; ``None`` = all boxes in one.
@@ -177,12 +115,7 @@ def inference_topdown(model, img, bboxes=None, bbox_format: str = 'xyxy', batch_
         one :class:`PoseDataSample` per box; ``pred_instances.keypoints`` is
         (1, K, 2) in image pixels.
     """
-    if batch_size is not None and batch_size < 1:
-        raise ValueError(f'batch_size must be >= 1, got {batch_size}')
-    data_list = prepare_face_crops(model.cfg, model.dataset_meta, img, bboxes, bbox_format)
-    batch_size = batch_size or len(data_list)
-    results = []
-    with torch.no_grad():
-        for start in range(0, len(data_list), batch_size):
-            results += model.test_step(pseudo_collate(data_list[start:start + batch_size]))
-    return results
+    # mmpose: no boxes (None or empty) = the whole image is one face
+    bboxes = None if bboxes is None or len(bboxes) == 0 else bboxes
+    predictor = LandmarkPredictor(model, backend='published', batch_size=batch_size)
+    return predictor.predict(img, bboxes, bbox_format).data_samples

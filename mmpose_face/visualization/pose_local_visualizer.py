@@ -1,27 +1,27 @@
 """Drawing face landmarks: ground truth and prediction on the photograph."""
-import os
 import os.path as osp
 
 import cv2
 import numpy as np
 from mmengine.visualization import Visualizer
 
+from mmpose_face.fileio import write_atomically
 from mmpose_face.registry import VISUALIZERS
 
 SUBPIXEL_BITS = 4  # cv2 drawing with 1/16 pixel precision
 
 
 def write_image_bgr(path: str, image_bgr: np.ndarray) -> None:
-    """``cv2.imwrite`` that raises :class:`OSError` naming the file on failure
-    (creates the folder)."""
-    if osp.dirname(path):
-        os.makedirs(osp.dirname(path), exist_ok=True)
+    """Encode ``image_bgr`` by the extension of ``path`` and write it completely or
+    not at all (:func:`~mmpose_face.fileio.write_atomically`, creates the folder);
+    :class:`OSError` naming the file on failure."""
     try:
-        written = cv2.imwrite(path, image_bgr)
+        encoded, data = cv2.imencode(osp.splitext(path)[1], image_bgr)
     except cv2.error as error:
         raise OSError(f'{path}: cannot write image ({str(error).strip().splitlines()[-1]})') from None
-    if not written:
+    if not encoded:
         raise OSError(f'{path}: cannot write image')
+    write_atomically(data.tobytes(), path)
 
 
 def contour_links(contours) -> list:

@@ -7,6 +7,7 @@ the accuracy.
 import importlib.util
 import json
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
@@ -15,9 +16,8 @@ import torch
 
 from mmpose_face.apis import inference_topdown, init_model
 from mmpose_face.apis.cli import run_tool
-from mmpose_face.apis.face_detector import (HOGFaceDetector, boxes_for, clip_boxes, load_coco_bboxes,
-                                            rescale_boxes)
-from mmpose_face.apis.face_landmarks_demo import FaceLandmarker, list_inputs, run_demo
+from mmpose_face.apis.face_detector import HOGFaceDetector, clip_boxes, rescale_boxes
+from mmpose_face.apis.face_landmarks_demo import FaceLandmarker, run_demo
 from mmpose_face.datasets.transforms.loading import ImageLoadError
 
 CONFIG = 'tests/configs/td-reg_res18_tiny_wflw-64x64.py'
@@ -45,7 +45,7 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def landmarker(checkpoint):
-    return FaceLandmarker(CONFIG, checkpoint, batch_size=4)
+    return FaceLandmarker(CONFIG, checkpoint, batch_size=4, backend='torch')  # counts torch forward passes
 
 
 def annotated_centres(file_name):
@@ -110,9 +110,6 @@ def test_demo_on_crowd_batches_all_faces(landmarker, tmp_path, monkeypatch):
 
 
 def test_demo_on_a_folder_of_images(landmarker, tmp_path):
-    kind, files = list_inputs('tests/data')
-    assert kind == 'images' and [osp.basename(f) for f in files] == [osp.basename(FOOTBALL), osp.basename(CROWD)]
-    assert list_inputs('0') == ('webcam', 0) and list_inputs(FOOTBALL) == ('images', [FOOTBALL])
     summary = run_demo('tests/data', landmarker, out_dir=str(tmp_path))
     football = summary['items'][0]
     assert len(football['faces']) == 2
@@ -173,29 +170,6 @@ def test_boxes_from_a_coco_results_file(landmarker, tmp_path):
                                [[x - 50, y - 50, x + 50, y + 50] for x, y in centres])
 
 
-def test_coco_results_layouts_and_errors(tmp_path):
-    listed = tmp_path / 'list.json'
-    listed.write_text(json.dumps([dict(file_name='a.jpg', bbox=[10, 20, 30, 40], score=0.5),
-                                  dict(file_name='a.jpg', bbox=[0, 0, 5, 5])]))
-    boxes, scores = boxes_for(load_coco_bboxes(str(listed)), 'some/folder/a.jpg')
-    np.testing.assert_allclose(boxes, [[10, 20, 40, 60], [0, 0, 5, 5]])
-    np.testing.assert_allclose(scores, [0.5, 1.0])
-    assert len(boxes_for(load_coco_bboxes(str(listed)), 'b.jpg')[0]) == 0
-
-    coco = tmp_path / 'coco.json'
-    coco.write_text(json.dumps(dict(images=[dict(id=7, file_name='img/b.png')],
-                                    annotations=[dict(image_id=7, bbox=[1, 2, 3, 4], score=0.8)])))
-    boxes, _ = boxes_for(load_coco_bboxes(str(coco)), 'b.png')
-    np.testing.assert_allclose(boxes, [[1, 2, 4, 6]])
-
-    bad = tmp_path / 'bad.json'
-    bad.write_text(json.dumps([dict(file_name='a.jpg', bbox=[1, 2, -3, 4])]))
-    with pytest.raises(ValueError, match=r'bad.json: entry 0: .*positive width'):
-        load_coco_bboxes(str(bad))
-    with pytest.raises(FileNotFoundError, match='missing.json'):
-        load_coco_bboxes(str(tmp_path / 'missing.json'))
-
-
 def test_unreadable_file_is_named(landmarker, tmp_path, capsys):
     broken = tmp_path / 'broken.jpg'
     broken.write_bytes(b'not an image at all')
@@ -203,7 +177,7 @@ def test_unreadable_file_is_named(landmarker, tmp_path, capsys):
         run_demo(str(broken), landmarker, out_dir=str(tmp_path / 'out'))
     with pytest.raises(FileNotFoundError, match='nowhere.jpg: input not found'):
         run_demo(str(tmp_path / 'nowhere.jpg'), landmarker)
-    with pytest.raises(ValueError, match='the output folder is the input folder'):
+    with pytest.raises(ValueError, match='broken.jpg: this output would overwrite the input'):
         run_demo(str(broken), landmarker, out_dir=str(tmp_path))
     with pytest.raises(OSError, match='broken.mp4: cannot open video'):
         (tmp_path / 'broken.mp4').write_bytes(b'\x00' * 100)
@@ -251,3 +225,109 @@ def test_command_line(checkpoint, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr('sys.argv', ['demo', str(tmp_path / 'none.jpg'), CONFIG, checkpoint])
     assert run_tool(demo.main, demo.parse_args()) == 1
     assert 'none.jpg: input not found' in capsys.readouterr().err
+
+
+def run_command_line(monkeypatch, capsys, *argv) -> tuple:
+    demo = load_demo_script()
+    monkeypatch.setattr('sys.argv', ['demo', *map(str, argv)])
+    code = run_tool(demo.main, demo.parse_args())
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_demo_never_writes_over_its_input_video(checkpoint, tmp_path, monkeypatch, capsys):
+    video = tmp_path / 'holiday.mp4'
+    write_video(video, num_frames=2)
+    original = video.read_bytes()
+    code, _, err = run_command_line(monkeypatch, capsys, video, CONFIG, checkpoint, '--out-dir', tmp_path,
+                                    '--detector', 'hog')
+    assert code == 1 and f'error: {video}: this output would overwrite the input {video}' in err
+    assert video.read_bytes() == original and sorted(p.name for p in tmp_path.iterdir()) == ['holiday.mp4']
+
+
+def test_inputs_sharing_a_stem_get_their_own_results(landmarker, tmp_path):
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    image = cv2.imread(FOOTBALL)
+    cv2.imwrite(str(folder / 'a.jpg'), image)
+    cv2.imwrite(str(folder / 'a.png'), image[:, ::-1])  # another picture: mirrored
+    summary = run_demo(str(folder), landmarker, out_dir=str(tmp_path / 'out'))
+    assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['a.jpg', 'a.jpg.json', 'a.png', 'a.png.json']
+    jsons = [json.loads((tmp_path / 'out' / name).read_text()) for name in ('a.jpg.json', 'a.png.json')]
+    assert [saved['image'] for saved in jsons] == [str(folder / 'a.jpg'), str(folder / 'a.png')]
+    assert [item['json'] for item in summary['items']] == [str(tmp_path / 'out' / 'a.jpg.json'),
+                                                           str(tmp_path / 'out' / 'a.png.json')]
+
+
+@pytest.mark.parametrize('content, message', [
+    ({'images': [{'file_name': '36_Football.jpg'}], 'annotations': []},
+     r"images\[0\]: needs 'id' and 'file_name'"),
+    ([{'file_name': 'a.jpg', 'face_rectangle': [10, 10, 5, 40]}],
+     r"entry 0: 'face_rectangle' \[10, 10, 5, 40\] must be finite with positive width and height"),
+    ([{'file_name': 'a.jpg', 'bbox': [10, 'x', 5, 40]}], r"entry 0: 'bbox' must be four numbers"),
+    ([{'file_name': 'caf\udce9.jpg', 'bbox': [10, 10, 5, 40]}],
+     r"entry 0: file name 'caf\\udce9.jpg' is not valid UTF-8"),
+])
+def test_a_bad_box_file_ends_in_one_line_naming_file_and_item(checkpoint, tmp_path, monkeypatch, capsys,
+                                                               content, message):
+    boxes = tmp_path / 'boxes.json'
+    boxes.write_text(json.dumps(content))  # json escapes the lone surrogate as \udce9
+    code, _, err = run_command_line(monkeypatch, capsys, FOOTBALL, CONFIG, checkpoint, '--bboxes', boxes,
+                                    '--out-dir', tmp_path / 'out')
+    assert code == 1 and not (tmp_path / 'out').exists()
+    [line] = [line for line in err.splitlines() if line.startswith('error:')]
+    assert re.search(f'^error: {re.escape(str(boxes))}: {message}', line), err
+    assert 'Traceback' not in err
+
+
+def test_boxes_may_be_face_rectangles(landmarker, tmp_path):
+    boxes = tmp_path / 'boxes.json'
+    boxes.write_text(json.dumps([{'file_name': osp.basename(FOOTBALL), 'face_rectangle': [434, 106, 524, 196]}]))
+    summary = run_demo(FOOTBALL, landmarker, bboxes_file=str(boxes))
+    assert summary['items'][0]['faces'][0]['bbox'] == [434, 106, 524, 196]
+
+
+def test_a_synthetic_model_warns_in_one_clean_line_naming_the_synthetic_set(tmp_path, monkeypatch, capsys):
+    torch.manual_seed(0)
+    synthetic = tmp_path / 'synthetic.pth'
+    torch.save({'state_dict': init_model(CONFIG).state_dict(),
+                'meta': {'trained_on': dict(dataset='wflw', synthetic=True,
+                                            ann_file='data/synthetic_wflw/annotations/train.json')}}, synthetic)
+    code, _, err = run_command_line(monkeypatch, capsys, FOOTBALL, CONFIG, synthetic, '--out-dir', tmp_path / 'o',
+                                    '--detector', 'hog')
+    assert code == 0
+    warning_lines = [line for line in err.splitlines() if 'synthetic' in line]
+    assert len(warning_lines) == 1, err
+    [line] = warning_lines
+    assert line.startswith(f'warning: {synthetic} was trained on synthetic WFLW (faces drawn by '
+                           'make_synthetic_wflw.py')
+    assert 'data/synthetic_wflw/annotations/train.json' in line and '--model wflw' in line
+    assert 'trained on wflw' not in line and 'SyntheticModelWarning' not in err and 'warnings.warn' not in err
+
+
+def test_the_demo_draws_points_joined_along_the_contours(landmarker, tmp_path):
+    from mmpose_face.visualization import draw_faces, face_visualizer
+    boxes = np.array([[434, 106, 524, 196]], np.float32)
+    image = cv2.imread(FOOTBALL)
+    keypoints, scores = landmarker.predict(image, boxes)
+    (tmp_path / 'b.json').write_text(json.dumps([{'file_name': osp.basename(FOOTBALL),
+                                                  'bbox': [434, 106, 90, 90], 'score': 1.0}]))
+    summary = run_demo(FOOTBALL, landmarker, out_dir=str(tmp_path / 'out'), bboxes_file=str(tmp_path / 'b.json'))
+    picture = cv2.imread(summary['items'][0]['output']).astype(int)
+    joined = draw_faces(face_visualizer(landmarker.dataset_meta), image, boxes, keypoints, scores).astype(int)
+    dots = face_visualizer(landmarker.dataset_meta)
+    dots.draw_contours = False
+    dotted = draw_faces(dots, image, boxes, keypoints, scores).astype(int)
+    assert np.abs(joined - dotted).sum() > 1000, 'the contour lines add pixels'
+    assert np.abs(picture - joined).mean() < np.abs(picture - dotted).mean()  # JPEG: not to the bit
+
+
+def test_a_file_name_that_is_not_utf8_ends_in_one_line(checkpoint, tmp_path, monkeypatch, capsys):
+    """Main crashed here (OpenCV segfaults writing to such a name)."""
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    with open(FOOTBALL, 'rb') as source, open(osp.join(bytes(folder), b'\xff.jpg'), 'wb') as target:
+        target.write(source.read())
+    code, _, err = run_command_line(monkeypatch, capsys, folder, CONFIG, checkpoint, '--out-dir', tmp_path / 'out')
+    assert code == 1 and f'error: {folder}/\\xff.jpg: the file name is not valid UTF-8; rename the file' in err
+    assert not (tmp_path / 'out').exists()

@@ -2,23 +2,17 @@
 import cv2
 import numpy as np
 import pytest
-import torch
 
-from mmpose_face.apis import inference_topdown, init_model
+from mmpose_face.apis import inference_topdown
 from mmpose_face.apis.fast_inference import FastFaceLandmarks
 
-CONFIG = 'tests/configs/td-reg_res18_tiny_wflw-64x64.py'
 FOOTBALL = 'tests/data/36_Football_americanfootball_ball_36_415.jpg'
 BOXES = np.array([[434, 106, 524, 196], [229, 22, 303, 96], [-20, 600, 80, 700]], np.float32)
 
 
 @pytest.fixture(scope='module')
-def model():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    yield init_model(CONFIG)
-    torch.set_num_threads(threads)
+def model(tiny_model):
+    return tiny_model
 
 
 @pytest.mark.parametrize('backend', ['torch', 'onnxruntime'])

@@ -171,7 +171,7 @@ def test_demo_with_onnx_matches_pytorch(model, checkpoint, tmp_path):
     export_onnx(model, path, flip_test=bool(model.test_cfg.get('flip_test')))
     image = cv2.imread(FOOTBALL)
     boxes = np.array([[434, 106, 524, 196], [229, 22, 303, 96], [-20, 600, 80, 700]], np.float32)
-    with_torch, torch_scores = FaceLandmarker(CONFIG, checkpoint, batch_size=2).predict(image, boxes)
+    with_torch, torch_scores = FaceLandmarker(CONFIG, checkpoint, batch_size=2, backend='torch').predict(image, boxes)
     with_onnx, onnx_scores = FaceLandmarker(CONFIG, onnx_file=path, batch_size=2).predict(image, boxes)
     # image pixels: 1e-4 of the ~110 px crops is 0.011 px
     np.testing.assert_allclose(with_onnx, with_torch, atol=0.011)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from mmpose_face.apis import face_detector
-from mmpose_face.apis.face_detector import (CenterFaceDetector, HOGFaceDetector, build_face_detector,
-                                            non_maximum_suppression)
+from mmpose_face.apis.face_detector import (CenterFaceDetector, HOGFaceDetector, boxes_for, build_face_detector,
+                                            load_coco_bboxes, non_maximum_suppression)
 
 sys.path.insert(0, 'benchmarks')
 from face_detectors import LABELS, match  # noqa: E402
@@ -80,3 +80,26 @@ def test_non_maximum_suppression_keeps_the_best_of_overlapping_boxes():
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]], np.float32)
     keep = non_maximum_suppression(boxes, np.array([0.5, 0.9, 0.7], np.float32), 0.3)
     assert keep.tolist() == [1, 2]
+
+
+def test_coco_results_layouts_and_errors(tmp_path):
+    listed = tmp_path / 'list.json'
+    listed.write_text(json.dumps([dict(file_name='a.jpg', bbox=[10, 20, 30, 40], score=0.5),
+                                  dict(file_name='a.jpg', bbox=[0, 0, 5, 5])]))
+    boxes, scores = boxes_for(load_coco_bboxes(str(listed)), 'some/folder/a.jpg')
+    np.testing.assert_allclose(boxes, [[10, 20, 40, 60], [0, 0, 5, 5]])
+    np.testing.assert_allclose(scores, [0.5, 1.0])
+    assert len(boxes_for(load_coco_bboxes(str(listed)), 'b.jpg')[0]) == 0
+
+    coco = tmp_path / 'coco.json'
+    coco.write_text(json.dumps(dict(images=[dict(id=7, file_name='img/b.png')],
+                                    annotations=[dict(image_id=7, bbox=[1, 2, 3, 4], score=0.8)])))
+    boxes, _ = boxes_for(load_coco_bboxes(str(coco)), 'b.png')
+    np.testing.assert_allclose(boxes, [[1, 2, 4, 6]])
+
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps([dict(file_name='a.jpg', bbox=[1, 2, -3, 4])]))
+    with pytest.raises(ValueError, match=r'bad.json: entry 0: .*positive width'):
+        load_coco_bboxes(str(bad))
+    with pytest.raises(FileNotFoundError, match='missing.json'):
+        load_coco_bboxes(str(tmp_path / 'missing.json'))
