@@ -21,7 +21,9 @@ EXAMPLES = {
 
 
 def test_every_registered_codec_has_an_example_here():
-    assert set(KEYPOINT_CODECS.module_dict) == set(EXAMPLES)
+    # the package's own codecs (a test module may register a codec of its own in the same process)
+    ours = {name for name, codec in KEYPOINT_CODECS.module_dict.items() if codec.__module__.startswith('mmpose_face.')}
+    assert ours == set(EXAMPLES)
 
 
 @pytest.mark.parametrize('name', sorted(EXAMPLES))

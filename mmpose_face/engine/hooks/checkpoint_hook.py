@@ -149,13 +149,16 @@ class CheckpointHook(MMEngineCheckpointHook):
         removal_lines = _HeldBack(_PREVIOUS_BEST_REMOVED)
         runner.logger.addFilter(removal_lines)
         hub = runner.message_hub
-        record = (self.best_ckpt_path, dict(getattr(self, 'best_ckpt_path_dict', {})),
+        record = (getattr(self, 'best_ckpt_path', None), dict(getattr(self, 'best_ckpt_path_dict', {})),
                   {key: value for key, value in hub.runtime_info.items() if key.startswith('best_')})
         try:
             super()._save_best_checkpoint(runner, metrics)
             self.file_backend.apply()  # the previous best goes once the new one is written
         except BaseException:  # the previous best is kept: so is the record naming it
-            self.best_ckpt_path, self.best_ckpt_path_dict = record[0], record[1]
+            if hasattr(self, 'best_ckpt_path'):  # one save_best key (several keep only the dict)
+                self.best_ckpt_path = record[0]
+            if hasattr(self, 'best_ckpt_path_dict'):
+                self.best_ckpt_path_dict = record[1]
             for key, value in record[2].items():
                 hub.update_info(key, value)
             raise
