@@ -29,3 +29,15 @@ def draw_faces(visualizer: PoseLocalVisualizer, image_bgr: np.ndarray, boxes, ke
         visualizer.draw_face(rgb, points, visualizer.pred_color, bbox=box,
                              scores=None if keypoint_scores is None else keypoint_scores[index])
     return np.ascontiguousarray(rgb[..., ::-1])
+
+
+def draw_pose_axes(image_bgr: np.ndarray, axes_points: np.ndarray, thickness: int = 2) -> np.ndarray:
+    """Draw a head's axes in place: ``axes_points`` (4, 2) image pixels of its origin and the
+    tips of x (red), y (green) and z (blue, out of the face); returns ``image_bgr``."""
+    import cv2
+    origin = tuple(int(round(v)) for v in axes_points[0])
+    for tip, colour in zip(axes_points[1:], ((0, 0, 255), (0, 255, 0), (255, 0, 0))):
+        if np.isfinite(tip).all():
+            cv2.arrowedLine(image_bgr, origin, tuple(int(round(v)) for v in tip), colour, thickness, cv2.LINE_AA,
+                            tipLength=0.15)
+    return image_bgr
