@@ -23,6 +23,11 @@
 #   an old source package (its setup.py imports pip internals) used only by
 #   mmpose's SMPL tools; the rest are installed explicitly below.
 # - setuptools < 81: mmengine's helpers import pkg_resources.
+# - mmpose's RTMPose configs name mmdet parts (CSPNeXt, YOLOXHSVRandomAug,
+#   PipelineSwitchHook): mmdet 3.3.0 is installed with --no-deps (its pins
+#   would replace mmcv), with the pure-Python packages its imports need
+#   (pycocotools, tqdm, shapely, terminaltables); its mmcv.ops imports are
+#   answered by the mmcv/_ext.py stand-in, so no mmdet stub is written.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -30,8 +35,8 @@ VENV="${MMPOSE_VENV:-$REPO_ROOT/.venv-mmpose}"
 PYTHON="${PYTHON:-python3}"
 PY="$VENV/bin/python"
 STAMP="$VENV/.mmpose-reference-ready"
-RECIPE="mmpose==1.3.2 mmcv-lite==2.1.0 mmengine==0.10.7 torch==2.14.1 torchvision==0.29.1 xtcocotools==1.14.3(source) stubs-v1"
-CHECK='import mmpose, mmcv; assert mmpose.__version__ == "1.3.2", mmpose.__version__; from mmpose.apis import init_model, inference_topdown; import xtcocotools.coco'
+RECIPE="mmpose==1.3.2 mmcv-lite==2.1.0 mmengine==0.10.7 torch==2.14.1 torchvision==0.29.1 xtcocotools==1.14.3(source) mmdet==3.3.0(no-deps) stubs-v1"
+CHECK='import mmpose, mmcv; assert mmpose.__version__ == "1.3.2", mmpose.__version__; from mmpose.apis import init_model, inference_topdown; import xtcocotools.coco; from mmdet.models.backbones import CSPNeXt'
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$RECIPE" ] && "$PY" -W ignore -c "$CHECK" 2>/dev/null; then
     echo "mmpose reference environment is ready: $VENV"
@@ -48,6 +53,8 @@ pip_install mmengine==0.10.7 mmcv-lite==2.1.0 'numpy>=2' scipy json-tricks munkr
     matplotlib opencv-python cython
 pip_install --no-build-isolation --no-binary xtcocotools xtcocotools==1.14.3
 pip_install --no-deps mmpose==1.3.2
+pip_install pycocotools tqdm shapely terminaltables
+pip_install --no-deps mmdet==3.3.0
 "$PY" "$REPO_ROOT/benchmarks/mmpose_reference/write_import_stubs.py"
 "$PY" -W ignore -c "$CHECK"
 echo "$RECIPE" > "$STAMP"
