@@ -35,3 +35,13 @@ MODEL_WRAPPERS = Registry('model_wrapper', parent=mmengine_registry.MODEL_WRAPPE
 FUNCTIONS = Registry('function', parent=mmengine_registry.FUNCTIONS, locations=['mmpose_face.fast_path'])
 # Codecs are our own concept (target encoding / prediction decoding), so a root registry.
 KEYPOINT_CODECS = Registry('keypoint codec', locations=['mmpose_face.codecs'])
+
+# mmpose's RTMPose configs name detection parts in mmdet's scope (``mmdet.CSPNeXt``,
+# ``mmdet.YOLOXHSVRandomAug``, ``mmdet.PipelineSwitchHook``, ``_scope_='mmdet'``). These
+# children give that scope without installing mmdet; they hold only the parts we write.
+MMDET_MODELS = Registry('model', parent=mmengine_registry.MODELS, scope='mmdet',
+                        locations=['mmpose_face.models'])
+MMDET_TRANSFORMS = Registry('transform', parent=mmengine_registry.TRANSFORMS, scope='mmdet',
+                            locations=['mmpose_face.datasets.transforms'])
+MMDET_HOOKS = Registry('hook', parent=mmengine_registry.HOOKS, scope='mmdet',
+                       locations=['mmpose_face.engine'])
