@@ -9,6 +9,8 @@ one is complete.
 import errno
 import hashlib
 import io
+import json
+import math
 import os
 import os.path as osp
 import struct
@@ -75,6 +77,28 @@ def write_atomically(data: bytes, filepath: str) -> None:
             raise _write_error(error, filepath) from None
         raise
     _sync_folder(folder)
+
+
+def _null_for_nonfinite(value):
+    """``value`` with every NaN / inf float (numbers nested in dicts and lists) replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _null_for_nonfinite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_null_for_nonfinite(item) for item in value]
+    return value
+
+
+def write_json_atomically(filepath: str, document, indent: int = None) -> None:
+    """``document`` as standard JSON at ``filepath``, all or nothing.
+
+    NaN and inf (e.g. the NME of a face whose prediction is not finite) are
+    written as ``null``: Python's ``NaN`` / ``Infinity`` tokens are not JSON,
+    and other readers (``jq``, browsers, pandas' strict mode) refuse them.
+    """
+    text = json.dumps(_null_for_nonfinite(document), indent=indent, allow_nan=False)
+    write_atomically(text.encode('utf-8'), filepath)
 
 
 def _write_error(error: OSError, filepath: str) -> CheckpointWriteError:

@@ -1,5 +1,6 @@
 """Image reading at the bottom of the package (``mmpose_face/fileio.py``): an image is refused from
 its header, before decoding, when it claims more pixels than the documented limit."""
+import json
 import cv2
 import numpy as np
 import pytest
@@ -34,3 +35,14 @@ def test_the_limit_can_be_raised(tmp_path, monkeypatch):
     monkeypatch.setenv(MAX_IMAGE_PIXELS_ENV, 'lots')
     with pytest.raises(SettingError, match=f"{MAX_IMAGE_PIXELS_ENV}='lots': expected a positive whole number"):
         read_image_bgr(str(path))
+
+
+def test_json_is_standard_with_null_for_nonfinite_numbers(tmp_path):
+    from mmpose_face.fileio import write_json_atomically
+    path = tmp_path / 'metrics.json'
+    write_json_atomically(str(path), {'NME': float('inf'), 'faces': [[1.5, float('nan')], (2.0, -float('inf'))],
+                                      'name': 'wflw', 'count': 3}, indent=1)
+    text = path.read_text()
+    assert 'Infinity' not in text and 'NaN' not in text
+    assert json.loads(text) == {'NME': None, 'faces': [[1.5, None], [2.0, None]], 'name': 'wflw', 'count': 3}
+    assert not [p for p in tmp_path.iterdir() if p.name != 'metrics.json']  # no partial file left

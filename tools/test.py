@@ -43,8 +43,8 @@ def main(args):
     from mmpose_face.apis.written_files import describe_written_files, files_written_since
     from mmpose_face.engine.checkpoint_loading import load_checkpoint
     from mmpose_face.engine.quiet_console_runner import show_everything_on_console
-    from mmpose_face.evaluation.metrics.nme_metric import write_json_atomically
     from mmpose_face.evaluation.nonfinite_predictions import refuse_nonfinite_predictions
+    from mmpose_face.fileio import write_json_atomically
     start_time = time.time()
     cfg = run_checks.load_config(prepare_test_config, args.config, args.work_dir, args.dump, args.show_dir,
                                  args.launcher, args.cfg_options, badcase=args.badcase)
@@ -60,11 +60,12 @@ def main(args):
     metrics = runner.test()
     if runner.rank != 0:
         return
-    if args.out:
-        write_json_atomically(args.out, {key: float(value) for key, value in metrics.items()})
+    if args.out:  # a non-finite metric is written as null (standard JSON)
+        write_json_atomically(args.out, {key: float(value) for key, value in metrics.items()}, indent=1)
+    # the files are listed before a refusal too: they hold what the user needs to find the broken faces
+    print(describe_written_files(files_written_since(start_time, [cfg.work_dir, args.out, args.dump, args.show_dir])))
     if not args.allow_nonfinite:
         refuse_nonfinite_predictions(metrics, runner.test_evaluator)
-    print(describe_written_files(files_written_since(start_time, [cfg.work_dir, args.out, args.dump, args.show_dir])))
 
 
 if __name__ == '__main__':

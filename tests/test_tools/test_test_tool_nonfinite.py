@@ -2,8 +2,9 @@
 
 A ResNet-18 of the tiny test config whose head weights are NaN: every
 predicted point is NaN. The test tool reports each face as a failure with
-an infinite error, names the count, writes the metrics and exits non-zero,
-unless ``--allow-nonfinite`` is given.
+an infinite error, names the count, writes the metrics and the per-face dump
+as standard JSON (an infinite NME is ``null``), lists the files it wrote and
+exits non-zero, unless ``--allow-nonfinite`` is given.
 """
 import json
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +41,9 @@ def run_test_tool(*args):
 def test_nan_predictions_are_failures_and_the_tool_exits_non_zero_unless_allowed(tmp_path):
     checkpoint = nan_head_checkpoint(tmp_path / 'nan_head.pth')
     out = tmp_path / 'metrics.json'
-    code, output, stderr = run_test_tool(checkpoint, '--work-dir', tmp_path / 'refused', '--out', out)
+    dump = tmp_path / 'predictions.json'
+    code, output, stderr = run_test_tool(checkpoint, '--work-dir', tmp_path / 'refused', '--out', out,
+                                         '--dump', dump)
     assert code == 1, output[-3000:]
     assert 'WFLW evaluation: 4 of 4 faces have non-finite predicted keypoints' in output
     assert 'NME 0.00' not in output and 'NME: 0.0000' not in output
@@ -47,8 +51,16 @@ def test_nan_predictions_are_failures_and_the_tool_exits_non_zero_unless_allowed
     assert error_lines == ['error: 4 test faces have non-finite predicted keypoints (NaN or inf); each counts as '
                            'a failure with an infinite error, so NME is not finite. The model is broken (NaN '
                            'weights or an overflow?); --allow-nonfinite exits 0 with these results'], stderr[-2000:]
-    metrics = json.loads(out.read_text())  # written before refusing
-    assert metrics['NME'] == float('inf') and metrics['FR@0.1'] == 1.0 and metrics['AUC@0.1'] == 0.0
+    def strict_json(path):  # NaN / Infinity are not JSON: refuse them as other readers do
+        return json.loads(path.read_text(), parse_constant=lambda token: pytest.fail(f'{path.name}: {token}'))
+
+    metrics = strict_json(out)  # written before refusing
+    assert metrics['NME'] is None and metrics['FR@0.1'] == 1.0 and metrics['AUC@0.1'] == 0.0
+    faces = strict_json(dump)
+    assert len(faces) == 4 and all(face['nme'] is None for face in faces)
+    assert all(point == [None, None] for face in faces for point in face['pred_keypoints'])
+    written = output[output.index('Files written:'):]  # listed before the refusal
+    assert str(out) in written and str(dump) in written
 
     code, output, _ = run_test_tool(checkpoint, '--work-dir', tmp_path / 'allowed', '--allow-nonfinite')
     assert code == 0, output[-3000:]

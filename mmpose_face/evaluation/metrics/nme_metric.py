@@ -6,7 +6,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmpose_face.fileio import write_atomically
+from mmpose_face.fileio import write_json_atomically
 from mmpose_face.registry import METRICS
 from ..alignment_errors import (area_under_curve, failure_rate, keypoint_distance, normalised_point_errors,
                                 per_face_nme, pooled_nme)
@@ -18,11 +18,6 @@ NORM_MODES = ('use_norm_item', 'keypoint_distance')
 # data set's metainfo names no nme_keypoint_indices (a dataset_meta written for mmpose)
 MMPOSE_DEFAULT_KEYPOINT_INDICES = {'horse10': (0, 1), '300w': (36, 45), 'coco_wholebody_face': (36, 45),
                                    'cofw': (8, 9), 'wflw': (60, 72), 'lapa': (66, 79)}
-
-
-def write_json_atomically(path: str, payload) -> None:
-    """JSON to ``path`` all-or-nothing (the metrics and the per-face dump)."""
-    write_atomically(json.dumps(payload, indent=1).encode(), path)
 
 
 def mean_normalised_shape(ann_file: str, padding: float) -> np.ndarray:
@@ -274,7 +269,7 @@ class NME(BaseMetric):
             save_error_curves(osp.join(self.output_dir, 'ced_curves.png'), nmes_by_subset, self.threshold,
                               subset_titles, normaliser)
         if self.dump_file:
-            write_json_atomically(self.dump_file, [dict(
+            write_json_atomically(self.dump_file, indent=1, document=[dict(
                 ann_file=face['ann_file'], id=face['id'], img_id=face['img_id'], img_path=face['img_path'],
                 attributes=face['attributes'], nme=None if np.isnan(nme) else float(nme),
                 pred_keypoints=face['pred'].round(4).tolist(),
