@@ -1,6 +1,7 @@
 """Image reading at the bottom of the package (``mmpose_face/fileio.py``): an image is refused from
 its header, before decoding, when it claims more pixels than the documented limit."""
 import json
+
 import cv2
 import numpy as np
 import pytest
