@@ -174,6 +174,14 @@ def _too_large(path: str, size, limit: int) -> str:
             f'or LoadImage(max_image_pixels=N)')
 
 
+def pixel_limit_refusal(path: str, data: bytes, max_pixels: int = None) -> str:
+    """Why the encoded image ``data`` (read from ``path``) is refused before decoding, or ''.
+
+    max_pixels: the limit; None reads :func:`max_image_pixels`."""
+    limit = max_image_pixels() if max_pixels is None else max_pixels
+    return _too_large(path, image_header_size(data) if data else None, limit)
+
+
 def read_image_bgr(path: str, max_pixels: int = None) -> np.ndarray:
     """(H, W, 3) uint8 BGR, or :class:`ImageLoadError` naming the file and the reason.
 
@@ -186,8 +194,7 @@ def read_image_bgr(path: str, max_pixels: int = None) -> np.ndarray:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as error:
         raise ImageLoadError(f'{path}: cannot read image ({error.strerror or error})') from None
-    limit = max_image_pixels() if max_pixels is None else max_pixels
-    refusal = _too_large(path, image_header_size(data.tobytes()) if data.size else None, limit)
+    refusal = pixel_limit_refusal(path, data.tobytes(), max_pixels)
     if refusal:
         raise ImageLoadError(refusal)
     try:

@@ -47,3 +47,23 @@ def test_json_is_standard_with_null_for_nonfinite_numbers(tmp_path):
     assert 'Infinity' not in text and 'NaN' not in text
     assert json.loads(text) == {'NME': None, 'faces': [[1.5, None], [2.0, None]], 'name': 'wflw', 'count': 3}
     assert not [p for p in tmp_path.iterdir() if p.name != 'metrics.json']  # no partial file left
+
+
+@pytest.mark.parametrize('settings', [dict(imdecode_backend='pillow'), dict(color_type='grayscale'),
+                                      dict(backend_args=dict(backend='local'))])
+def test_the_limit_holds_on_loadimages_mmcv_path_too(tmp_path, settings):
+    """LoadImage with a non-default decoder, colour type or storage reads through mmcv: the
+    header is checked there too, before decoding, and the refusal is an undecodable image."""
+    from mmpose_face.datasets.transforms import LoadImage
+    from mmpose_face.datasets.transforms.loading import ImageDecodeError
+    path = tmp_path / 'bomb.png'
+    write_png_header(path, 30000, 30000)
+    with pytest.raises(ImageDecodeError, match=r'bomb.png: the image header claims 30000 x 30000 .* refused '
+                                                r'before decoding'):
+        LoadImage(**settings)(dict(img_path=str(path)))
+    assert LoadImage(ignore_empty=True, **settings)(dict(img_path=str(path))) is None
+    small = tmp_path / 'small.png'
+    cv2.imwrite(str(small), np.full((40, 50, 3), 7, np.uint8))
+    with pytest.raises(ImageDecodeError, match='over the limit of 1,000 pixels'):
+        LoadImage(max_image_pixels=1000, **settings)(dict(img_path=str(small)))
+    assert LoadImage(max_image_pixels=2000, **settings)(dict(img_path=str(small)))['img'].shape[:2] == (40, 50)

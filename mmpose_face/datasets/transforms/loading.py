@@ -1,12 +1,14 @@
 """Reading the photograph a face is in."""
 import os.path as osp
 
+import mmcv
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
+from mmengine import fileio
 from mmengine.logging import print_log
 
 from mmpose_face.errors import ImageDecodeError, ImageLoadError, ImageNotFoundError  # noqa: F401 (re-exported)
-from mmpose_face.fileio import read_image_bgr
+from mmpose_face.fileio import pixel_limit_refusal, read_image_bgr
 from mmpose_face.registry import TRANSFORMS
 from . import batch_stage as stages
 
@@ -70,6 +72,34 @@ class LoadImage(LoadImageFromFile):
         backend = (self.backend_args or {}).get('backend', 'local')
         return self.color_type == 'color' and self.imdecode_backend == 'cv2' and backend == 'local'
 
+    def _load_through_mmcv(self, results: dict):
+        """Other storage, colour type or decoder: mmcv's reading (``fileio.get`` then
+        ``mmcv.imfrombytes``), with the same header check before decoding."""
+        path = results['img_path']
+        try:
+            data = fileio.get(path, backend_args=self.backend_args)
+            refusal = pixel_limit_refusal(path, data, self.max_image_pixels)
+            if refusal:
+                raise ImageDecodeError(refusal)
+            img = mmcv.imfrombytes(data, flag=self.color_type, backend=self.imdecode_backend)
+        except ImageDecodeError:
+            if self.ignore_empty:
+                return None
+            raise
+        except Exception as error:  # mmcv raises what the file backend or decoder raised
+            if self.ignore_empty:
+                return None
+            raise type(error)(f'{path}: {error} (LoadImage)') from None
+        if img is None:
+            if self.ignore_empty:
+                return None
+            raise ImageDecodeError(f'{path}: not a decodable image ({len(data)} bytes, LoadImage)')
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = results['ori_shape'] = img.shape[:2]
+        return results
+
     def transform(self, results: dict):
         if results.get('img') is not None:
             img = results['img']
@@ -82,11 +112,7 @@ class LoadImage(LoadImageFromFile):
             results['img_shape'] = results['ori_shape'] = img.shape[:2]
             return results
         if not self._reads_plain_local_files():
-            try:
-                loaded = super().transform(results)
-            except Exception as error:  # mmcv raises what the file backend or decoder raised
-                raise type(error)(f'{results.get("img_path")}: {error} (LoadImage)') from None
-            return loaded
+            return self._load_through_mmcv(results)
         path = results['img_path']
         try:
             img = read_image_bgr(path, self.max_image_pixels)
