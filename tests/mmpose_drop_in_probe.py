@@ -79,10 +79,15 @@ def head_heatmaps(MODELS, PoseDataSample) -> dict:
         DSNTHead=dict(type='DSNTHead', in_channels=8, in_featuremap_size=(8, 8), num_joints=98,
                       deconv_out_channels=(8, 8, 8), deconv_kernel_sizes=(4, 4, 4),
                       decoder=dict(type='IntegralRegressionLabel', input_size=(256, 256),
-                                   heatmap_size=(64, 64), sigma=2.0)))
+                                   heatmap_size=(64, 64), sigma=2.0)),
+        HeatmapHead=dict(type='HeatmapHead', in_channels=8, out_channels=17, deconv_out_channels=(8, 8),
+                         deconv_kernel_sizes=(4, 4),
+                         decoder=dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(24, 32),
+                                      sigma=2.0)))
+    feature_map_sizes = dict(IntegralRegressionHead=(6, 8), DSNTHead=(8, 8), HeatmapHead=(6, 8))  # (w, h)
     for name, cfg in heads.items():
         head = MODELS.build(cfg).eval()
-        num_joints, (w, h) = cfg['num_joints'], cfg['in_featuremap_size']
+        num_joints, (w, h) = cfg.get('num_joints', cfg.get('out_channels')), feature_map_sizes[name]
         samples = [PoseDataSample(metainfo=dict(flip_indices=list(range(num_joints)),
                                                 input_size=cfg['decoder']['input_size'])) for _ in range(2)]
         feats = (torch.rand(2, 8, h, w),)

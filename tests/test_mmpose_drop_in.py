@@ -61,7 +61,8 @@ MMPOSE_1_3_2 = {
                       'type': 'Tensor', 'shapes': [shape, shape], 'dtype': 'torch.float32',
                       'keypoints': [[1, shape[0], 2], [1, shape[0], 2]]}
                for case in ('plain', 'flip_test')} | {'without': 'list'}
-        for head, shape in (('IntegralRegressionHead', [17, 32, 24]), ('DSNTHead', [98, 64, 64]))},
+        for head, shape in (('IntegralRegressionHead', [17, 32, 24]), ('DSNTHead', [98, 64, 64]),
+                            ('HeatmapHead', [17, 32, 24]))},
     'badcase': {
         'files': ['7_Cheering_Cheering_7_16_bbox[[30, 40, 130, 100]]_KeypointMSELoss144.0.jpg'],
         'out_dir': 'work/1/badcase', 'test_index': 2, 'image_shape': [1024, 1024, 3],
@@ -184,7 +185,15 @@ HEADS = {
                      deconv_out_channels=(8, 8, 8), deconv_kernel_sizes=(4, 4, 4),
                      decoder=dict(type='IntegralRegressionLabel', input_size=(256, 256),
                                   heatmap_size=(64, 64), sigma=2.0)),
+    'HeatmapHead': dict(type='HeatmapHead', in_channels=8, out_channels=17, deconv_out_channels=(8, 8),
+                        deconv_kernel_sizes=(4, 4),
+                        decoder=dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(24, 32), sigma=2.0)),
 }
+FEATURE_MAP_SIZES = {'IntegralRegressionHead': (6, 8), 'DSNTHead': (8, 8), 'HeatmapHead': (6, 8)}  # (w, h)
+
+
+def num_joints(cfg) -> int:
+    return cfg.get('num_joints', cfg.get('out_channels'))
 
 
 def head_and_inputs(name):
@@ -193,8 +202,8 @@ def head_and_inputs(name):
     torch.manual_seed(0)
     cfg = HEADS[name]
     head = MODELS.build(cfg).eval()
-    w, h = cfg['in_featuremap_size']
-    samples = [PoseDataSample(metainfo=dict(flip_indices=list(range(cfg['num_joints'])),
+    w, h = FEATURE_MAP_SIZES[name]
+    samples = [PoseDataSample(metainfo=dict(flip_indices=list(range(num_joints(cfg))),
                                             input_size=cfg['decoder']['input_size'])) for _ in range(2)]
     return head, (torch.rand(2, 8, h, w),), samples
 
@@ -213,8 +222,9 @@ def test_output_heatmaps_gives_pixeldata_heatmaps_of_mmposes_shapes(name):
                         shapes=[list(f.heatmaps.shape) for f in fields], dtype=str(fields[0].heatmaps.dtype),
                         keypoints=[list(p.keypoints.shape) for p in preds])
         assert measured == MMPOSE_1_3_2['head_heatmaps'][name][case]
-        if case == 'plain':  # the head's softmax maps (each sums to 1)
-            torch.testing.assert_close(fields[0].heatmaps, head.forward(feats)[1][0])
+        if case == 'plain':  # the head's maps (the integral heads': softmax, each sums to 1)
+            maps = head.forward(feats)
+            torch.testing.assert_close(fields[0].heatmaps, (maps if name == 'HeatmapHead' else maps[1])[0])
         # the keypoints are those without the option
         plain = head.predict(inputs, samples, test_cfg={k: v for k, v in test_cfg.items() if k != 'output_heatmaps'})
         assert type(plain).__name__ == MMPOSE_1_3_2['head_heatmaps'][name]['without']

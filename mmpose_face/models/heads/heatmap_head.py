@@ -1,5 +1,6 @@
 """SimpleBaseline's heatmap head (Xiao et al., 2018): deconvolutions to one heatmap per keypoint."""
 import torch
+from mmengine.structures import PixelData
 from torch import nn
 
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
@@ -29,7 +30,7 @@ class HeatmapHead(BaseHead):
 
     ``train_cfg``: ``compute_acc`` (default True) logs ``acc_pose``.
     ``test_cfg``: ``flip_test``; ``flip_mode`` ('heatmap', the only mode);
-    ``shift_heatmap`` (default False), as in mmpose.
+    ``shift_heatmap`` (default False), ``output_heatmaps`` (default False), as in mmpose.
     """
 
     _version = 2
@@ -73,10 +74,18 @@ class HeatmapHead(BaseHead):
         ``feats_flipped`` (flip test) the mirrored heatmaps are flipped back
         (``test_cfg.shift_heatmap``) and averaged first, as mmpose does. See
         :class:`BaseHead`."""
-        test_cfg = test_cfg or {}
         if self.decoder is None:
             raise ValueError('HeatmapHead: predicting needs a decoder (a heatmap codec such as '
                              'MSRAHeatmap) in the head config')
+        keypoints, scores = self.decoder.decode_batch(self.test_heatmaps(feats, feats_flipped, flip_indices,
+                                                                         test_cfg))
+        input_size = torch.tensor(self.decoder.input_size, dtype=keypoints.dtype, device=keypoints.device)
+        return keypoints / input_size, scores
+
+    def test_heatmaps(self, feats, feats_flipped=None, flip_indices=None, test_cfg=None) -> torch.Tensor:
+        """-> heatmaps (B, K, H, W); with ``feats_flipped`` (flip test) the mirrored maps
+        flipped back (``test_cfg.shift_heatmap``) and averaged, as mmpose does."""
+        test_cfg = test_cfg or {}
         heatmaps = self.forward(feats)
         if feats_flipped is not None:
             if test_cfg.get('flip_mode', 'heatmap') != 'heatmap':
@@ -85,9 +94,22 @@ class HeatmapHead(BaseHead):
             flipped = flip_heatmaps(self.forward(feats_flipped), flip_indices,
                                     test_cfg.get('shift_heatmap', False))
             heatmaps = (heatmaps + flipped) * 0.5
-        keypoints, scores = self.decoder.decode_batch(heatmaps)
-        input_size = torch.tensor(self.decoder.input_size, dtype=keypoints.dtype, device=keypoints.device)
-        return keypoints / input_size, scores
+        return heatmaps
+
+    def predict(self, feats, batch_data_samples, test_cfg=None):
+        """As :meth:`BaseHead.predict`; with ``test_cfg['output_heatmaps']``
+        ``(preds, [PixelData(heatmaps=(K, H, W) tensor), ...])``, as mmpose's head returns
+        them (the layers run once more for the maps; only when asked)."""
+        preds = super().predict(feats, batch_data_samples, test_cfg=test_cfg)
+        test_cfg = test_cfg or {}
+        if not test_cfg.get('output_heatmaps', False):
+            return preds
+        if test_cfg.get('flip_test', False):
+            heatmaps = self.test_heatmaps(feats[0], feats[1], batch_data_samples[0].metainfo['flip_indices'],
+                                          test_cfg)
+        else:
+            heatmaps = self.test_heatmaps(feats, test_cfg=test_cfg)
+        return preds, [PixelData(heatmaps=face_heatmaps) for face_heatmaps in heatmaps.detach()]
 
     def _load_simple_head_keys(self, state_dict, prefix, local_metadata, *args):
         """mmpose 0.x files (no version) keep the intermediate convolutions in
