@@ -119,8 +119,8 @@ class RTMCCHead(BaseHead):
         if self.decoder is None:
             raise ValueError('RTMCCHead: predicting needs a decoder (a SimCCLabel codec) in the head config')
         keypoints, scores, _ = self.decoder.decode_batch(pred_x, pred_y)
-        input_size = torch.tensor(self.decoder.input_size, dtype=keypoints.dtype, device=keypoints.device)
-        return keypoints / input_size, scores
+        width, height = self.decoder.input_size
+        return torch.stack([keypoints[..., 0] / width, keypoints[..., 1] / height], dim=-1), scores
 
     def predict_normalised(self, feats, feats_flipped=None, flip_indices=None, input_width=None,
                            test_cfg=None):

@@ -33,6 +33,6 @@ def flip_vectors(x_labels: torch.Tensor, y_labels: torch.Tensor, flip_indices):
     if x_labels.ndim != 3 or y_labels.ndim != 3:
         raise ValueError(f'flip_vectors: expected (B, K, W) vectors, got {tuple(x_labels.shape)} and '
                          f'{tuple(y_labels.shape)}')
-    if len(flip_indices) != x_labels.shape[1] or len(flip_indices) != y_labels.shape[1]:
+    if not torch.jit.is_tracing() and not len(flip_indices) == x_labels.shape[1] == y_labels.shape[1]:
         raise ValueError(f'flip_vectors: {len(flip_indices)} flip indices for {x_labels.shape[1]} keypoints')
     return x_labels[:, flip_indices].flip(-1), y_labels[:, flip_indices]
