@@ -66,15 +66,22 @@ class SimCCLabel(BaseKeypointCodec):
         ``keypoint_weights`` (N, K), numpy float32."""
         if keypoints_visible is None:
             keypoints_visible = np.ones(keypoints.shape[:2], dtype=np.float32)
-        encoded = self.encode_batch(torch.from_numpy(np.asarray(keypoints, np.float32)),
-                                    torch.from_numpy(np.asarray(keypoints_visible, np.float32)))
+        keypoints = np.asarray(keypoints)
+        if not np.issubdtype(keypoints.dtype, np.floating):
+            keypoints = keypoints.astype(np.float32)
+        encoded = self.encode_batch(torch.from_numpy(keypoints), torch.from_numpy(np.asarray(keypoints_visible,
+                                                                                             np.float32)))
         return {key: value.numpy() for key, value in encoded.items()}
 
     def encode_batch(self, keypoints: torch.Tensor, keypoints_visible: torch.Tensor) -> dict:
         """Keypoints (B, K, 2) crop pixels, visibility (B, K), torch on any device -> the
         keys of :meth:`encode` with leading B. A point with visibility < 0.5 gets zero
         labels (its weight stays its visibility, as in mmpose)."""
-        bins = torch.round(keypoints[..., :2].to(torch.float32) * self.simcc_split_ratio).to(torch.int64)
+        keypoints = keypoints[..., :2]
+        if not keypoints.is_floating_point():
+            keypoints = keypoints.to(torch.float32)
+        # rounded in the keypoints' own precision, as mmpose's numpy
+        bins = torch.round(keypoints * self.simcc_split_ratio).to(torch.int64)
         visible = keypoints_visible.to(torch.float32)
         labelled = visible >= 0.5
         bin_x, bin_y = bins.unbind(-1)

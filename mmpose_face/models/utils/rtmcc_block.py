@@ -21,7 +21,7 @@ def rope(x: torch.Tensor, dim) -> torch.Tensor:
     for _ in range(dims[-1] + 1, len(shape) - 1):
         position = position.unsqueeze(-1)
     half_size = shape[-1] // 2
-    inverse_frequency = 10000 ** (torch.arange(half_size, dtype=torch.int, device=x.device) / float(half_size))
+    inverse_frequency = 10000 ** (torch.arange(half_size, dtype=torch.int, device=x.device) / half_size)
     angle = position[..., None] * inverse_frequency[None, None, :]
     sin, cos = torch.sin(angle), torch.cos(angle)
     x1, x2 = torch.chunk(x, 2, dim=-1)
