@@ -9,7 +9,7 @@ divergence), DSNT with debias and beta 10, a plain IntegralRegressionHead
 without deconvolutions; SimpleBaseline's HeatmapHead with MSRAHeatmap, with and without
 an intermediate convolution; RTMPose's RTMCCHead + SimCCLabel + KLDiscretLoss as the
 face configs set them, and with relative bias, rotary embedding, SiLU, a 3x3 final
-layer and a loss mask) it builds our head from the config, gives it random
+layer and a loss mask; the full-size head of mmpose's RTMPose-m WFLW config) it builds our head from the config, gives it random
 weights with spread (the RealNVP flow included, so the flow's maths is
 exercised, not only its near-identity start), saves the state dict and has
 mmpose build the same config and load it with ``strict=True`` (so the
@@ -90,6 +90,11 @@ CASES = {
                                      loss=dict(type='KLDiscretLoss', use_target_weight=True, mask=[0, 33],
                                                mask_weight=0.5),
                                      decoder=dict(SIMCC, sigma=3.0, normalize=True)),
+    # full size: the head of mmpose's rtmpose-m_8xb64-60e_wflw-256x256 (CSPNeXt-m's 768 channels at 8 x 8)
+    'rtmcc_wflw_m_256': dict(RTMCC, in_channels=768, input_size=(256, 256), in_featuremap_size=(8, 8),
+                             final_layer_kernel_size=7,
+                             gau_cfg=dict(RTMCC['gau_cfg'], hidden_dims=256, s=128, act_fn='SiLU'),
+                             decoder=dict(SIMCC, input_size=(256, 256))),
 }
 FEATURE_MAP_SIZE = {'HeatmapHead': (2, 2)}  # (w, h); the integral heads say theirs
 TEST_CFGS = {'flip0': dict(flip_test=False),
@@ -158,7 +163,7 @@ def make_inputs(flip_indices, seed: int = 0) -> dict:
         inputs[f'feats_flipped/{case}'] = rng.normal(size=shape).astype(np.float32)
         if cfg['type'] == 'RTMCCHead':
             codec = KEYPOINT_CODECS.build(cfg['decoder'])
-            encoded = codec.encode(labels * np.array(INPUT_SIZE, np.float32), weights)
+            encoded = codec.encode(labels * np.array(codec.input_size, np.float32), weights)
             inputs[f'simcc_x/{case}'], inputs[f'simcc_y/{case}'] = (encoded['keypoint_x_labels'],
                                                                     encoded['keypoint_y_labels'])
         elif cfg['type'] != 'RLEHead':

@@ -21,7 +21,7 @@ def comparison(tmp_path_factory):
     return run_comparison('compare_heads_with_mmpose.py', tmp_path_factory.mktemp('compare_heads') / 'result.json')
 
 
-SIMCC_CASES = ('rtmcc', 'rtmcc_rel_bias_rope_silu')
+SIMCC_CASES = ('rtmcc', 'rtmcc_rel_bias_rope_silu', 'rtmcc_wflw_m_256')
 CASES = ('rle_laplace', 'rle_gaussian_sum', 'rle_no_residual', 'ipr_mse', 'dsnt_js', 'dsnt_debias_beta10',
          'integral_no_deconv', 'heatmap_msra', 'heatmap_msra_conv') + SIMCC_CASES
 
