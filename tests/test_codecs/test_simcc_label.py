@@ -97,3 +97,13 @@ def test_decode_visibility_adds_the_softmax_score():
     # softmax of 2 * x: e^2 / (e^2 + 15) for x (the smaller), e^4 / (e^4 + 15) for y
     assert scores.tolist() == [[1.0]]
     assert visibility[0, 0] == pytest.approx(np.exp(2) / (np.exp(2) + 15))
+
+
+def test_the_pipeline_packs_the_vectors_into_gt_instance_labels():
+    from mmpose_face.datasets.transforms import GenerateTarget, PackPoseInputs
+    results = dict(img=np.zeros((48, 64, 3), np.uint8), keypoints=np.array([[[10.0, 20.0], [30.0, 5.0]]], np.float32),
+                   keypoints_visible=np.ones((1, 2), np.float32), bbox=np.array([[0, 0, 64, 48]], np.float32))
+    results = GenerateTarget(encoder=dict(type='SimCCLabel', input_size=(64, 48), sigma=2.0))(results)
+    labels = PackPoseInputs()(results)['data_samples'].gt_instance_labels
+    assert labels.keypoint_x_labels.shape == (1, 2, 128) and labels.keypoint_y_labels.shape == (1, 2, 96)
+    assert labels.keypoint_x_labels.argmax(-1).tolist() == [[20, 60]] and labels.keypoint_weights.shape == (1, 2)
