@@ -10,6 +10,9 @@ from mmpose_face.registry import (DATASETS, HOOKS, KEYPOINT_CODECS, METRICS, MOD
                                   VISBACKENDS, VISUALIZERS, WEIGHT_INITIALIZERS)
 
 SCOPE = 'mmpose_face'
+# mmpose's RTMPose configs name detection parts in mmdet's scope (``mmdet.YOLOXHSVRandomAug``,
+# ``_scope_='mmdet'``); this project registers its own versions there (mmpose_face.registry.MMDET_*)
+PROVIDED_SCOPES = (SCOPE, 'mmdet')
 CODEC_KEYS = ('decoder', 'encoder', 'codec')
 
 
@@ -20,7 +23,8 @@ def _is_part(cfg) -> bool:
 def _model_parts(cfg, where):
     """(where, type, registry) of every part inside a model config."""
     if _is_part(cfg):
-        yield where, cfg['type'], MODELS
+        scope = cfg.get('_scope_')
+        yield where, f"{scope}.{cfg['type']}" if scope and '.' not in cfg['type'] else cfg['type'], MODELS
     if isinstance(cfg, dict):
         for key, value in cfg.items():
             if key == 'init_cfg':  # initialisers (Kaiming, Pretrained ...), one or a list
@@ -81,6 +85,8 @@ def config_parts(cfg):
     for i, hook in enumerate(cfg.get('custom_hooks') or []):
         if _is_part(hook):
             yield f'custom_hooks.{i}', hook['type'], HOOKS
+            # mmdet.PipelineSwitchHook's later pipeline
+            yield from _pipeline_parts(hook.get('switch_pipeline'), f'custom_hooks.{i}.switch_pipeline')
     visualizer = cfg.get('visualizer')
     if _is_part(visualizer):
         yield 'visualizer', visualizer['type'], VISUALIZERS
@@ -99,12 +105,13 @@ def check_config_compatibility(cfg, config_path: str) -> None:
             f"(under mmpose's names) are in the {SCOPE!r} scope: set default_scope = '{SCOPE}' in the config "
             f"(for mmpose's configs: in _base_/default_runtime.py), or pass --cfg-options default_scope={SCOPE}")
     for where, part_type, registry in config_parts(cfg):
-        if '.' in part_type and not part_type.startswith(f'{SCOPE}.'):
+        if '.' in part_type and part_type.split('.', 1)[0] not in PROVIDED_SCOPES:
             raise ConfigCompatibilityError(
                 f'{config_path}: {where} type={part_type!r} names another scope; use the name without '
                 f'its prefix ({part_type.split(".", 1)[1]!r}) or one of this project\'s parts')
         if registry.get(part_type) is None:
+            scope = part_type.split('.', 1)[0] if '.' in part_type else SCOPE
             raise ConfigCompatibilityError(
                 f'{config_path}: {where} type={part_type!r} is not a part of mmpose_face (no such '
-                f'{registry.name} in the {SCOPE!r} scope or mmengine/mmcv); replace it with a registered one '
+                f'{registry.name} in the {scope!r} scope or mmengine/mmcv); replace it with a registered one '
                 f'(docs/mmpose_compatibility.md lists the parts) or register your own')
