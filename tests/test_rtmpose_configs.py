@@ -276,7 +276,7 @@ def test_face6_config_trains_switches_and_tests_through_the_tools(layouts, tmp_p
     from mmpose_face.apis import build_runner, prepare_train_config
 
     # mmengine formats the config with yapf (Config.pretty_text) for the dumped config and each
-    # checkpoint's meta: ~37 s a time for Face6's long mapping lists on the 2-core test machine.
+    # checkpoint's meta: about 9 s a time for Face6's long mapping lists on the shared 2-core machine.
     # Not what this test is about, so the text here is the plain dict's.
     monkeypatch.setattr(Config, 'pretty_text', property(lambda self: repr(self.to_dict())))
     name = 'face6/rtmpose-m_8xb256-120e_face6-256x256.py'
