@@ -19,6 +19,7 @@ tested in tests/test_datasets/test_albumentations_arguments.py).
 import copy
 import filecmp
 import json
+import os
 import os.path as osp
 
 import numpy as np
@@ -80,7 +81,7 @@ def runnable(pipeline):
 @pytest.mark.parametrize('name', CONFIGS)
 def test_shipped_as_mmpose_ships_it(name):
     shipped = sorted(osp.relpath(osp.join(folder, file), FOLDER) for folder in
-                     {osp.dirname(osp.join(FOLDER, c)) for c in CONFIGS} for file in __import__('os').listdir(folder)
+                     {osp.dirname(osp.join(FOLDER, c)) for c in CONFIGS} for file in os.listdir(folder)
                      if file.endswith('.py'))
     assert shipped == sorted(CONFIGS)
     if osp.isdir(MMPOSE_CONFIGS):

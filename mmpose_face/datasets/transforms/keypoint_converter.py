@@ -5,7 +5,7 @@ sub-data set's pipeline starts with a converter from its layout (68, 98,
 29 ... points) to LaPa's 106, and ``CombinedDataset`` then runs the
 shared pipeline.
 """
-from typing import List, Sequence, Tuple, Union
+from typing import List, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
