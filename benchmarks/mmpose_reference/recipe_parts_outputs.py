@@ -160,11 +160,37 @@ def ema_outputs(ExpMomentumEMA) -> list:
     return out
 
 
+def pipeline_switch_states(toolbox: str) -> list:
+    """The hook's and the loader's state before each of 5 epochs (switch at 2), persistent workers or not."""
+    from types import SimpleNamespace
+
+    from mmengine.logging import MMLogger
+    if toolbox == 'mmpose':
+        from mmdet.engine.hooks import PipelineSwitchHook
+    else:
+        from mmpose_face.engine.hooks import PipelineSwitchHook
+    out = []
+    for persistent in (True, False):
+        loader = SimpleNamespace(dataset=SimpleNamespace(pipeline=None), persistent_workers=persistent,
+                                 _DataLoader__initialized=True, _iterator='workers')
+        runner = SimpleNamespace(train_dataloader=loader, logger=MMLogger.get_instance('switch'), epoch=0)
+        hook = PipelineSwitchHook(switch_epoch=2, switch_pipeline=[dict(type='RandomFlip', prob=1.0)])
+        for epoch in range(5):
+            runner.epoch = epoch
+            hook.before_train_epoch(runner)
+            pipeline = loader.dataset.pipeline
+            out.append([epoch, None if pipeline is None else [type(t).__name__ for t in pipeline.transforms],
+                        loader._DataLoader__initialized, loader._iterator, hook._restart_dataloader,
+                        hook._has_switched])
+            loader._iterator = loader._iterator or 'new workers'  # what the next epoch's iter() makes
+    return out
+
+
 def main(toolbox: str) -> dict:
     YOLOXHSVRandomAug, RandomHalfBody, KeypointConverter, ExpMomentumEMA = parts(toolbox)
     return dict(hsv=hsv_outputs(YOLOXHSVRandomAug), half_body=half_body_outputs(RandomHalfBody),
                 converter=converter_outputs(KeypointConverter), combined=combined_outputs(toolbox),
-                ema=ema_outputs(ExpMomentumEMA))
+                ema=ema_outputs(ExpMomentumEMA), pipeline_switch=pipeline_switch_states(toolbox))
 
 
 if __name__ == '__main__':

@@ -5,7 +5,8 @@ YOLOXHSVRandomAug's images, RandomHalfBody's boxes and the generator state it
 leaves (face layout with no body parts, and body-part layouts), KeypointConverter
 (one-to-one and averaged pairs, flip_indices), CombinedDataset over the sample
 WFLW file converted to 106 points through Face6's train pipeline (resampled too),
-and ExpMomentumEMA's averaged weights.
+ExpMomentumEMA's averaged weights, and mmdet.PipelineSwitchHook's state (and the
+loader's) epoch by epoch, with and without persistent workers.
 """
 import json
 import os
@@ -36,7 +37,7 @@ def both():
 
 
 @needs_mmpose_reference
-@pytest.mark.parametrize('part', ['hsv', 'half_body', 'converter', 'ema'])
+@pytest.mark.parametrize('part', ['hsv', 'half_body', 'converter', 'ema', 'pipeline_switch'])
 def test_same_outputs_as_mmpose(both, part):
     ours, theirs = both
     assert ours[part] == theirs[part]
