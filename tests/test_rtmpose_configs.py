@@ -37,7 +37,7 @@ from mmpose_face.apis.config_compatibility import check_config_compatibility, co
 from mmpose_face.engine.hooks import PipelineSwitchHook
 from mmpose_face.errors import ConfigCompatibilityError
 from mmpose_face.models.utils import ExpMomentumEMA
-from mmpose_face.registry import DATASETS, KEYPOINT_CODECS
+from mmpose_face.registry import DATASETS, KEYPOINT_CODECS, MODELS
 from tests.mmpose_reference import REFERENCE_PYTHON
 from tests.test_datasets.face_layouts import random_face, write_benchmark_files, write_image
 
@@ -59,6 +59,11 @@ def load(name):
 
 def codec_registered() -> bool:
     return KEYPOINT_CODECS.get('SimCCLabel') is not None
+
+
+def model_parts_registered() -> bool:
+    return all(registry.get(name) for registry, name in ((MODELS, 'mmdet.CSPNeXt'), (MODELS, 'RTMCCHead'),
+                                                         (MODELS, 'KLDiscretLoss'), (KEYPOINT_CODECS, 'SimCCLabel')))
 
 
 def runnable(pipeline):
@@ -232,7 +237,7 @@ def test_runner_builds_hooks_optimizer_and_schedules(name, tmp_path):
 # ---------------------------------------------------------------- through the tools' code path
 # Until the RTMPose model parts are registered, the model is a stand-in (a narrow DeepPose
 # ResNet-18 with 106 outputs) and GenerateTarget's codec RegressionLabel: the overrides below
-# marked STAND-IN. With them registered, drop those (shrink CSPNeXt instead) and keep the rest.
+# marked STAND-IN; with all of them registered the test uses the config's own model (from scratch).
 STAND_IN_MODEL = dict(
     _delete_=True, type='TopdownPoseEstimator',
     data_preprocessor=dict(type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
@@ -252,12 +257,15 @@ def face6_options(cfg, layouts):
                'val_dataloader.dataset.indices': 2,
                'val_dataloader.num_workers': 0, 'val_dataloader.persistent_workers': False,
                'test_dataloader.num_workers': 0, 'test_dataloader.persistent_workers': False}
-    if not codec_registered():
+    stand_in = not model_parts_registered()
+    if stand_in:
         options['model'] = STAND_IN_MODEL  # STAND-IN
+    else:
+        options['model.backbone.init_cfg'] = None  # no ImageNet weights offline: from scratch
     for pipeline_key, steps in (('train_dataloader.dataset.pipeline', cfg.train_pipeline),
                                 ('custom_hooks.1.switch_pipeline', cfg.train_pipeline_stage2)):
         for index, step in enumerate(steps):
-            if step['type'] == 'GenerateTarget' and not codec_registered():  # STAND-IN
+            if step['type'] == 'GenerateTarget' and stand_in:  # STAND-IN
                 options[f'{pipeline_key}.{index}.encoder'] = dict(
                     _delete_=True, type='RegressionLabel', input_size=(256, 256))
             if step['type'] == 'Albumentation' and runnable([step]) == []:  # albumentations not installed
