@@ -91,6 +91,8 @@ def config_parts(cfg):
     for i, hook in enumerate(cfg.get('custom_hooks') or []):
         if _is_part(hook):
             yield f'custom_hooks.{i}', _scoped_type(hook), HOOKS
+            # mmdet.PipelineSwitchHook's later pipeline
+            yield from _pipeline_parts(hook.get('switch_pipeline'), f'custom_hooks.{i}.switch_pipeline')
     visualizer = cfg.get('visualizer')
     if _is_part(visualizer):
         yield 'visualizer', visualizer['type'], VISUALIZERS
