@@ -43,6 +43,8 @@ from ..staged_output import STAGE_PREFIX, STAGE_SUFFIX, staged_output
 from .face_attributes import ATTRIBUTE_NAMES, attribute_flags
 from .face_rendering import render_image
 from .face_sampling import sample_faces
+from .wflw_photo_sizes import FACE_WIDTH_RANGE as WFLW_FACE_WIDTH_RANGE
+from .wflw_photo_sizes import sample_face_widths, sample_photo_size
 
 IMAGE_DIR = 'WFLW_images'
 LIST_DIR = 'WFLW_annotations/list_98pt_rect_attr_train_test'
@@ -52,7 +54,10 @@ SPLITS = ('train', 'test')
 SINGLE_FACE_EVENT = (0, 'Synthetic')
 GROUP_EVENT = (1, 'SyntheticGroup')
 
-IMAGE_SIDE_RANGE = (256, 320)   # pixels
+IMAGE_SIDE_RANGE = (256, 320)   # pixels, sizes='small'
+# 'small': 256-320 px photos, faces 64-200 px wide (quick to draw, decode and train on);
+# 'wflw': WFLW's photo and face sizes (1024 px wide photos, see wflw_photo_sizes).
+SIZE_MODES = ('small', 'wflw')
 FACES_PER_IMAGE_PROBABILITIES = {1: 0.75, 2: 0.18, 3: 0.07}
 JPEG_QUALITY = 90
 
@@ -116,7 +121,18 @@ def _set_aside_previous_set(out_dir):
     return trash
 
 
-def _write_split(rng, stage, split, num_faces, progress_bar):
+def _draw_image_and_faces(rng, wanted, sizes):
+    """(height, width, faces) of one image holding up to ``wanted`` faces."""
+    if sizes == 'small':
+        height, width = (int(v) for v in rng.integers(IMAGE_SIDE_RANGE[0], IMAGE_SIDE_RANGE[1] + 1, 2))
+        return height, width, sample_faces(rng, wanted, width, height)
+    width, height = sample_photo_size(rng)
+    faces = sample_faces(rng, wanted, width, height, face_widths=sample_face_widths(rng, wanted),
+                         min_face_width=WFLW_FACE_WIDTH_RANGE[0])
+    return height, width, faces
+
+
+def _write_split(rng, stage, split, num_faces, progress_bar, sizes='small'):
     """Generate ``num_faces`` faces of ``split`` into ``stage`` (a StagedOutput); returns (final list
     file, image count, flag counts)."""
     lines = []
@@ -125,8 +141,7 @@ def _write_split(rng, stage, split, num_faces, progress_bar):
     counts, probabilities = zip(*FACES_PER_IMAGE_PROBABILITIES.items())
     while len(lines) < num_faces:
         wanted = min(int(rng.choice(counts, p=probabilities)), num_faces - len(lines))
-        height, width = (int(v) for v in rng.integers(IMAGE_SIDE_RANGE[0], IMAGE_SIDE_RANGE[1] + 1, 2))
-        faces = sample_faces(rng, wanted, width, height)
+        height, width, faces = _draw_image_and_faces(rng, wanted, sizes)
         if not faces:
             continue
         image = render_image(rng, height, width, faces)
@@ -145,7 +160,7 @@ def _write_split(rng, stage, split, num_faces, progress_bar):
     return stage.final(list_file), image_index, dict(zip(ATTRIBUTE_NAMES, flag_counts.tolist()))
 
 
-def make_synthetic_wflw(out_dir, num_train, num_test, seed=0, progress=True):
+def make_synthetic_wflw(out_dir, num_train, num_test, seed=0, progress=True, sizes='small'):
     """Write a synthetic data set in the official WFLW layout under ``out_dir``.
 
     Args:
@@ -154,22 +169,26 @@ def make_synthetic_wflw(out_dir, num_train, num_test, seed=0, progress=True):
         num_train, num_test: number of faces (list lines) per split, >= 1.
         seed: non-negative int; the same seed gives identical list files.
         progress: show a tqdm progress bar.
+        sizes: 'small' (256-320 px photos, faces 64-200 px wide) or 'wflw'
+            (WFLW's photo and face sizes: :mod:`.wflw_photo_sizes`).
 
     Returns:
         dict with 'out_dir', 'image_dir', 'train_list', 'test_list' (paths),
         'num_faces' and 'num_images' ({split: int}), 'attribute_counts'
-        ({split: {attribute: faces}}), 'seed' and 'seconds' (wall time).
+        ({split: {attribute: faces}}), 'seed', 'sizes' and 'seconds' (wall time).
     """
     _check_count('num_train', num_train)
     _check_count('num_test', num_test)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f'make_synthetic_wflw: seed must be a non-negative integer, got {seed!r}')
+    if sizes not in SIZE_MODES:
+        raise ValueError(f'make_synthetic_wflw: sizes must be one of {SIZE_MODES}, got {sizes!r}')
     out_dir = Path(out_dir)
     start = time.perf_counter()
     _check_out_dir(out_dir)
     split_rngs = dict(zip(SPLITS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))))
     requested = dict(train=int(num_train), test=int(num_test))
-    summary = dict(out_dir=str(out_dir), image_dir=str(out_dir / IMAGE_DIR), seed=int(seed),
+    summary = dict(out_dir=str(out_dir), image_dir=str(out_dir / IMAGE_DIR), seed=int(seed), sizes=sizes,
                    num_faces={}, num_images={}, attribute_counts={})
     trash = None
     try:
@@ -178,7 +197,7 @@ def make_synthetic_wflw(out_dir, num_train, num_test, seed=0, progress=True):
                       disable=not progress) as bar:
                 for split in SPLITS:
                     list_file, num_images, flag_counts = _write_split(split_rngs[split], stage, split,
-                                                                      requested[split], bar)
+                                                                      requested[split], bar, sizes)
                     summary[f'{split}_list'] = str(list_file)
                     summary['num_faces'][split] = requested[split]
                     summary['num_images'][split] = num_images
