@@ -27,7 +27,7 @@ Speed (measured): 2,000 faces (1,750 train + 250 test; 1,505 images of
 256-320 px, JPEG writing included) take 14.8 s of CPU on one core of the
 development machine, about 135 faces/s (14-24 s wall while the machine was
 shared); ``make_synthetic_wflw`` returns the wall time as 'seconds'. With
-``sizes='wflw'`` (1024 px wide photos) 310 faces in 222 photos took 4.4 s
+``sizes='wflw'`` (1024 px wide photos) 310 faces in 246 photos took 4.4 s
 wall on a quiet core, about 70 faces/s.
 """
 import json
