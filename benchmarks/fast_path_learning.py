@@ -2,9 +2,11 @@
 
     .venv/bin/python benchmarks/fast_path_learning.py --json out.json        # ResNet-18, 128 px, CPU
     .venv/bin/python benchmarks/fast_path_learning.py --input-size 48 --epochs 6 --train-faces 240  # quicker
+    .venv/bin/python benchmarks/fast_path_learning.py --sizes wflw ...   # on WFLW's photo and face sizes
 
 A synthetic WFLW-format set is generated (``make_synthetic_wflw``, then the
-release converter, as the quick start does); the quick start's config
+release converter, as the quick start does; ``--sizes wflw``: with WFLW's
+photo and face sizes, 1024 px wide photos); the quick start's config
 (``td-reg_res18_softwingloss_1xb32-12e_synthetic-wflw-64x64.py``: ResNet-18
 from scratch, the published augmentation, Soft Wing loss) is sized to
 ``--input-size`` and ``--epochs``, then trained with the reference pipeline
@@ -32,11 +34,11 @@ DEMO_CONFIG = osp.join(REPO, 'configs', 'face_2d_keypoint', 'topdown_regression'
                        'td-reg_res18_softwingloss_1xb32-12e_synthetic-wflw-64x64.py')
 
 
-def make_data(root: str, train_faces: int, test_faces: int, seed: int) -> str:
+def make_data(root: str, train_faces: int, test_faces: int, seed: int, sizes: str = 'small') -> str:
     from mmpose_face.data_preparation.synthetic.synthetic_wflw_release import make_synthetic_wflw
     from mmpose_face.data_preparation.wflw_release_converter import convert_wflw
     make_synthetic_wflw(osp.join(root, 'release'), num_train=train_faces, num_test=test_faces, seed=seed,
-                        progress=False)
+                        progress=False, sizes=sizes)
     convert_wflw(osp.join(root, 'release'), osp.join(root, 'data'), progress=False)
     return osp.join(root, 'data')
 
@@ -113,12 +115,14 @@ def main():
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--photometric', action=argparse.BooleanOptionalAction, default=True,
                         help='PhotometricDistortion after TopdownAffine in the train pipeline')
+    parser.add_argument('--sizes', choices=('small', 'wflw'), default='small',
+                        help="the synthetic set's photo and face sizes ('wflw': WFLW's, see docs/benchmarks.md)")
     parser.add_argument('--json')
     args = parser.parse_args()
     import torch
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
-        data_root = make_data(scratch, args.train_faces, args.test_faces, seed=3)
+        data_root = make_data(scratch, args.train_faces, args.test_faces, seed=3, sizes=args.sizes)
         result = compare(data_root, scratch, args.input_size, args.epochs, args.batch, args.workers, args.seed,
                          args.photometric)
     result.update(vars(args))

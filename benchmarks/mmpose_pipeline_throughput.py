@@ -34,6 +34,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--data-root', default='tests/data')
     parser.add_argument('--ann-file', default='test_wflw.json')
+    parser.add_argument('--img-prefix', default='', help="data_prefix['img'] (the converter's layout: 'images/')")
+    parser.add_argument('--pipelines', default='train,val', help='which of train, val to measure')
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--passes', type=int, default=10, help='passes over the faces per repeat')
     args = parser.parse_args()
@@ -48,10 +50,10 @@ def main():
     init_default_scope('mmpose')
     import mmpose.datasets.transforms  # noqa: F401  (registers the transforms)
     out = dict(mmpose=mmpose.__version__, config=MMPOSE_CONFIG, cpu=cpu_model(), threads=1)
-    for name, pipeline in (('train', config.train_dataloader.dataset.pipeline),
-                           ('val', config.val_dataloader.dataset.pipeline)):
+    pipelines = (('train', config.train_dataloader.dataset.pipeline), ('val', config.val_dataloader.dataset.pipeline))
+    for name, pipeline in [(name, pipeline) for name, pipeline in pipelines if name in args.pipelines.split(',')]:
         dataset = DATASETS.build(dict(type='WFLWDataset', data_root=args.data_root, ann_file=args.ann_file,
-                                      data_prefix=dict(img=''), data_mode='topdown', test_mode=name == 'val',
+                                      data_prefix=dict(img=args.img_prefix), data_mode='topdown', test_mode=name == 'val',
                                       pipeline=pipeline))
         np.random.seed(0)
 

@@ -397,9 +397,11 @@ def bench_train(args, device, cache_dir) -> dict:
 
 def bench_batch_next_to_cache(args, device, cache_dir) -> dict:
     """Fast-path steps at the published effective batch (``--big-batch``, 512)
-    with the device holding as much as the WFLW training cache would (7,500
-    lossless 716 px crops, 11.5 GB: the 4 real faces' cache plus a placeholder
-    for the rest): does it fit, how fast, what peak memory."""
+    with the device holding as much as the WFLW training cache would (the 4
+    real faces' cache plus a placeholder for the rest: ``--cache-gigabytes``
+    in all, default the former 7,500 lossless 716 px slots, 11.5 GB;
+    gpu_check.sh passes the per-face-resolution cache's projection): does it
+    fit, how fast, what peak memory."""
     from mmpose_face.fast_path.face_crop_cache import lossless_crop_size
     gpu = device.type == 'cuda'
     batch_size, input_size = args.big_batch, tuple(args.input_size)
@@ -407,15 +409,16 @@ def bench_batch_next_to_cache(args, device, cache_dir) -> dict:
                              depth=args.depth, input_size=input_size)
     crop_size = lossless_crop_size(np.array([[100., 100.]]), dataset.settings)
     faces = TRAIN_FACES if gpu else args.placeholder_faces
-    placeholder = torch.empty(max(0, faces - len(dataset.cache)) * 3 * crop_size ** 2, dtype=torch.uint8,
-                              device=device)
+    cache_bytes = (faces * 3 * crop_size ** 2 if args.cache_gigabytes is None
+                   else int(args.cache_gigabytes * 1e9 * faces / TRAIN_FACES))
+    placeholder = torch.empty(max(0, cache_bytes - dataset.cache.nbytes), dtype=torch.uint8, device=device)
     model = build_model(device, True, args.depth, input_size)
     model.train()
     wrapper = optim_wrapper(model, device)
     model.data_preprocessor.bind(dataset.cache, dataset.augmentor)
     batches = iter(fast_loader(dataset, batch_size, args.fast_workers or 2, pin_memory=gpu))
     out = dict(batch=batch_size, cache_faces=faces, cache_crop_size=crop_size,
-               cache_gigabytes=faces * 3 * crop_size ** 2 / 1e9)
+               cache_gigabytes=cache_bytes / 1e9)
     try:
         if gpu:
             torch.cuda.reset_peak_memory_stats(device)
@@ -571,6 +574,9 @@ def main():
     parser.add_argument('--depth', type=int, default=50, help='ResNet depth of the model sections')
     parser.add_argument('--input-size', type=int, nargs=2, default=(256, 256), help='w h of the model sections')
     parser.add_argument('--big-batch', type=int, default=512, help='batch of the batch512 section')
+    parser.add_argument('--cache-gigabytes', type=float, default=None,
+                        help="the batch512 section's cache on the device for 7,500 faces (default: 7,500 lossless "
+                             'slots of the largest side, the former layout)')
     parser.add_argument('--placeholder-faces', type=int, default=8,
                         help='cache size (faces) the batch512 section holds on a CPU (GPU: 7,500)')
     parser.add_argument('--infer-batch', type=int, default=None, help='default 256 on GPU, 16 on CPU')

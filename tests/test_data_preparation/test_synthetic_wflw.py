@@ -376,3 +376,52 @@ def test_command_line_tool_reports_bad_arguments(tmp_path):
     with pytest.raises(SystemExit, match='num_train must be an integer >= 1'):
         tool['main'](['--out', str(tmp_path / 'bad'), '--train', '0', '--no-progress'])
     assert not (tmp_path / 'bad').exists()
+
+
+def test_an_interrupted_run_leaves_nothing_half_written_and_a_rerun_succeeds(tmp_path, monkeypatch):
+    out_dir = tmp_path / 'release'
+    calls = []
+    original = release.render_image
+
+    def failing_half_way(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt('killed half way')
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(release, 'render_image', failing_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        release.make_synthetic_wflw(out_dir, 6, 3, seed=2, progress=False)
+    assert len(calls) == 4 and not out_dir.exists()           # a first run leaves no folder at all
+
+    first = release.make_synthetic_wflw(out_dir, 2, 1, seed=2, progress=False)   # complete, unpatched
+    before = {path: path.read_bytes() for path in out_dir.rglob('*') if path.is_file()}
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        release.make_synthetic_wflw(out_dir, 6, 3, seed=4, progress=False)
+    after = {path: path.read_bytes() for path in out_dir.rglob('*') if path.is_file()}
+    assert after == before                                   # the earlier set, untouched, no staging left
+
+    monkeypatch.setattr(release, 'render_image', original)
+    rerun = release.make_synthetic_wflw(out_dir, 6, 3, seed=4, progress=False)
+    assert len(Path(rerun['train_list']).read_text().splitlines()) == 6
+    assert Path(rerun['train_list']).read_bytes() != before[Path(first['train_list'])]
+    assert sorted(path.name for path in out_dir.iterdir()) == ['WFLW_annotations', 'WFLW_images', release.SUMMARY_FILE]
+
+
+def test_a_set_left_without_its_summary_is_replaced(tmp_path):
+    """What an older writer killed half way left (images, no summary) no longer blocks a rerun."""
+    out_dir = tmp_path / 'release'
+    release.make_synthetic_wflw(out_dir, 2, 1, seed=0, progress=False)
+    (out_dir / release.SUMMARY_FILE).unlink()
+    (out_dir / 'WFLW_annotations' / 'list_98pt_rect_attr_train_test' / 'list_98pt_rect_attr_test.txt').unlink()
+    summary = release.make_synthetic_wflw(out_dir, 3, 1, seed=0, progress=False)
+    assert len(Path(summary['train_list']).read_text().splitlines()) == 3
+    images = list((out_dir / release.IMAGE_DIR).rglob('*.jpg'))
+    assert len(images) == sum(summary['num_images'].values())
+    # A folder with anything else in it is not ours: refused, left alone.
+    (out_dir / release.SUMMARY_FILE).unlink()
+    (out_dir / release.IMAGE_DIR / '0--Parade').mkdir()
+    with pytest.raises(ValueError, match='refusing to overwrite'):
+        release.make_synthetic_wflw(out_dir, 1, 1, progress=False)
+    assert (out_dir / release.IMAGE_DIR / '0--Parade').is_dir()

@@ -23,4 +23,7 @@ The route, one module per step:
    :mod:`.synthetic_benchmark_release` (300W, COFW, AFLW, LaPa and
    COCO-WholeBody-Face, the 98 points mapped by
    :mod:`mmpose_face.data_preparation.landmark_layouts`).
+
+:mod:`.wflw_photo_sizes` draws WFLW's photo and face sizes for the WFLW
+writer's ``sizes='wflw'`` (benchmarks of the data path on real pixel counts).
 """

@@ -146,15 +146,17 @@ def _origin_range(axis, cell, size, pixels_per_unit, landmark_extent, drawn_exte
     return low, high
 
 
-def sample_faces(rng, num_faces, width, height):
+def sample_faces(rng, num_faces, width, height, face_widths=None, min_face_width=MIN_FACE_WIDTH):
     """``num_faces`` faces placed in disjoint cells of a width x height image.
 
     Every landmark lies inside the image; faces' regions never overlap. A
-    face that cannot fit its cell even when shrunk is left out.
+    face that cannot fit its cell even when shrunk below ``min_face_width``
+    pixels is left out. ``face_widths``: (num_faces,) landmark-box widths in
+    pixels to aim at; by default drawn uniformly from ``FACE_WIDTH_RANGE``.
     """
     faces = []
     low_width, high_width = FACE_WIDTH_RANGE[num_faces]
-    for cell in _image_cells(rng, num_faces, width, height):
+    for face_index, cell in enumerate(_image_cells(rng, num_faces, width, height)):
         flags = sample_attribute_flags(rng)
         shape = sample_face_shape(rng, flags['expression'])
         yaw, pitch, roll = sample_head_angles(rng, flags['pose'])
@@ -164,9 +166,10 @@ def sample_faces(rng, num_faces, width, height):
         landmark_extent = np.stack([unit.landmarks.min(axis=0), unit.landmarks.max(axis=0)], axis=1)
         drawn_extent = np.stack([unit_drawn.min(axis=0), unit_drawn.max(axis=0)], axis=1)
         unit_width = landmark_extent[0, 1] - landmark_extent[0, 0]
-        scale = rng.uniform(low_width, high_width) / unit_width
+        wanted_width = rng.uniform(low_width, high_width) if face_widths is None else face_widths[face_index]
+        scale = wanted_width / unit_width
         origin = None
-        while scale * unit_width >= MIN_FACE_WIDTH:   # shrink until the face fits its cell
+        while scale * unit_width >= min_face_width:   # shrink until the face fits its cell
             x_range = _origin_range(0, cell, width, scale, landmark_extent[0], drawn_extent[0])
             y_range = _origin_range(1, cell, height, scale, landmark_extent[1], drawn_extent[1])
             if x_range[0] <= x_range[1] and y_range[0] <= y_range[1]:
