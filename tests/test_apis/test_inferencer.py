@@ -253,3 +253,31 @@ def test_the_inferencer_draws_as_the_demo_does(served, tmp_path):
     dotted = draw_faces(dots, image, box, keypoints, scores)
     assert np.abs(joined.astype(int) - dotted).sum() > 1000, 'the contour lines add pixels'
     np.testing.assert_array_equal(result['visualization'][0], joined)
+
+
+def test_on_a_video_faces_are_tracked_smoothed_and_posed(served, tmp_path):
+    _, url = served
+    cv2 = __import__('cv2')
+    image = cv2.imread(FOOTBALL)
+    video = tmp_path / 'pan.mp4'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 6, (320, 240))
+    for i in range(4):
+        writer.write(np.ascontiguousarray(image[0:240, 200 + 3 * i:520 + 3 * i]))
+    writer.release()
+    inferencer = FaceLandmarkInferencer(CONFIG, url, device='cpu', det_model='hog', cache_dir=str(tmp_path / 'c'))
+    frames = [faces for result in inferencer(str(video), min_cutoff=0.5, beta=0.05, detect_every=2)
+              for faces in result['predictions']]
+    assert len(frames) == 4 and all(sorted(f['track_id'] for f in faces) == [0, 1] for faces in frames)
+    assert all(set(f['head_pose']) == {'yaw', 'pitch', 'roll'} for faces in frames for f in faces)
+    raw = [faces for result in inferencer(str(video), smooth=False, detect_every=2) for faces in result['predictions']]
+    assert raw[0] == frames[0]  # a new track starts unsmoothed
+    assert not np.allclose([f['keypoints'] for f in raw[-1]], [f['keypoints'] for f in frames[-1]])
+    [photo] = next(iter(inferencer(FOOTBALL, return_datasamples=True)))['predictions']  # still images: no tracks
+    assert 'track_id' not in photo[0].metainfo and set(photo[0].metainfo['head_pose']) == {'yaw', 'pitch', 'roll'}
+    out = tmp_path / 'out'
+    list(inferencer(str(video), out_dir=str(out), draw_pose=True))
+    capture = cv2.VideoCapture(str(out / 'visualizations' / 'pan.mp4'))
+    assert capture.get(cv2.CAP_PROP_FPS) == 6 and capture.get(cv2.CAP_PROP_FRAME_WIDTH) == 320
+    capture.release()
+    with pytest.raises(ValueError, match='detect_every'):
+        inferencer(str(video), detect_every=0)
