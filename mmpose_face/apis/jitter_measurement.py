@@ -14,7 +14,7 @@ size, a stand-in when no trained model is at hand.
 """
 import numpy as np
 
-from mmpose_face.data_preparation.synthetic.shaky_video import jitter_figures
+from mmpose_face.data_preparation.synthetic.shaky_video import jitter_figures, lag_frames
 from .face_tracking import FaceTracker
 from .landmark_smoothing import DEFAULT_BETA, DEFAULT_MIN_CUTOFF
 
@@ -54,7 +54,9 @@ def measure_tracked_jitter(frames, true: np.ndarray, predict, fps: float = 30., 
         frame_counter: a one-item list that is set to the current frame index (for a stand-in predictor).
 
     Returns:
-        ``{'raw': figures, 'smoothed': figures, 'track_ids': (T,) ids, 'raw_keypoints', 'smoothed_keypoints'}``.
+        ``{'raw': figures, 'smoothed': figures, 'filter_lag_frames', 'track_ids': (T,) ids,
+        'raw_keypoints', 'smoothed_keypoints'}``; ``filter_lag_frames``: the lag of the smoothed
+        landmarks behind the raw ones (what the filter adds, apart from a model's bias).
     """
     tracker = FaceTracker(lambda image: (true_face_box(true[counter[0]]), np.ones(1)), predict,
                           detect_every=detect_every, smooth=True, min_cutoff=min_cutoff, beta=beta)
@@ -71,4 +73,5 @@ def measure_tracked_jitter(frames, true: np.ndarray, predict, fps: float = 30., 
     raw, smoothed = np.stack(raw), np.stack(smoothed)
     window = window or slice(settle_frames, None)
     return dict(raw=jitter_figures(raw[window], true[window]), smoothed=jitter_figures(smoothed[window], true[window]),
+                filter_lag_frames=lag_frames(smoothed[window], raw[window], velocity_of=true[window]),
                 track_ids=np.array(track_ids), raw_keypoints=raw, smoothed_keypoints=smoothed)

@@ -68,10 +68,28 @@ def jitter_figures(predicted: np.ndarray, true: np.ndarray) -> dict:
     - ``lag_frames``: how many frames the prediction trails the motion, the
       least-squares ``lag`` of ``predicted - true = -lag * velocity`` (velocity
       per frame from the truth); ``nan`` for a still face;
+    - ``frame_to_frame_jitter_px``: the part of the jitter that changes from
+      frame to frame, std of the error's second difference over ``sqrt(6)``
+      (equal to ``jitter_px`` for white noise; a model's slowly drifting
+      error, which no filter can remove, leaves it out);
     - ``rms_px``: root mean square of (predicted - true).
+
+    On a steady pan a constant error along the motion also reads as lag: for
+    a model with a bias, take the lag of the smoothed points against the raw
+    ones (:func:`lag_frames`).
     """
     error = np.asarray(predicted, np.float64) - true
-    velocity = np.gradient(np.asarray(true, np.float64), axis=0)
+    second_difference = np.diff(error, n=2, axis=0)
+    return dict(jitter_px=float(error.std(axis=0).mean()), lag_frames=lag_frames(predicted, true),
+                frame_to_frame_jitter_px=float(second_difference.std(axis=0).mean() / np.sqrt(6))
+                if len(error) > 2 else float('nan'),
+                rms_px=float(np.sqrt((error ** 2).mean())))
+
+
+def lag_frames(predicted: np.ndarray, reference: np.ndarray, velocity_of: np.ndarray = None) -> float:
+    """Least-squares ``lag`` (frames) of ``predicted - reference = -lag * velocity``, the velocity
+    per frame of ``velocity_of`` (default: ``reference``), all (T, K, 2); ``nan`` when still."""
+    velocity = np.gradient(np.asarray(reference if velocity_of is None else velocity_of, np.float64), axis=0)
     speed_squared = float((velocity ** 2).sum())
-    lag = -float((error * velocity).sum()) / speed_squared if speed_squared > 1e-12 else float('nan')
-    return dict(jitter_px=float(error.std(axis=0).mean()), lag_frames=lag, rms_px=float(np.sqrt((error ** 2).mean())))
+    error = np.asarray(predicted, np.float64) - reference
+    return -float((error * velocity).sum()) / speed_squared if speed_squared > 1e-12 else float('nan')
