@@ -199,12 +199,12 @@ def test_the_demo_name_without_make_demo_says_to_run_it(tmp_path, monkeypatch):
         resolve_model('demo')
 
 
-def readme_python_snippet(section: str) -> str:
-    """The first ```python block of a README section."""
+def readme_python_snippet(section: str, index: int = 0) -> str:
+    """The ``index``-th ```python block of a README section."""
     text = open(osp.join(REPO_ROOT, 'README.md'), encoding='utf-8').read()
     body = text[text.index(f'## {section}\n'):]
     body = body[:body.index('\n## ', 1)]
-    return re.search(r'```python\n(.*?)```', body, re.S).group(1)
+    return re.findall(r'```python\n(.*?)```', body, re.S)[index]
 
 
 def test_the_readme_snippet_writes_its_outputs_as_written(tmp_path, monkeypatch):
@@ -281,3 +281,22 @@ def test_on_a_video_faces_are_tracked_smoothed_and_posed(served, tmp_path):
     capture.release()
     with pytest.raises(ValueError, match='detect_every'):
         inferencer(str(video), detect_every=0)
+
+
+def test_the_readme_video_snippet_runs_as_written(tmp_path, monkeypatch, capsys):
+    """README "Landmarks on your own photo", its video snippet, verbatim, on a generated 3-frame clip."""
+    tiny = save_released_form(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    cv2 = __import__('cv2')
+    image = cv2.imread(osp.join(REPO_ROOT, FOOTBALL))
+    writer = cv2.VideoWriter('my_clip.mp4', cv2.VideoWriter_fourcc(*'mp4v'), 5, (320, 240))
+    for i in range(3):
+        writer.write(np.ascontiguousarray(image[0:240, 200 + 3 * i:520 + 3 * i]))
+    writer.release()
+    monkeypatch.setattr(inferencer_module, 'resolve_model', lambda *args, **kwargs: (osp.join(REPO_ROOT, CONFIG), tiny, {}))
+    snippet = readme_python_snippet('Landmarks on your own photo', 1)
+    assert "('my_clip.mp4'" in snippet and 'draw_pose=True' in snippet
+    exec(compile(snippet, 'README.md', 'exec'), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed and all(line.split()[0].isdigit() and "'yaw'" in line for line in printed)
+    assert osp.isfile('out/visualizations/my_clip.mp4') and osp.isfile('out/predictions/my_clip.json')
