@@ -183,7 +183,7 @@ def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, b
             for frame in read_frames(source, max_frames):
                 track_ids = None
                 if tracker is not None:
-                    tracked = tracker.update(frame.image, frame_interval(frame.fps))
+                    tracked = tracker.update(frame.image, frame_interval(frame.fps, source, frame_rate))
                     boxes, scores, track_ids = tracked.boxes, tracked.scores, tracked.track_ids
                     keypoints, keypoint_scores = tracked.keypoints, tracked.keypoint_scores
                 else:

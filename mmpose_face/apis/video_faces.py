@@ -28,8 +28,12 @@ def video_tracker(detect, predict, smooth: bool = None, min_cutoff: float = DEFA
                        min_cutoff=min_cutoff, beta=beta)
 
 
-def frame_interval(fps) -> float:
-    """Seconds between two frames of a video at ``fps`` (25 when unknown)."""
+def frame_interval(fps, source=None, frame_rate=None) -> float:
+    """Seconds between two frames of a video at ``fps`` (25 when unknown); for a webcam
+    (``source.kind == 'webcam'``) with a :class:`FrameRate`, the measured time between the
+    last two frames, since a live camera delivers frames as fast as they are taken."""
+    if source is not None and source.kind == 'webcam' and frame_rate is not None and frame_rate.last_interval:
+        return frame_rate.last_interval
     return 1.0 / float(fps) if fps and fps > 0 else 1.0 / 25
 
 
@@ -89,6 +93,11 @@ class FrameRate:
     def fps(self) -> float:
         elapsed = self.times[-1] - self.times[0]
         return (len(self.times) - 1) / elapsed if elapsed > 0 else 0.
+
+    @property
+    def last_interval(self) -> float:
+        """Seconds between the last two ticks (0 before the second)."""
+        return self.times[-1] - self.times[-2] if len(self.times) > 1 and self.count > 1 else 0.
 
     @property
     def mean_fps(self) -> float:

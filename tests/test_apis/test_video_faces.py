@@ -57,3 +57,16 @@ def test_video_defaults_and_command_line_options():
     options = video_options(parser.parse_args(['--no-smooth', '--min-cutoff', '1', '--beta', '0', '--detect-every',
                                                '3', '--draw-pose']))
     assert options == dict(smooth=False, min_cutoff=1.0, beta=0.0, detect_every=3, draw_pose=True)
+
+
+def test_frame_interval_from_the_video_rate_or_measured_on_a_webcam():
+    from mmpose_face.apis.input_sources import InputSource
+    from mmpose_face.apis.video_faces import frame_interval
+    assert frame_interval(30.) == 1 / 30 and frame_interval(0) == 1 / 25
+    meter = FrameRate()
+    meter.tick()
+    time.sleep(0.05)
+    meter.tick()
+    webcam, video = InputSource('webcam', 0, 'webcam_0'), InputSource('video', 'a.mp4', 'a.mp4')
+    assert 0.04 < frame_interval(30., webcam, meter) < 0.5
+    assert frame_interval(30., video, meter) == 1 / 30
