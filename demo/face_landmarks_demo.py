@@ -14,6 +14,12 @@ checkpoint's export is made once and cached beside it by its SHA-256
 (``--backend torch``: the published PyTorch path; ``--no-flip-test``: the
 single pass, half the work). ``--onnx FILE`` runs an exported model (from
 ``tools/deployment/pytorch2onnx.py``); CHECKPOINT may then be left out.
+On a video or webcam the faces are tracked (``track_id`` in the JSON; the
+detector every ``--detect-every`` frames or when a face is lost) and their
+landmarks smoothed (``--no-smooth`` turns it off; ``--min-cutoff``,
+``--beta``: the One-Euro filter). Every face's head pose (yaw, pitch, roll,
+degrees) is in the JSON; ``--draw-pose`` draws its axes. Video frames show
+the frames per second, printed again at the end.
 See docs/inference.md.
 """
 import argparse
@@ -22,6 +28,7 @@ import sys
 
 
 def parse_args():
+    from mmpose_face.apis.video_faces import add_video_arguments
     parser = argparse.ArgumentParser(description='Face landmark demo on images, videos or a webcam')
     parser.add_argument('input', help='image, folder of images, video file, or webcam index')
     parser.add_argument('config', help='model config file')
@@ -49,11 +56,13 @@ def parse_args():
     parser.add_argument('--det-upsample', type=float,
                         help='upsampling before detection (centerface: factor, default 1; dlib: doublings, default 1)')
     parser.add_argument('--min-face-size', type=float, default=24., help='ignore smaller faces (pixels, default: %(default)s)')
+    add_video_arguments(parser)
     return parser.parse_args()
 
 
 def main(args):
     from mmpose_face.apis.face_detector import build_face_detector
+    from mmpose_face.apis.video_faces import video_options
     from mmpose_face.apis.face_landmarks_demo import FaceLandmarker, run_demo
     from mmpose_face.apis.input_sources import printable_path
     from mmpose_face.apis.synthetic_model import warnings_as_lines
@@ -69,12 +78,12 @@ def main(args):
                                     flip_test=False if args.no_flip_test else None,
                                     onnx_cache_dir=args.onnx_cache_dir)
     summary = run_demo(args.input, landmarker, out_dir=args.out_dir, bboxes_file=args.bboxes,
-                       show=args.show, max_frames=args.max_frames)
+                       show=args.show, max_frames=args.max_frames, **video_options(args))
     for item in summary['items']:
         count = (f"{len(item['faces'])} faces" if 'faces' in item
                  else f"{len(item['frames'])} frames, {sum(len(f['faces']) for f in item['frames'])} faces")
         print(printable_path(f"{item['input']}: {count} -> {item['output']}, {item['json']}"))
-    print(f"{summary['num_faces']} faces in {summary['seconds']:.1f} s")
+    print(f"{summary['num_faces']} faces in {summary['seconds']:.1f} s ({summary['fps']:.1f} frames per second)")
 
 
 if __name__ == '__main__':

@@ -10,16 +10,21 @@ Writes ``OUT_DIR/visualizations/`` (annotated images, mp4 for videos) and
 ``OUT_DIR/predictions/`` (one JSON per input). The network runs on ONNX
 Runtime (the checkpoint exported once, cached by its SHA-256);
 ``--backend torch`` is the published PyTorch path, ``--no-flip-test`` the
-single pass. See docs/inference.md.
+single pass. On videos the faces are tracked (``track_id``) and their
+landmarks smoothed (``--no-smooth``, ``--min-cutoff``, ``--beta``,
+``--detect-every``); each face's head pose is in the JSON, ``--draw-pose``
+draws it. The frames per second are printed at the end. See docs/inference.md.
 """
 import argparse
 import os
 import sys
+import time
 
 
 def parse_args():
     from mmpose_face.apis.face_detector import DEFAULT_FACE_DETECTOR, DEFAULT_MIN_FACE_SIZE, FACE_DETECTORS
     from mmpose_face.apis.model_aliases import model_names
+    from mmpose_face.apis.video_faces import add_video_arguments
     parser = argparse.ArgumentParser(description='Face landmarks with a named model (mmpose-style inferencer)')
     parser.add_argument('inputs', nargs='+', help='images, folders of images or video files')
     parser.add_argument('--model', default='wflw',
@@ -44,24 +49,29 @@ def parse_args():
     parser.add_argument('--bbox-thr', type=float, help='drop detections below this score (as mmpose)')
     parser.add_argument('--no-draw-bbox', action='store_true', help='draw landmarks only')
     parser.add_argument('--show', action='store_true', help='also show each result in a window')
+    add_video_arguments(parser)
     return parser.parse_args()
 
 
 def main(args):
     from mmpose_face.apis.inferencer import FaceLandmarkInferencer
     from mmpose_face.apis.synthetic_model import warnings_as_lines
+    from mmpose_face.apis.video_faces import video_options
     inferencer = FaceLandmarkInferencer(args.model, args.weights, device=args.device, det_model=args.detector,
                                         det_score_thr=args.det_thr, det_upsample=args.det_upsample,
                                         min_face_size=args.min_face_size, show_progress=True,
                                         backend=args.backend, flip_test=False if args.no_flip_test else None)
     num_inputs = num_faces = 0
+    started = time.perf_counter()
     with warnings_as_lines():  # the synthetic-model warning: one line, no source line
         results = inferencer(args.inputs, out_dir=args.out_dir, bbox_thr=args.bbox_thr,
-                             draw_bbox=not args.no_draw_bbox, show=args.show)
+                             draw_bbox=not args.no_draw_bbox, show=args.show, **video_options(args))
     for result in results:
         num_inputs += len(result['predictions'])
         num_faces += sum(len(faces) for faces in result['predictions'])
-    print(f'{num_faces} faces in {num_inputs} images/frames (model {args.model}: {inferencer.weights})\n'
+    seconds = time.perf_counter() - started
+    print(f'{num_faces} faces in {num_inputs} images/frames in {seconds:.1f} s '
+          f'({num_inputs / max(seconds, 1e-9):.1f} frames per second; model {args.model}: {inferencer.weights})\n'
           f'  pictures:    {os.path.join(args.out_dir, "visualizations")}/\n'
           f'  predictions: {os.path.join(args.out_dir, "predictions")}/ (JSON, image pixels)')
 

@@ -19,11 +19,15 @@ from mmpose_face.engine.hooks.training_data_record_hook import trained_on
 from mmpose_face.errors import UserInputRuntimeError
 from mmpose_face.visualization.face_drawing import draw_faces, face_visualizer
 from .face_detector import DEFAULT_MIN_FACE_SIZE, boxes_for, build_face_detector, load_coco_bboxes
+from .face_tracking import DEFAULT_DETECT_EVERY
 from .inference import init_model
 from .input_sources import frame_count, list_inputs, read_frames
+from .landmark_smoothing import DEFAULT_BETA, DEFAULT_MIN_CUTOFF
 from .landmark_outputs import ResultWriter, faces_to_json, plan_outputs  # noqa: F401 (faces_to_json: API)
 from .predictor import LandmarkPredictor, build_predictor
 from .synthetic_model import warn_if_synthetic
+from .video_faces import (FrameRate, add_tracks_and_poses, draw_frame_rate, draw_head_poses, estimate_poses,
+                          frame_interval, video_tracker)
 
 
 class FaceLandmarker:
@@ -106,7 +110,9 @@ class _Window:
 
 
 def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, bboxes_file: str = None,
-             show: bool = False, max_frames: int = None) -> dict:
+             show: bool = False, max_frames: int = None, smooth: bool = None,
+             min_cutoff: float = DEFAULT_MIN_CUTOFF, beta: float = DEFAULT_BETA,
+             detect_every: int = DEFAULT_DETECT_EVERY, draw_pose: bool = False) -> dict:
     """Annotate an image, a folder of images, a video file or a webcam.
 
     Writes to ``out_dir``: per image ``{name}`` (annotated) and
@@ -114,16 +120,27 @@ def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, b
     one entry per frame (inputs that share a stem, ``a.jpg`` and ``a.png``,
     keep their extension: ``a.jpg.json``, ``a.png.json``). An output that
     would replace an input (the folder holds the inputs) is refused before
-    anything is written. JSON faces: see :func:`faces_to_json`.
+    anything is written. JSON faces: see :func:`faces_to_json`, plus
+    ``head_pose`` (yaw, pitch, roll degrees; 68- and 98-point models) and,
+    on video, ``track_id``.
+
+    On a video or webcam whose faces the detector finds, faces are tracked
+    (:mod:`~mmpose_face.apis.face_tracking`: the detector every
+    ``detect_every`` frames or when a track is lost) and, unless
+    ``smooth=False``, their landmarks smoothed per track by a One-Euro filter
+    (``min_cutoff`` Hz, ``beta``); still images are never smoothed. The
+    drawn video frames show the frames per second; the output video has the
+    input's frame rate and size.
 
     Args:
         bboxes_file: COCO detection results to use instead of the detector
             (see :func:`load_coco_bboxes`).
         max_frames: stop a video or webcam after this many frames.
+        draw_pose: draw each face's head axes.
 
     Returns:
         ``{'items': [per image or video: {'input', 'faces' or 'frames', 'json', 'output'}],
-        'num_faces', 'seconds'}``.
+        'num_faces', 'seconds', 'fps'}`` (``fps``: frames or images per second, all work included).
     """
     sources = list_inputs(str(input_path), webcam=True)
     bboxes_by_image = load_coco_bboxes(bboxes_file) if bboxes_file else None
@@ -132,6 +149,7 @@ def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, b
         os.makedirs(out_dir, exist_ok=True)
     visualizer = face_visualizer(landmarker.dataset_meta)
     window = _Window() if show else None
+    video_tracker(None, None, smooth, min_cutoff, beta, detect_every)  # bad parameters end here, not at frame 1
     if bboxes_file is None and landmarker.detector is None:
         landmarker.detect(np.zeros((32, 32, 3), np.uint8))  # build the default detector to name it
     detector_name = (f'bboxes from {bboxes_file}' if bboxes_file
@@ -154,20 +172,36 @@ def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, b
                     disable=not video and len(sources) < 2)
     writer = ResultWriter(plan, image_json, video_json)
     started, items, num_faces, stop = time.perf_counter(), [], 0, False
+    frame_rate = FrameRate()
     try:
         for source in sources:
             item = dict(input=str(source), json=plan[source].json, output=plan[source].picture)
             item['frames' if source.is_video else 'faces'] = []
             items.append(item)
+            tracker = (video_tracker(landmarker.detect, landmarker.predict, smooth, min_cutoff, beta, detect_every)
+                       if source.is_video and bboxes_by_image is None else None)
             for frame in read_frames(source, max_frames):
-                if bboxes_by_image is not None:
-                    boxes, scores = boxes_for(bboxes_by_image, str(frame.index) if video else source.path)
+                track_ids = None
+                if tracker is not None:
+                    tracked = tracker.update(frame.image, frame_interval(frame.fps, source, frame_rate))
+                    boxes, scores, track_ids = tracked.boxes, tracked.scores, tracked.track_ids
+                    keypoints, keypoint_scores = tracked.keypoints, tracked.keypoint_scores
                 else:
-                    boxes, scores = landmarker.detect(frame.image)
-                keypoints, keypoint_scores = landmarker.predict(frame.image, boxes)
-                faces = faces_to_json(boxes, scores, keypoints, keypoint_scores)
+                    if bboxes_by_image is not None:
+                        boxes, scores = boxes_for(bboxes_by_image, str(frame.index) if video else source.path)
+                    else:
+                        boxes, scores = landmarker.detect(frame.image)
+                    keypoints, keypoint_scores = landmarker.predict(frame.image, boxes)
+                poses = estimate_poses(keypoints, frame.image)
+                faces = add_tracks_and_poses(faces_to_json(boxes, scores, keypoints, keypoint_scores), track_ids,
+                                             poses)
                 num_faces += len(faces)
+                frame_rate.tick()
                 drawn = draw_faces(visualizer, frame.image, boxes, keypoints, keypoint_scores)
+                if draw_pose:
+                    draw_head_poses(drawn, poses)
+                if source.is_video:
+                    draw_frame_rate(drawn, frame_rate.fps)
                 writer.add(frame, drawn, faces)
                 if video:
                     item['frames'].append(dict(frame=frame.index, faces=faces))
@@ -185,4 +219,4 @@ def run_demo(input_path: str, landmarker: FaceLandmarker, out_dir: str = None, b
         raise
     finally:
         progress.close()
-    return dict(items=items, num_faces=num_faces, seconds=time.perf_counter() - started)
+    return dict(items=items, num_faces=num_faces, seconds=time.perf_counter() - started, fps=frame_rate.mean_fps)

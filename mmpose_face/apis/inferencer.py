@@ -29,13 +29,17 @@ import torch
 from mmpose_face.engine.hooks.training_data_record_hook import trained_on
 from mmpose_face.visualization.face_drawing import draw_faces, face_visualizer
 from .face_detector import DEFAULT_FACE_DETECTOR, DEFAULT_MIN_FACE_SIZE, build_face_detector, clip_boxes
+from .face_tracking import DEFAULT_DETECT_EVERY
+from .head_pose import pose_to_json
 from .inference import init_model
 from .input_sources import list_inputs, read_frames
 from .landmark_outputs import ResultWriter, instances_to_json, plan_outputs
+from .landmark_smoothing import DEFAULT_BETA, DEFAULT_MIN_CUTOFF
 from .model_aliases import REPOSITORY_ROOT, find_model, model_names
 from .model_download import fetch_checkpoint
 from .predictor import build_predictor
 from .synthetic_model import SyntheticModelWarning, synthetic_model_message, warn_if_synthetic  # noqa: F401 (API)
+from .video_faces import add_tracks_and_poses, draw_head_poses, estimate_poses, frame_interval, video_tracker
 
 
 def resolve_model(pose2d: str, pose2d_weights: str = None, cache_dir: str = None):
@@ -136,7 +140,9 @@ class FaceLandmarkInferencer:
     def __call__(self, inputs, return_datasamples: bool = False, batch_size: int = 1, out_dir: str = None,
                  bboxes=None, bbox_thr: float = None, show: bool = False, wait_time: float = 0,
                  draw_bbox: bool = True, radius: int = None, thickness: int = None, return_vis: bool = False,
-                 vis_out_dir: str = '', pred_out_dir: str = ''):
+                 vis_out_dir: str = '', pred_out_dir: str = '', smooth: bool = None,
+                 min_cutoff: float = DEFAULT_MIN_CUTOFF, beta: float = DEFAULT_BETA,
+                 detect_every: int = DEFAULT_DETECT_EVERY, draw_pose: bool = False):
         """Results ``{'predictions': [per input: [per face: {'keypoints', 'keypoint_scores',
         'bbox', 'bbox_score'}]], 'visualization': [BGR images]}``, one per ``batch_size`` inputs.
 
@@ -149,6 +155,13 @@ class FaceLandmarkInferencer:
         ``return_vis`` returns the drawn images; ``return_datasamples``
         returns :class:`PoseDataSample` lists instead of dicts; ``show``
         opens a window. Coordinates are image pixels.
+
+        Each face also has ``head_pose`` ``{'yaw', 'pitch', 'roll'}`` degrees
+        (68- and 98-point models; ``draw_pose`` draws its axes). On a video
+        whose faces the detector finds, faces are tracked (``track_id``; the
+        detector every ``detect_every`` frames or when a track is lost) and
+        their landmarks smoothed per track by a One-Euro filter unless
+        ``smooth=False`` (``min_cutoff`` Hz, ``beta``); images are never smoothed.
 
         Returns an iterator over the results. When the call writes files
         (``out_dir``, ``vis_out_dir``, ``pred_out_dir``) or shows them, every
@@ -167,14 +180,17 @@ class FaceLandmarkInferencer:
             if folder:
                 os.makedirs(folder, exist_ok=True)
         self.warn_if_synthetic()
+        video_tracker(None, None, smooth, min_cutoff, beta, detect_every)  # bad settings end here, at the call
+        video = dict(smooth=smooth, min_cutoff=min_cutoff, beta=beta, detect_every=detect_every,
+                     draw_pose=draw_pose)
         results = self._results(sources, plan, return_datasamples, batch_size, bboxes, bbox_thr, show,
-                                wait_time, draw_bbox, radius, thickness, return_vis, bool(vis_out_dir))
+                                wait_time, draw_bbox, radius, thickness, return_vis, bool(vis_out_dir), video)
         if writes or show:
             return iter(list(results))
         return results
 
     def _results(self, sources, plan, return_datasamples, batch_size, bboxes, bbox_thr, show, wait_time,
-                 draw_bbox, radius, thickness, return_vis, write_pictures):
+                 draw_bbox, radius, thickness, return_vis, write_pictures, video):
         visualizer = face_visualizer(self.predictor.dataset_meta, draw_bbox=draw_bbox, radius=radius,
                                      line_width=thickness)
         frames = (frame for source in sources for frame in read_frames(source))
@@ -185,19 +201,40 @@ class FaceLandmarkInferencer:
                               lambda first, frame_faces: [dict(frame_id=index, instances=faces)
                                                           for index, faces in frame_faces])
         batch = dict(predictions=[], visualization=[])
+        tracker = tracked_source = None
         try:
             for frame in frames:
-                boxes, scores, landmarks = self._predict(frame.image, bboxes, bbox_thr)
-                instances = instances_to_json(boxes, scores, landmarks.keypoints, landmarks.keypoint_scores)
+                if frame.source.is_video and bboxes is None and frame.source is not tracked_source:
+                    tracker, tracked_source = self._tracker(bbox_thr, video), frame.source  # one per video
+                if frame.source.is_video and bboxes is None:
+                    tracker.samples = []
+                    tracked = tracker.update(frame.image, frame_interval(frame.fps))
+                    boxes, scores, track_ids = tracked.boxes, tracked.scores, tracked.track_ids
+                    keypoints, keypoint_scores = tracked.keypoints, tracked.keypoint_scores
+                    samples = tracker.samples
+                    for sample, points, track_id in zip(samples, keypoints, track_ids):
+                        sample.pred_instances.keypoints = points[None]  # smoothed
+                        sample.set_metainfo(dict(track_id=int(track_id)))
+                else:
+                    boxes, scores, landmarks = self._predict(frame.image, bboxes, bbox_thr)
+                    keypoints, keypoint_scores, track_ids = landmarks.keypoints, landmarks.keypoint_scores, None
+                    samples = landmarks.data_samples
+                poses = estimate_poses(keypoints, frame.image)
+                for sample, pose in zip(samples, poses):
+                    if pose is not None:
+                        sample.set_metainfo(dict(head_pose=pose_to_json(pose)))
+                instances = add_tracks_and_poses(instances_to_json(boxes, scores, keypoints, keypoint_scores),
+                                                 track_ids, poses)
                 drawn = None
                 if write_pictures or return_vis or show:
-                    drawn = draw_faces(visualizer, frame.image, boxes, landmarks.keypoints,
-                                       landmarks.keypoint_scores)
+                    drawn = draw_faces(visualizer, frame.image, boxes, keypoints, keypoint_scores)
+                    if video['draw_pose']:
+                        draw_head_poses(drawn, poses)
                 if show:
                     cv2.imshow('face landmarks', drawn)
                     cv2.waitKey(max(1, int(wait_time * 1000)))
                 writer.add(frame, drawn, instances)
-                batch['predictions'].append(landmarks.data_samples if return_datasamples else instances)
+                batch['predictions'].append(samples if return_datasamples else instances)
                 if return_vis:
                     batch['visualization'].append(drawn)
                 if len(batch['predictions']) == batch_size:
@@ -209,3 +246,18 @@ class FaceLandmarkInferencer:
         except BaseException:
             writer.discard()
             raise
+
+    def _tracker(self, bbox_thr, video):
+        """The tracker of one video: this inferencer's detector (``bbox_thr`` applied) and predictor."""
+        def detect(image_bgr):
+            boxes, scores = self.detector(image_bgr)
+            keep = scores >= bbox_thr if bbox_thr is not None else slice(None)
+            return boxes[keep], scores[keep]
+
+        def predict(image_bgr, boxes):
+            landmarks = self.predictor.predict(image_bgr, boxes)
+            tracker.samples = landmarks.data_samples  # the frame's last prediction (a lost track predicts twice)
+            return landmarks.keypoints, landmarks.keypoint_scores
+        tracker = video_tracker(detect, predict, video['smooth'], video['min_cutoff'], video['beta'],
+                                video['detect_every'])
+        return tracker

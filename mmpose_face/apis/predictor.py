@@ -123,6 +123,13 @@ class FaceLandmarks:
     keypoint_scores: np.ndarray
     data_samples: list
 
+    def head_poses(self, image_size) -> list:
+        """Per face ``{'yaw', 'pitch', 'roll'}`` degrees (and ``rotation_vector``, ``translation``)
+        in an image ``(width, height)``; ``None`` per face for a layout without a mean 3D face
+        (:mod:`~mmpose_face.apis.head_pose`: 68 and 98 points have one)."""
+        from .head_pose import head_poses
+        return head_poses(self.keypoints, image_size) if len(self.keypoints) else []
+
 
 class LandmarkPredictor:
     """``predictor.predict(image, bboxes)`` -> :class:`FaceLandmarks`; backends in the module docstring.

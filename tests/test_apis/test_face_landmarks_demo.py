@@ -331,3 +331,56 @@ def test_a_file_name_that_is_not_utf8_ends_in_one_line(checkpoint, tmp_path, mon
     code, _, err = run_command_line(monkeypatch, capsys, folder, CONFIG, checkpoint, '--out-dir', tmp_path / 'out')
     assert code == 1 and f'error: {folder}/\\xff.jpg: the file name is not valid UTF-8; rename the file' in err
     assert not (tmp_path / 'out').exists()
+
+
+def test_video_faces_are_tracked_smoothed_and_posed_at_the_input_frame_rate_and_size(landmarker, tmp_path,
+                                                                                    monkeypatch):
+    video = tmp_path / 'pan.mp4'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 7, (320, 240))
+    image = cv2.imread(FOOTBALL)
+    for i in range(6):
+        writer.write(np.ascontiguousarray(image[0:240, 200 + 3 * i:520 + 3 * i]))
+    writer.release()
+    detections = []
+    detect = landmarker.detect
+
+    def counting_detect(frame):
+        if frame.shape[:2] == (240, 320):  # not the 32x32 call that names the detector
+            detections.append(frame)
+        return detect(frame)
+    monkeypatch.setattr(landmarker, 'detect', counting_detect)
+    runs = {}
+    for smooth in (True, False):
+        detections.clear()
+        runs[smooth] = run_demo(str(video), landmarker, out_dir=str(tmp_path / str(smooth)), detect_every=3,
+                                smooth=smooth, draw_pose=True)
+        assert len(detections) == 2, 'frames 0 and 3 only: between them the boxes follow the landmarks'
+    item = runs[True]['items'][0]
+    with open(item['json']) as f:
+        frames = json.load(f)['frames']
+    assert all(sorted(face['track_id'] for face in frame['faces']) == [0, 1] for frame in frames)
+    assert all(set(face['head_pose']) == {'yaw', 'pitch', 'roll'} for frame in frames for face in frame['faces'])
+    smoothed = [np.array([f['keypoints'] for f in frame['faces']]) for frame in frames]
+    raw = [np.array([f['keypoints'] for f in frame['faces']]) for frame in runs[False]['items'][0]['frames']]
+    np.testing.assert_array_equal(smoothed[0], raw[0])  # a new track starts from the raw landmarks
+    assert not np.allclose(smoothed[-1], raw[-1])
+    capture = cv2.VideoCapture(item['output'])
+    assert capture.get(cv2.CAP_PROP_FPS) == 7 and int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
+    assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (320, 240)
+    capture.release()
+    assert runs[True]['fps'] > 0
+
+
+def test_command_line_on_a_video_prints_the_frame_rate(checkpoint, tmp_path, monkeypatch, capsys):
+    video = tmp_path / 'clip.mp4'
+    write_video(video, num_frames=3)
+    code, out, err = run_command_line(monkeypatch, capsys, video, CONFIG, checkpoint, '--out-dir', tmp_path / 'out',
+                                      '--no-smooth', '--detect-every', '2', '--draw-pose', '--min-cutoff', '0.5',
+                                      '--beta', '0.2')
+    assert code == 0, err
+    assert re.search(r'frames per second', out)
+    with open(tmp_path / 'out' / 'clip.json') as f:
+        assert 'track_id' in json.load(f)['frames'][0]['faces'][0]
+    code, out, err = run_command_line(monkeypatch, capsys, video, CONFIG, checkpoint, '--out-dir', tmp_path / 'o2',
+                                      '--detect-every', '0')
+    assert code == 1 and 'detect_every must be >= 1' in err

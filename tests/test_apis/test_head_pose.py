@@ -1,11 +1,14 @@
 """Head pose against known rotations: the mean 3D face projected by a pinhole camera at given
-yaw / pitch / roll, plus landmark noise, for the 68- and the 98-point layouts."""
+yaw / pitch / roll, plus landmark noise, for the 68- and the 98-point layouts; and the synthetic
+generator's faces (random identities and expressions) at given angles, with its mean 3D face."""
 import cv2
 import numpy as np
 import pytest
 
 from mmpose_face.apis.head_pose import (MEAN_FACE_68, camera_matrix, estimate_head_pose, head_poses,
                                         mean_face_model, project_pose_axes, rotation_from_angles)
+from mmpose_face.data_preparation.synthetic.face_shape_model import head_pose_model_points
+from mmpose_face.data_preparation.synthetic.posed_landmarks import posed_faces
 
 IMAGE_SIZE = (640, 480)
 POSES = [(yaw, pitch, roll) for yaw in range(-45, 46, 15) for pitch in (-20, 0, 20) for roll in (-25, 0, 25)]
@@ -50,3 +53,13 @@ def test_other_layouts_have_no_pose_unless_given_a_model():
     assert head_poses(np.zeros((2, 106, 2)), IMAGE_SIZE) == [None, None]
     with pytest.raises(ValueError, match='not 106'):
         estimate_head_pose(np.zeros((106, 2)), IMAGE_SIZE)
+
+
+def test_the_generators_faces_within_5_degrees_with_its_mean_3d_face():
+    model_points = head_pose_model_points()  # the mean face; each drawn face has its own shape
+    errors = []
+    for angles, points, image_size in posed_faces(np.random.default_rng(0), POSES):
+        pose = estimate_head_pose(points, image_size, model_points=model_points)
+        errors.append(np.subtract([pose['yaw'], pose['pitch'], pose['roll']], angles))
+    mean_absolute_error = np.abs(errors).mean(axis=0)
+    assert (mean_absolute_error <= 5).all(), mean_absolute_error

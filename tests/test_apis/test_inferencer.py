@@ -199,12 +199,12 @@ def test_the_demo_name_without_make_demo_says_to_run_it(tmp_path, monkeypatch):
         resolve_model('demo')
 
 
-def readme_python_snippet(section: str) -> str:
-    """The first ```python block of a README section."""
+def readme_python_snippet(section: str, index: int = 0) -> str:
+    """The ``index``-th ```python block of a README section."""
     text = open(osp.join(REPO_ROOT, 'README.md'), encoding='utf-8').read()
     body = text[text.index(f'## {section}\n'):]
     body = body[:body.index('\n## ', 1)]
-    return re.search(r'```python\n(.*?)```', body, re.S).group(1)
+    return re.findall(r'```python\n(.*?)```', body, re.S)[index]
 
 
 def test_the_readme_snippet_writes_its_outputs_as_written(tmp_path, monkeypatch):
@@ -253,3 +253,50 @@ def test_the_inferencer_draws_as_the_demo_does(served, tmp_path):
     dotted = draw_faces(dots, image, box, keypoints, scores)
     assert np.abs(joined.astype(int) - dotted).sum() > 1000, 'the contour lines add pixels'
     np.testing.assert_array_equal(result['visualization'][0], joined)
+
+
+def test_on_a_video_faces_are_tracked_smoothed_and_posed(served, tmp_path):
+    _, url = served
+    cv2 = __import__('cv2')
+    image = cv2.imread(FOOTBALL)
+    video = tmp_path / 'pan.mp4'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 6, (320, 240))
+    for i in range(4):
+        writer.write(np.ascontiguousarray(image[0:240, 200 + 3 * i:520 + 3 * i]))
+    writer.release()
+    inferencer = FaceLandmarkInferencer(CONFIG, url, device='cpu', det_model='hog', cache_dir=str(tmp_path / 'c'))
+    frames = [faces for result in inferencer(str(video), min_cutoff=0.5, beta=0.05, detect_every=2)
+              for faces in result['predictions']]
+    assert len(frames) == 4 and all(sorted(f['track_id'] for f in faces) == [0, 1] for faces in frames)
+    assert all(set(f['head_pose']) == {'yaw', 'pitch', 'roll'} for faces in frames for f in faces)
+    raw = [faces for result in inferencer(str(video), smooth=False, detect_every=2) for faces in result['predictions']]
+    assert raw[0] == frames[0]  # a new track starts unsmoothed
+    assert not np.allclose([f['keypoints'] for f in raw[-1]], [f['keypoints'] for f in frames[-1]])
+    [photo] = next(iter(inferencer(FOOTBALL, return_datasamples=True)))['predictions']  # still images: no tracks
+    assert 'track_id' not in photo[0].metainfo and set(photo[0].metainfo['head_pose']) == {'yaw', 'pitch', 'roll'}
+    out = tmp_path / 'out'
+    list(inferencer(str(video), out_dir=str(out), draw_pose=True))
+    capture = cv2.VideoCapture(str(out / 'visualizations' / 'pan.mp4'))
+    assert capture.get(cv2.CAP_PROP_FPS) == 6 and capture.get(cv2.CAP_PROP_FRAME_WIDTH) == 320
+    capture.release()
+    with pytest.raises(ValueError, match='detect_every'):
+        inferencer(str(video), detect_every=0)
+
+
+def test_the_readme_video_snippet_runs_as_written(tmp_path, monkeypatch, capsys):
+    """README "Landmarks on your own photo", its video snippet, verbatim, on a generated 3-frame clip."""
+    tiny = save_released_form(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    cv2 = __import__('cv2')
+    image = cv2.imread(osp.join(REPO_ROOT, FOOTBALL))
+    writer = cv2.VideoWriter('my_clip.mp4', cv2.VideoWriter_fourcc(*'mp4v'), 5, (320, 240))
+    for i in range(3):
+        writer.write(np.ascontiguousarray(image[0:240, 200 + 3 * i:520 + 3 * i]))
+    writer.release()
+    monkeypatch.setattr(inferencer_module, 'resolve_model', lambda *args, **kwargs: (osp.join(REPO_ROOT, CONFIG), tiny, {}))
+    snippet = readme_python_snippet('Landmarks on your own photo', 1)
+    assert "('my_clip.mp4'" in snippet and 'draw_pose=True' in snippet
+    exec(compile(snippet, 'README.md', 'exec'), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed and all(line.split()[0].isdigit() and "'yaw'" in line for line in printed)
+    assert osp.isfile('out/visualizations/my_clip.mp4') and osp.isfile('out/predictions/my_clip.json')

@@ -6,7 +6,8 @@ import torch
 
 from mmpose_face.apis import inference_topdown
 from mmpose_face.apis.onnx_export import export_onnx
-from mmpose_face.apis.predictor import LandmarkPredictor, prepare_face_crops
+from mmpose_face.apis.head_pose import MEAN_FACE_68, camera_matrix, rotation_from_angles
+from mmpose_face.apis.predictor import FaceLandmarks, LandmarkPredictor, prepare_face_crops
 
 CONFIG = 'tests/configs/td-reg_res18_tiny_wflw-64x64.py'
 FOOTBALL = 'tests/data/36_Football_americanfootball_ball_36_415.jpg'
@@ -79,3 +80,13 @@ def test_bad_arguments_are_refused(model, tmp_path):
     config.model.head.decoder.input_size = (32, 32)
     with pytest.raises(ValueError, match=r'tiny.onnx: takes \(64, 64\) crops but the config crops \(32, 32\)'):
         LandmarkPredictor(backend='onnxruntime', onnx_file=onnx_file, config=config)
+
+
+def test_face_landmarks_give_head_poses_for_layouts_with_a_3d_face():
+    rotation_vector = cv2.Rodrigues(rotation_from_angles(20, -10, 5))[0]
+    points, _ = cv2.projectPoints(MEAN_FACE_68, rotation_vector, np.array([0., 0., 600.]),
+                                  camera_matrix((640, 480)), None)
+    landmarks = FaceLandmarks(points.reshape(1, 68, 2).astype(np.float32), None, [])
+    [pose] = landmarks.head_poses((640, 480))
+    np.testing.assert_allclose([pose['yaw'], pose['pitch'], pose['roll']], [20, -10, 5], atol=0.1)
+    assert FaceLandmarks(np.zeros((1, 106, 2), np.float32), None, []).head_poses((640, 480)) == [None]

@@ -220,3 +220,15 @@ def project_points(points, pose):
     rotated = points @ rotation_matrix(pose.yaw_deg, pose.pitch_deg, pose.roll_deg).T
     perspective = CAMERA_DISTANCE / (CAMERA_DISTANCE - rotated[:, 2:3])
     return rotated[:, :2] * perspective * pose.pixels_per_unit + np.asarray(pose.origin_xy, dtype=np.float64)
+
+
+def head_pose_model_points(shape=None) -> np.ndarray:
+    """(98, 3) landmarks of ``shape`` (default: the mean shape), centred, z away from the camera: the
+    3D face that :func:`mmpose_face.apis.head_pose.estimate_head_pose` takes as ``model_points``.
+
+    :func:`project_points` is a pinhole of focal ``CAMERA_DISTANCE * pixels_per_unit``
+    pixels centred on ``origin_xy``: an image of that width and height with the origin in its
+    middle matches the camera :func:`~mmpose_face.apis.head_pose.camera_matrix` assumes.
+    """
+    landmarks = build_face_points(shape or FaceShape())['landmarks']
+    return (landmarks - landmarks.mean(axis=0)) * np.array([1., 1., -1.])
