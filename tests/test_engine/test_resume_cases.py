@@ -23,7 +23,7 @@ from mmpose_face.engine.resume_checkpoint import newest_complete_checkpoint, res
 from mmpose_face.errors import CheckpointWriteError
 
 from test_atomic_checkpoint import FakeRunner
-from test_safe_loading import SMALL_CONFIG, run_tool_in_process
+from test_checkpoint_loading import SMALL_CONFIG, run_tool_in_process
 
 
 def train(work_dir, monkeypatch, *argv):

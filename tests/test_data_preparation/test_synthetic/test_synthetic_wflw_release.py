@@ -20,7 +20,7 @@ from mmpose_face.data_preparation.synthetic import face_shape_model as shape_mod
 from mmpose_face.data_preparation.synthetic import occluders
 from mmpose_face.data_preparation.synthetic import synthetic_wflw_release as release
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 WFLW_CONFIG = REPO_ROOT / 'configs/_base_/datasets/wflw.py'
 REAL_SAMPLES = REPO_ROOT / 'tests/data/test_wflw.json'
 CLI = REPO_ROOT / 'tools/dataset_converters/make_synthetic_wflw.py'

@@ -19,7 +19,7 @@ from mmpose_face.datasets.transforms import (GenerateTarget, GetBBoxCenterScale,
 from mmpose_face.registry import TRANSFORMS
 from mmpose_face.structures import PoseDataSample, get_warp_matrix
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 DATA_DIR = REPO_ROOT / 'tests' / 'data'
 ANN_FILE = DATA_DIR / 'test_wflw.json'
 
