@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 from mmpose_face.errors import FaceCropCacheError
-from mmpose_face.fast_path.face_crop_cache import CropCacheSettings, FaceCropCache
+from mmpose_face.fast_path.face_crop_cache import (
+    CropCacheSettings, FaceCropCache, covered_half_side, lossless_crop_size, rotated_half_extent,
+)
+from mmpose_face.fast_path import CachedFaceDataset
+from mmpose_face.fast_path.batch_topdown_augmentor import AugmentParameters
+from fast_path_samples import cached_256, wflw_dataset
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 IMAGE = osp.join(REPO, 'tests', 'data', '36_Football_americanfootball_ball_36_415.jpg')
@@ -75,3 +80,49 @@ def test_a_key_without_the_face_count_is_refused(cache_dir):
     (cache_dir / FaceCropCache.KEY).write_text(json.dumps(key))
     with pytest.raises(FaceCropCacheError, match='key.json has no "num_faces"'):
         FaceCropCache(str(cache_dir))
+
+
+def test_cache_geometry_covers_the_strongest_augmentation(cached_256):
+    settings = CropCacheSettings((256, 256), 1.25, max_shift=0.16, scale_range=(0.75, 1.25), max_rotation=60)
+    # square box s: R = s (1.25 sqrt(2) / 2 + 0.16) once rotations reach 45 degrees
+    assert covered_half_side(np.array([[100., 100.]]), settings)[0] == pytest.approx(100 * (1.25 * 2**0.5 / 2 + 0.16))
+    # no rotation: just the half box
+    assert rotated_half_extent(np.array([[100., 60.]]), 0.)[0] == pytest.approx(50.)
+    assert rotated_half_extent(np.array([[100., 100.]]), 30.)[0] == pytest.approx(50 * (np.cos(np.pi / 6) + 0.5))
+    # 256 px / 0.75 zoom over 2R: 712.6 -> 713 + 3 margin pixels
+    assert lossless_crop_size(np.array([[80., 80.], [300., 300.]]), settings) == 716
+    assert cached_256.settings == settings  # the pipeline's own parameters (RandomBBoxTransform.jitter_bounds)
+    # source pixels for these faces, each crop just its covered square and a pixel each side
+    faces = cached_256.cache.faces
+    assert (faces['pixel_size'] == 1).all() and (faces['origin'] == np.round(faces['origin'])).all()
+    sides = 2 * covered_half_side(faces['box_scale'], settings) + 3
+    assert (faces['crop_shape'] >= np.floor(sides)[:, None]).all() and (faces['crop_shape'] <= sides[:, None] + 2).all()
+
+
+@pytest.mark.parametrize('input_size', [256, 64], ids=['at_source_pixels', 'resampled'])
+def test_every_sampled_crop_stays_inside_its_cached_crop(cached_256, tmp_path, input_size):
+    """Corners of the input under the strongest draws map inside each face's crop: at 256 px the
+    test faces are cached at source pixels (smaller than the 716 px lossless side), at 64 px
+    downsampled to the 182 px lossless side."""
+    cached = cached_256 if input_size == 256 else CachedFaceDataset(
+        wflw_dataset(input_size=(64, 64)), cache_dir=str(tmp_path), num_threads=1, warp='host')
+    faces, augmentor = cached.cache.faces, cached.augmentor
+    assert ((faces['pixel_size'] == 1).all() if input_size == 256
+            else (faces['pixel_size'] > 1).all() and (faces['crop_shape'] == 182).all())
+    last = input_size - 1.
+    corners = np.array([[0., 0.], [last, 0.], [0., last], [last, last]])
+    rows = np.arange(len(cached.cache))
+    for rotation in (-60., -45., 0., 45., 60.):
+        for shift in ((0.16, 0.16), (-0.16, 0.16), (0.16, -0.16)):
+            for flip in (False, True):
+                params = AugmentParameters(flip=np.full(4, flip), shift=np.tile(np.float32(shift), (4, 1)),
+                                           scale=np.full((4, 1), 1.25, np.float32),
+                                           rotation=np.full(4, rotation, np.float32))
+                width = faces['image_shape'][rows, 1]
+                image_matrices = augmentor.image_matrices(params, faces['center'], faces['box_scale'], width)
+                matrices = augmentor.crop_matrices(image_matrices, params.flip, faces['origin'], faces['pixel_size'],
+                                                   width)
+                for matrix, (h, w) in zip(matrices, faces['crop_shape']):
+                    crop_points = (corners - matrix[:, 2]) @ np.linalg.inv(matrix[:, :2]).T
+                    assert (crop_points >= 0.999).all() and (crop_points <= np.array([w, h]) - 1.999).all(), (
+                        rotation, shift, flip)

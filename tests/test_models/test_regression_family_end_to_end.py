@@ -5,6 +5,7 @@ import torch
 
 from mmpose_face.registry import KEYPOINT_CODECS, MODELS
 
+from fast_path_runs import one_epoch_fast_path_config
 from test_models.regression_family_parts import K, mmpose_face_scope, samples  # noqa: F401 (an autouse fixture)
 
 
@@ -64,8 +65,6 @@ def test_the_new_heads_train_on_the_fast_path(tmp_path, one_thread, head_kind):
     """The tiny fast-path config (tests/configs) with the RLE, the DSNT or the heatmap
     head: the preprocessor's ``encode_batch`` targets (heatmaps too) reach the loss."""
     from mmengine.runner import Runner
-
-    from mmpose_face.apis import prepare_train_config
     if head_kind == 'rle':
         codec = dict(type='RegressionLabel', input_size=(64, 64))
         head = dict(type='RLEHead', in_channels=512, num_joints=K, decoder=codec)
@@ -80,15 +79,8 @@ def test_the_new_heads_train_on_the_fast_path(tmp_path, one_thread, head_kind):
         head = dict(type='DSNTHead', in_channels=512, in_featuremap_size=(2, 2), num_joints=K,
                     deconv_out_channels=(16, 16, 16), decoder=codec)
         neck = None
-    cfg = prepare_train_config('tests/configs/td-reg_res18_tiny_fastpath_wflw-64x64.py', str(tmp_path / 'run'),
-                               cfg_options={'train_dataloader.dataset.cache_dir': str(tmp_path / 'cache'),
-                                            'train_cfg.max_epochs': 1})
+    cfg = one_epoch_fast_path_config(tmp_path, codec)
     cfg.model.head, cfg.model.neck = head, neck
-    for step in cfg.train_dataloader.dataset.dataset.pipeline:
-        if step['type'] == 'GenerateTarget':
-            step['encoder'] = codec
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.default_hooks.checkpoint.save_best = None
     runner = Runner.from_cfg(cfg)
     batch = next(iter(runner.train_loop.dataloader))
     samples = runner.model.data_preprocessor(batch, training=True)['data_samples']
