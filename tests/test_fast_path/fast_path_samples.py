@@ -1,4 +1,5 @@
-"""What the fast-path tests share: the published train pipeline on the 4 real faces, and those faces cached for 256x256 inputs."""
+"""What the fast-path tests share: the published train pipeline on the 4 real faces, those faces
+cached for 256x256 inputs, and fast batches through the preprocessor."""
 import os.path as osp
 
 import pytest
@@ -7,6 +8,8 @@ from mmengine.registry import init_default_scope
 
 from mmpose_face.datasets import WFLWDataset
 from mmpose_face.fast_path import CachedFaceDataset, FastPoseDataPreprocessor
+
+from fast_path_runs import TINY_FAST_CONFIG  # noqa: F401 (the tests import it from here too)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = osp.join(REPO, 'tests', 'data')
