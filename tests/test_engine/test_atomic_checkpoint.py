@@ -225,11 +225,3 @@ def test_full_disk_during_training_stops_the_run_and_keeps_the_last_checkpoint(t
     assert saved['meta']['epoch'] == 1 and saved['optimizer']['state']
     assert sorted(name for name in os.listdir(work_dir) if 'pth' in name) == ['epoch_1.pth']
 
-
-def test_the_atomic_backend_leaves_mmengines_local_backend_alone():
-    """The atomic backend is a named one that CheckpointHook registers and asks for: other
-    code's file writes through mmengine keep mmengine's own backend."""
-    from mmengine.fileio import LocalBackend, get_file_backend
-    from mmpose_face.engine.atomic_file_backend import AtomicLocalBackend
-    assert type(get_file_backend('some/folder/file.pth')) is LocalBackend
-    assert type(get_file_backend('some/folder/file.pth', backend_args=ATOMIC)) is AtomicLocalBackend
