@@ -7,7 +7,7 @@ from mmpose_face.datasets.transforms import (
 )
 from mmpose_face.structures import PoseDataSample
 
-from test_datasets.wflw_samples import dataset
+from test_datasets.wflw_samples import copy_of, dataset, face
 
 
 # --------------------------------------------------------------------------- the whole pipeline
@@ -34,3 +34,14 @@ def test_training_pipeline_packs_inputs_and_targets(dataset):
     assert sample.id == dataset.get_data_info(1)['id'] and sample.flip is True
     assert sample.input_size == (64, 64)
     np.testing.assert_allclose(sample.input_scale, dataset.get_data_info(1)['bbox_scale'][0] * 1.25)
+
+
+def test_pack_pose_inputs_meta_keys_and_pack_transformed(face):
+    results = TopdownAffine(input_size=(64, 64))(GetBBoxCenterScale()(copy_of(face)))
+    packed = PackPoseInputs(meta_keys=('img_path', 'input_size'))(copy_of(results))['data_samples']
+    assert set(packed.metainfo) == {'img_path', 'input_size'}
+    assert 'transformed_keypoints' not in packed.gt_instances
+    assert packed.gt_instances.bbox_scales.shape == (1, 2)
+    default = PackPoseInputs(pack_transformed=True)(copy_of(results))['data_samples']
+    assert {'input_center', 'input_scale', 'attributes'} <= set(default.metainfo)
+    np.testing.assert_array_equal(default.gt_instances.transformed_keypoints, results['transformed_keypoints'])
