@@ -14,9 +14,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
 from mmpose_face.datasets import WFLWDataset
-from mmpose_face.datasets.transforms import (
-    PackPoseInputs, PhotometricDistortion, RandomBBoxTransform, RandomFlip,
-)
+from mmpose_face.datasets.transforms import PackPoseInputs, PhotometricDistortion, RandomBBoxTransform, RandomFlip
 from mmpose_face.errors import FastPathPipelineError
 from mmpose_face.fast_path import AugmentedFaceBatch, BatchTopdownAugmentor, CachedFaceDataset, FaceBatch
 from mmpose_face.registry import TRANSFORMS
@@ -29,6 +27,7 @@ INPUT_SIZE = (64, 64)
 # the difference may grow by a factor (contrast up to 1.5 twice) and a little rounding
 PER_CROP_GAIN, PER_CROP_ROUNDING = 1.5, 0.5
 
+
 def warped_by_the_fast_path(cached, index, params) -> np.ndarray:
     """The fast path's (h, w, 3) crop of cache row ``index`` before the per-crop steps."""
     steps, cached.augmentor.per_crop_steps = cached.augmentor.per_crop_steps, ()
@@ -37,10 +36,12 @@ def warped_by_the_fast_path(cached, index, params) -> np.ndarray:
     finally:
         cached.augmentor.per_crop_steps = steps
 
+
 def within_the_warps_difference(fast_image, reference, warped) -> bool:
     """Whether the fast path's image is as close to the reference's as their warps allow."""
     warp_difference = np.abs(warped - reference['warped_img']).mean()
     return np.abs(fast_image - reference['img']).mean() <= PER_CROP_GAIN * warp_difference + PER_CROP_ROUNDING
+
 
 def pipeline_with(per_crop_steps=(), before_warp=(), **changes) -> list:
     """The published train pipeline at 64x64 (changed as ``published_pipeline`` changes it),
@@ -49,14 +50,17 @@ def pipeline_with(per_crop_steps=(), before_warp=(), **changes) -> list:
     warp = next(i for i, step in enumerate(pipeline) if step['type'] == 'TopdownAffine')
     return pipeline[:warp] + list(before_warp) + [pipeline[warp]] + list(per_crop_steps) + pipeline[warp + 1:]
 
+
 def cached_faces(tmp_path, pipeline, **options) -> CachedFaceDataset:
     init_default_scope('mmpose_face')
     dataset = WFLWDataset(ann_file='test_wflw.json', data_root=DATA, data_prefix=dict(img=''), pipeline=pipeline)
     return CachedFaceDataset(dataset, cache_dir=str(tmp_path), num_threads=1, **options)
 
+
 def steps_of(pipeline) -> list:
     init_default_scope('mmpose_face')
     return Compose(pipeline).transforms
+
 
 @TRANSFORMS.register_module(force=True)
 class RecordedPhotometricDistortion(PhotometricDistortion):
@@ -68,6 +72,7 @@ class RecordedPhotometricDistortion(PhotometricDistortion):
         drawn = super().draw_parameters()
         self.draws.append({name: np.asarray(value).tolist() for name, value in drawn.items()})
         return drawn
+
 
 def test_photometric_distortion_runs_per_crop_with_the_reference_pipelines_draws(tmp_path):
     cached = cached_faces(tmp_path, pipeline_with([dict(type='RecordedPhotometricDistortion')]))
@@ -92,6 +97,7 @@ def test_photometric_distortion_runs_per_crop_with_the_reference_pipelines_draws
     assert all(close), close
     assert np.median(other_draw) > 10, other_draw  # another draw is far from it
 
+
 def test_a_batch_draws_its_geometry_then_each_crops_steps_and_leaves_numpys_state_alone(tmp_path):
     cached = cached_faces(tmp_path, pipeline_with([dict(type='PhotometricDistortion')]))
     np.random.seed(123)
@@ -108,6 +114,7 @@ def test_a_batch_draws_its_geometry_then_each_crops_steps_and_leaves_numpys_stat
     np.testing.assert_array_equal(undistorted.warp_matrices.numpy(), batch.warp_matrices.numpy())
     per_face = np.abs(batch.inputs.numpy().astype(float) - undistorted.inputs.numpy()).mean(axis=(1, 2, 3))
     assert (per_face > 5).sum() >= 4 and len(set(np.round(per_face, 3))) == 8  # each face its own draw
+
 
 def test_albumentation_runs_per_crop_drawing_from_its_own_generators(tmp_path):
     pytest.importorskip('albumentations')
@@ -126,6 +133,7 @@ def test_albumentation_runs_per_crop_drawing_from_its_own_generators(tmp_path):
         inverted += int(np.abs(reference['img'].astype(float) - reference['warped_img']).mean() > 50)
     assert 0 < inverted < 8
     assert all(close), close
+
 
 def test_steps_are_taken_by_their_declared_stage_not_their_exact_type():
     @TRANSFORMS.register_module(force=True)
@@ -174,9 +182,11 @@ def test_steps_are_taken_by_their_declared_stage_not_their_exact_type():
                                                     r"\['sample_batch'\]"):
         BatchTopdownAugmentor.from_pipeline(steps_of(pipeline_with(RandomFlip=dict(type='HalfDeclared'))))
 
+
 def test_per_crop_steps_cannot_run_on_the_device(tmp_path):
     with pytest.raises(ValueError, match=r"warp='device'.*\['PhotometricDistortion'\] run on each warped crop"):
         cached_faces(tmp_path, pipeline_with([dict(type='PhotometricDistortion')]), warp='device')
+
 
 def test_the_cache_covers_what_the_pipelines_jitter_step_draws(tmp_path):
     published = RandomBBoxTransform(shift_factor=0.16, shift_prob=0.3, scale_factor=(0.75, 1.25), rotate_factor=60)
@@ -191,12 +201,14 @@ def test_the_cache_covers_what_the_pipelines_jitter_step_draws(tmp_path):
     no_jitter = [step for step in pipeline_with() if step['type'] != 'RandomBBoxTransform']
     assert cached_faces(tmp_path / 'none', no_jitter).settings.scale_range == (1., 1.)
 
+
 def test_random_flip_draws_a_batch_as_it_draws_one_face():
     for prob in (0.5, [0.5]):
         flip = RandomFlip(prob=prob)
         np.random.seed(4)
         one_by_one = [flip.flip_drawn() for _ in range(20)]
         assert flip.sample_batch(20, np.random.RandomState(4)).tolist() == one_by_one
+
 
 def test_at_source_pixels_the_photometric_fast_path_is_the_reference_bit_for_bit(tmp_path):
     """At 256 px the test faces are cached at source pixels: the host warp is TopdownAffine's, so
@@ -216,6 +228,7 @@ def test_at_source_pixels_the_photometric_fast_path_is_the_reference_bit_for_bit
         distorted += int(not np.array_equal(reference['img'], reference['warped_img']))
     assert 0 < flips < 8 and distorted >= 4
 
+
 def test_a_batch_pins_every_tensor_for_the_loader(tmp_path, monkeypatch):
     """``DataLoader(pin_memory=True)`` calls ``pin_memory()`` on what the dataset gives: every
     tensor of the batch is pinned (here: marked, as the test machine may have no CUDA)."""
@@ -226,6 +239,7 @@ def test_a_batch_pins_every_tensor_for_the_loader(tmp_path, monkeypatch):
     assert len(pinned) == 6 and copy.img_path == batch.img_path  # face_index ... flip, inputs
     assert torch.equal(copy.inputs, batch.inputs) and copy.inputs is not batch.inputs
     assert len(batch.without_inputs().pin_memory().img_path) == 2 and len(pinned) == 11
+
 
 def test_the_augmentor_reads_the_train_pipeline_and_refuses_what_it_cannot_reproduce():
     augmentor = wflw_dataset(input_size=(64, 48)).pipeline.transforms
