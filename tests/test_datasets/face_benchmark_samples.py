@@ -1,4 +1,6 @@
-"""What the face-benchmark tests share: each benchmark's description, its data set built from a written layout, predicted faces and their NME."""
+"""What the face-benchmark tests share: each benchmark's description, its data set built from a
+written layout, predicted faces and their NME."""
+import json
 import os.path as osp
 
 import numpy as np
@@ -46,3 +48,22 @@ def evaluate(name, samples, **kwargs):
     metric.dataset_meta = load_dataset_info(DESCRIPTIONS[name])
     metric.process({}, samples)
     return metric.evaluate(len(samples))
+
+
+def read_generated_layout(name, folder, box_key='bbox'):
+    """Build benchmark ``name`` from a generated file of its layout in ``folder``; check what every
+    mmpose base-layout data set gives (keypoints (1, K, 2) and (1, K), the xywh box as xyxy, the
+    description's name) and return the data set and the file's annotations with a face."""
+    ann_file = write_benchmark_files(str(folder), name)
+    dataset = build(name, ann_file)
+    with open(ann_file) as f:
+        annotations = [ann for ann in json.load(f)['annotations'] if ann.get('face_valid', True)]
+    num_keypoints = BENCHMARKS[name][1]
+    assert len(dataset) == len(annotations) and dataset.metainfo['dataset_name'] == name
+    for index, ann in enumerate(annotations):
+        item = dataset.get_data_info(index)
+        assert item['id'] == ann['id'] and item['keypoints'].shape == (1, num_keypoints, 2)
+        assert item['keypoints_visible'].shape == (1, num_keypoints)
+        x, y, w, h = ann[box_key]
+        np.testing.assert_allclose(item['bbox'], [[x, y, x + w, y + h]], rtol=1e-5)
+    return dataset, annotations
