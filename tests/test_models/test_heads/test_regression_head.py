@@ -43,7 +43,7 @@ def test_regression_head_loss_dict_is_the_configured_loss_of_fc_outputs():
     labels, weights = torch.rand(2, K, 2), torch.ones(2, K)
     weights[0, :10] = 0
     losses = head.loss(feats, [sample_with_labels(labels[i], weights[i]) for i in range(2)])
-    assert set(losses) == {'loss_kpt', 'acc_pose'}  # acc_pose: see tests/test_models/test_acc_pose.py
+    assert set(losses) == {'loss_kpt', 'acc_pose'}  # acc_pose: tests/test_models/test_utils/test_pck_accuracy.py
     pred = head.fc(feats[0]).reshape(2, K, 2)
     expected = ((pred - labels).abs() * weights[..., None]).mean()
     assert losses['loss_kpt'].item() == pytest.approx(expected.item(), rel=1e-5)
