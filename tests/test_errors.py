@@ -45,7 +45,8 @@ def test_release_format_errors_name_the_file_and_line_and_survive_pickling():
     assert str(errors.ReleaseFormatError('faces.json', None, 'annotation id 4: no bbox')) == \
         'faces.json: annotation id 4: no bbox'
     copy = pickle.loads(pickle.dumps(error))  # as a converter's worker process hands it back
-    assert type(copy) is errors.WFLWFormatError and (copy.path, copy.line, copy.reason) == (error.path, 12, error.reason)
+    assert type(copy) is errors.WFLWFormatError
+    assert (copy.path, copy.line, copy.reason) == (error.path, 12, error.reason)
 
 
 def test_errors_import_nothing_of_the_package():

@@ -1,4 +1,5 @@
-"""convert_release: every benchmark's converter under its layout name; an unknown name lists the known ones."""
+"""convert_release: every benchmark's converter under its layout name; an unknown name lists the known
+ones."""
 import pytest
 
 from mmpose_face.data_preparation import release_converters

@@ -1,4 +1,5 @@
-"""AFLWDataset: evaluation needs each face's box size, NME is normalised by it and reported for frontal faces."""
+"""AFLWDataset: evaluation needs each face's box size, NME is normalised by it and reported for frontal
+faces."""
 import json
 
 import numpy as np

@@ -1,4 +1,5 @@
-"""BaseCocoStyleDataset: boxes clipped to the image as in mmpose, a new data set from a description and a file alone, detected boxes from a bbox file."""
+"""BaseCocoStyleDataset: boxes clipped to the image as in mmpose, a new data set from a description and
+a file alone, detected boxes from a bbox file."""
 import json
 
 import numpy as np

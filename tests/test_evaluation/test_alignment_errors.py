@@ -1,4 +1,5 @@
-"""failure_rate and area_under_curve against numbers worked out by hand: the threshold itself is not a failure, the AUC is the exact area of the step curve."""
+"""failure_rate and area_under_curve against numbers worked out by hand: the threshold itself is not a
+failure, the AUC is the exact area of the step curve."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
-"""CachedFaceDataset: its crop cache reused or rebuilt as the data and settings change, one shard per rank, an unreadable photograph named."""
+"""CachedFaceDataset: its crop cache reused or rebuilt as the data and settings change, one shard per
+rank, an unreadable photograph named."""
 import json
 import os
 import os.path as osp

@@ -1,4 +1,5 @@
-"""FastPoseDataPreprocessor: fast batches keep the PoseDataSample contract; a codec registered later encodes the targets unchanged."""
+"""FastPoseDataPreprocessor: fast batches keep the PoseDataSample contract; a codec registered later
+encodes the targets unchanged."""
 import numpy as np
 import pytest
 import torch

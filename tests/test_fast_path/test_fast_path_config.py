@@ -1,4 +1,5 @@
-"""to_fast_path_config: the published config on the fast path differs only in loader, loop, precision and batch."""
+"""to_fast_path_config: the published config on the fast path differs only in loader, loop, precision
+and batch."""
 import os.path as osp
 
 from mmengine.config import Config

@@ -1,4 +1,5 @@
-"""FastEpochBasedTrainLoop: losses logged every step and read at the interval, a NaN loss stops before the checkpoint, resuming ends where a straight run ends."""
+"""FastEpochBasedTrainLoop: losses logged every step and read at the interval, a NaN loss stops before
+the checkpoint, resuming ends where a straight run ends."""
 import os
 import os.path as osp
 

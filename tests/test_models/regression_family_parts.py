@@ -1,4 +1,5 @@
-"""What the regression-family tests share: WFLW's flip indices, samples with labels (and heatmaps), seeded random weights, mmpose_face as the default scope."""
+"""What the regression-family tests share: WFLW's flip indices, samples with labels (and heatmaps),
+seeded random weights, mmpose_face as the default scope."""
 import pytest
 import torch
 from mmengine.registry import init_default_scope

@@ -1,4 +1,5 @@
-"""The regression family end to end: a DSNT estimator on the real samples, the RLE head learning, the new heads on the fast path."""
+"""The regression family end to end: a DSNT estimator on the real samples, the RLE head learning, the
+new heads on the fast path."""
 import numpy as np
 import pytest
 import torch

@@ -1,4 +1,5 @@
-"""The 98-point face shape model: a template mirror-symmetric under WFLW's swap, ordered as real WFLW faces, laid out as WFLW defines; the two sides carry different marks."""
+"""The 98-point face shape model: a template mirror-symmetric under WFLW's swap, ordered as real WFLW
+faces, laid out as WFLW defines; the two sides carry different marks."""
 import json
 import runpy
 

@@ -1,4 +1,5 @@
-"""The synthetic WFLW release (``synthetic_wflw_release.py``): list files in WFLW's format, attribute subsets, flags that match the landmarks, reruns, the command line."""
+"""The synthetic WFLW release (``synthetic_wflw_release.py``): list files in WFLW's format, attribute
+subsets, flags that match the landmarks, reruns, the command line."""
 import json
 import os
 import runpy

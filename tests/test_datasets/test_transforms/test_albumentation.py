@@ -1,4 +1,5 @@
-"""Albumentation: albumentations' transforms built from config dicts; without the extra, an error naming it."""
+"""Albumentation: albumentations' transforms built from config dicts; without the extra, an error
+naming it."""
 import builtins
 
 import cv2

@@ -1,4 +1,5 @@
-"""PackPoseInputs at the end of the training pipeline: a uint8 CHW tensor and a PoseDataSample with mmpose's fields."""
+"""PackPoseInputs at the end of the training pipeline: a uint8 CHW tensor and a PoseDataSample with
+mmpose's fields."""
 import numpy as np
 import torch
 

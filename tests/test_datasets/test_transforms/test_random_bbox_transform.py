@@ -1,4 +1,5 @@
-"""RandomBBoxTransform: mmpose's truncated-normal draws, their ranges and probabilities, applied in box units."""
+"""RandomBBoxTransform: mmpose's truncated-normal draws, their ranges and probabilities, applied in box
+units."""
 import numpy as np
 import pytest
 

@@ -4,7 +4,8 @@ import torch
 
 from mmpose_face.registry import MODELS
 
-from test_models.regression_family_parts import K, dsnt_head, mmpose_face_scope, randomise, samples  # noqa: F401 (an autouse fixture)
+from test_models.regression_family_parts import (  # noqa: F401 (mmpose_face_scope: an autouse fixture)
+    K, dsnt_head, mmpose_face_scope, randomise, samples)
 
 
 def test_dsnt_loss_is_smooth_l1_plus_js_and_lambda_t_drops_the_heatmap_term():

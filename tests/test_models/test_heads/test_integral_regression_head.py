@@ -1,4 +1,5 @@
-"""IntegralRegressionHead: the soft-argmax as a hand expectation, debias, flip test, heatmap scores, mmpose's state-dict layout."""
+"""IntegralRegressionHead: the soft-argmax as a hand expectation, debias, flip test, heatmap scores,
+mmpose's state-dict layout."""
 import numpy as np
 import pytest
 import torch
@@ -6,7 +7,8 @@ import torch
 from mmpose_face.models.heads.integral_regression_head import heatmap_mass_near
 from mmpose_face.registry import MODELS
 
-from test_models.regression_family_parts import FLIP_INDICES, K, dsnt_head, mmpose_face_scope, samples  # noqa: F401 (an autouse fixture)
+from test_models.regression_family_parts import (  # noqa: F401 (mmpose_face_scope: an autouse fixture)
+    FLIP_INDICES, K, dsnt_head, mmpose_face_scope, samples)
 
 
 # --------------------------------------------------------------------------- integral heads

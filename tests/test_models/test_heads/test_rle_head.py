@@ -1,4 +1,5 @@
-"""RLEHead: scores from sigma, flip test, its loss, mmpose's state-dict keys, and learning coordinates with scores."""
+"""RLEHead: scores from sigma, flip test, its loss, mmpose's state-dict keys, and learning coordinates
+with scores."""
 import numpy as np
 import pytest
 import torch
@@ -7,7 +8,8 @@ from mmengine.structures import InstanceData
 from mmpose_face.registry import MODELS
 from mmpose_face.structures import PoseDataSample
 
-from test_models.regression_family_parts import FLIP_INDICES, K, mmpose_face_scope, randomise, samples  # noqa: F401 (an autouse fixture)
+from test_models.regression_family_parts import (  # noqa: F401 (mmpose_face_scope: an autouse fixture)
+    FLIP_INDICES, K, mmpose_face_scope, randomise, samples)
 
 
 # --------------------------------------------------------------------------- RLE head

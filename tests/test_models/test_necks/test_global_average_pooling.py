@@ -1,4 +1,5 @@
-"""GlobalAveragePooling: (B, C, H, W) maps to (B, C) means, for a tensor, a tuple or a list, as mmpose's neck."""
+"""GlobalAveragePooling: (B, C, H, W) maps to (B, C) means, for a tensor, a tuple or a list, as
+mmpose's neck."""
 import pytest
 import torch
 

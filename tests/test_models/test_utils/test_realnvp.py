@@ -1,4 +1,5 @@
-"""RealNVP, RLE's flow: the change-of-variables log-density, a density that integrates to one, mmpose's state-dict keys."""
+"""RealNVP, RLE's flow: the change-of-variables log-density, a density that integrates to one, mmpose's
+state-dict keys."""
 import math
 
 import torch
