@@ -47,9 +47,12 @@ package-config lookup only for OpenMMLab's own packages:
    (anywhere on disk): mmengine resolves ``pkg::path`` only for the packages
    of its ``MODULE2PACKAGE`` table, and then only in the package's
    ``.mim/configs`` (where a wheel ships them; a checkout has them in the
-   clone's ``configs/``). Inside the fixes ``mmpose_face`` is in that table
-   and its ``pkg::`` paths resolve through
+   clone's ``configs/``). Inside the fixes, Config's ``pkg::`` lookup accepts
+   ``mmpose_face`` and resolves its paths through
    :func:`mmpose_face.installation.find_config` (checkout or wheel alike).
+   The table itself is left as it is: mmengine's registries read it too
+   (a scope in it without ``locations`` is imported as ``<scope>.utils``,
+   with a warning that the package is not installed).
    :func:`config_fromfile` reads a config inside the fixes.
 """
 import contextlib
@@ -111,6 +114,15 @@ def _our_package_path(package_path: str) -> bool:
     return osp.realpath(package_path) == osp.realpath(PACKAGE_DIR)
 
 
+def _package_and_cfg_path(cfg_path: str):
+    """mmengine's split of ``pkg::path`` (fix 4), which refuses packages outside its table:
+    ``mmpose_face::path`` is ours."""
+    package, _, path = cfg_path.partition('::')
+    if package == 'mmpose_face' and path and '::' not in path:
+        return package, path
+    return _saved['package_and_cfg_path'](cfg_path)
+
+
 def _external_cfg_path(package_path: str, cfg_file: str) -> str:
     """mmengine's model-index lookup of a ``pkg::`` config (fix 4): ours has no model index,
     so a ValueError sends mmengine on to :func:`_external_cfg_base_path`, as for a base config."""
@@ -143,7 +155,6 @@ def _scheme_loader(prefixes):
 
 def _install():
     from mmengine.config import config as config_module
-    from mmengine.config import utils as config_utils
     from mmengine.dist import utils as dist_utils
     from mmengine.logging.history_buffer import HistoryBuffer
     from mmengine.runner.checkpoint import CheckpointLoader
@@ -152,14 +163,14 @@ def _install():
     _saved.update(
         getstate=HistoryBuffer.__dict__.get('__getstate__'), _init_dist_pytorch=dist_utils._init_dist_pytorch,
         is_installed=config_module.is_installed, get_installed_path=config_module.get_installed_path,
-        schemes=CheckpointLoader._schemes.copy(), module2package=dict(config_utils.MODULE2PACKAGE),
+        schemes=CheckpointLoader._schemes.copy(), package_and_cfg_path=config_module._get_package_and_cfg_path,
         external_cfg_path=config_module._get_external_cfg_path,
         external_cfg_base_path=config_module._get_external_cfg_base_path)
     HistoryBuffer.__getstate__ = _history_buffer_state  # fix 1
     dist_utils._init_dist_pytorch = _init_dist_pytorch_anywhere  # fix 2
     config_module.is_installed = _is_installed  # fix 3
     config_module.get_installed_path = _get_installed_path
-    config_utils.MODULE2PACKAGE['mmpose_face'] = 'mmpose_face'  # fix 4 (the same dict as PKG2PROJECT)
+    config_module._get_package_and_cfg_path = _package_and_cfg_path  # fix 4
     config_module._get_external_cfg_path = _external_cfg_path
     config_module._get_external_cfg_base_path = _external_cfg_base_path
     for prefixes in mmengine_scheme_loaders():  # fix 1
@@ -168,7 +179,6 @@ def _install():
 
 def _restore():
     from mmengine.config import config as config_module
-    from mmengine.config import utils as config_utils
     from mmengine.dist import utils as dist_utils
     from mmengine.logging.history_buffer import HistoryBuffer
     from mmengine.runner.checkpoint import CheckpointLoader
@@ -180,8 +190,7 @@ def _restore():
     config_module.is_installed = _saved['is_installed']
     config_module.get_installed_path = _saved['get_installed_path']
     CheckpointLoader._schemes = _saved['schemes']
-    config_utils.MODULE2PACKAGE.clear()  # the same dict object, which other modules hold
-    config_utils.MODULE2PACKAGE.update(_saved['module2package'])
+    config_module._get_package_and_cfg_path = _saved['package_and_cfg_path']
     config_module._get_external_cfg_path = _saved['external_cfg_path']
     config_module._get_external_cfg_base_path = _saved['external_cfg_base_path']
     _saved.clear()

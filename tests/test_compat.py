@@ -32,6 +32,7 @@ _STATE_OF_MMENGINE = textwrap.dedent('''
             'Config get_installed_path': config_module.get_installed_path.__module__,
             'Config pkg:: lookup': (config_module._get_external_cfg_path.__module__,
                                     config_module._get_external_cfg_base_path.__module__),
+            'Config pkg:: split': config_module._get_package_and_cfg_path.__module__,
             'Config packages': sorted(config_module._get_package_and_cfg_path.__globals__['MODULE2PACKAGE']),
             'file backends': sorted(registry_utils.backends),
             'torch safe globals': sorted(map(str, torch.serialization.get_safe_globals())),
@@ -72,7 +73,8 @@ def test_the_fixes_apply_inside_the_context_and_are_undone_after_it():
     from mmengine.config import utils as config_utils
     before = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
               dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path,
-              config_module._get_external_cfg_base_path, dict(config_utils.MODULE2PACKAGE))
+              config_module._get_external_cfg_base_path, config_module._get_package_and_cfg_path,
+              dict(config_utils.MODULE2PACKAGE))
     with compat.mmengine_fixes():
         with compat.mmengine_fixes(trusted=True):  # nested: one application, the inner trust
             assert compat._current_loader_options() == (True, None)
@@ -80,11 +82,13 @@ def test_the_fixes_apply_inside_the_context_and_are_undone_after_it():
         assert config_module.is_installed is compat._is_installed
         assert CheckpointLoader._get_checkpoint_loader('x.pth').__module__ == 'mmpose_face.compat'
         assert CheckpointLoader._get_checkpoint_loader('https://h/x.pth').__module__ == 'mmpose_face.compat'
-        assert config_utils.MODULE2PACKAGE['mmpose_face'] == 'mmpose_face'
+        assert config_module._get_package_and_cfg_path('mmpose_face::_base_/x.py') == ('mmpose_face', '_base_/x.py')
+        assert 'mmpose_face' not in config_utils.MODULE2PACKAGE  # registries read it: left alone
     after = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
              dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path,
-             config_module._get_external_cfg_base_path, dict(config_utils.MODULE2PACKAGE))
-    assert after == before and 'mmpose_face' not in config_utils.MODULE2PACKAGE
+             config_module._get_external_cfg_base_path, config_module._get_package_and_cfg_path,
+             dict(config_utils.MODULE2PACKAGE))
+    assert after == before
 
 
 def test_message_hub_state_saved_inside_the_fixes_loads_with_weights_only(tmp_path):
