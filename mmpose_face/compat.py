@@ -18,8 +18,9 @@ in ``with mmengine_fixes(): ...``, or calls :func:`apply` once: the one
 process-wide, documented way to make the fixes permanent.
 
 mmengine 0.10.7 is the newest release and breaks in three known ways on
-torch >= 2.6 / setuptools >= 81 / CPU-only machines (1-3), and warns
-wrongly in a fourth (4):
+torch >= 2.6 / setuptools >= 81 / CPU-only machines (1-3), warns wrongly
+in a fourth (4), and knows a fifth, package-config lookup only for
+OpenMMLab's own packages (5):
 
 1. ``torch.load`` defaults to ``weights_only=True`` since torch 2.6, and
    mmengine's own checkpoints hold ``HistoryBuffer`` objects and numpy
@@ -54,6 +55,17 @@ wrongly in a fourth (4):
    build finds our parts. We skip the import when the scope's registry is
    already in the tree (importing a registry module that was imported
    already would do nothing) and leave every other case to mmengine.
+5. ``_base_ = 'mmpose_face::face_2d_keypoint/...'`` in a user's own config
+   (anywhere on disk): mmengine resolves ``pkg::path`` only for the packages
+   of its ``MODULE2PACKAGE`` table, and then only in the package's
+   ``.mim/configs`` (where a wheel ships them; a checkout has them in the
+   clone's ``configs/``). Inside the fixes, Config's ``pkg::`` lookup accepts
+   ``mmpose_face`` and resolves its paths through
+   :func:`mmpose_face.installation.find_config` (checkout or wheel alike).
+   The table itself is left as it is: mmengine's registries read it too
+   (a scope in it without ``locations`` is imported as ``<scope>.utils``,
+   with a warning that the package is not installed).
+   :func:`config_fromfile` reads a config inside the fixes.
 """
 import contextlib
 import functools
@@ -126,6 +138,37 @@ def _get_installed_path(package: str) -> str:
     return osp.dirname(spec.origin)
 
 
+def _our_package_path(package_path: str) -> bool:
+    from mmpose_face.installation import PACKAGE_DIR
+    return osp.realpath(package_path) == osp.realpath(PACKAGE_DIR)
+
+
+def _package_and_cfg_path(cfg_path: str):
+    """mmengine's split of ``pkg::path`` (fix 5), which refuses packages outside its table:
+    ``mmpose_face::path`` is ours."""
+    package, _, path = cfg_path.partition('::')
+    if package == 'mmpose_face' and path and '::' not in path:
+        return package, path
+    return _saved['package_and_cfg_path'](cfg_path)
+
+
+def _external_cfg_path(package_path: str, cfg_file: str) -> str:
+    """mmengine's model-index lookup of a ``pkg::`` config (fix 5): ours has no model index,
+    so a ValueError sends mmengine on to :func:`_external_cfg_base_path`, as for a base config."""
+    if _our_package_path(package_path):
+        raise ValueError(f'{cfg_file}: mmpose_face configs are found by path')
+    return _saved['external_cfg_path'](package_path, cfg_file)
+
+
+def _external_cfg_base_path(package_path: str, cfg_name: str) -> str:
+    """``mmpose_face::cfg_name``: the shipped config (the clone's ``configs/`` in a checkout,
+    the wheel's ``.mim/configs``); other packages as mmengine finds them (fix 5)."""
+    if _our_package_path(package_path):
+        from mmpose_face.installation import SCOPE_PREFIX, find_config
+        return find_config(SCOPE_PREFIX + cfg_name)
+    return _saved['external_cfg_base_path'](package_path, cfg_name)
+
+
 def _current_loader_options():
     return _loader_options[-1] if _loader_options else (None, None)
 
@@ -150,12 +193,18 @@ def _install():
     _saved.update(
         getstate=HistoryBuffer.__dict__.get('__getstate__'), _init_dist_pytorch=dist_utils._init_dist_pytorch,
         is_installed=config_module.is_installed, get_installed_path=config_module.get_installed_path,
-        schemes=CheckpointLoader._schemes.copy(), switch_scope_and_registry=Registry.switch_scope_and_registry)
+        schemes=CheckpointLoader._schemes.copy(), switch_scope_and_registry=Registry.switch_scope_and_registry,
+        package_and_cfg_path=config_module._get_package_and_cfg_path,
+        external_cfg_path=config_module._get_external_cfg_path,
+        external_cfg_base_path=config_module._get_external_cfg_base_path)
     Registry.switch_scope_and_registry = _switch_scope_and_registry_in_tree  # fix 4
     HistoryBuffer.__getstate__ = _history_buffer_state  # fix 1
     dist_utils._init_dist_pytorch = _init_dist_pytorch_anywhere  # fix 2
     config_module.is_installed = _is_installed  # fix 3
     config_module.get_installed_path = _get_installed_path
+    config_module._get_package_and_cfg_path = _package_and_cfg_path  # fix 5
+    config_module._get_external_cfg_path = _external_cfg_path
+    config_module._get_external_cfg_base_path = _external_cfg_base_path
     for prefixes in mmengine_scheme_loaders():  # fix 1
         CheckpointLoader.register_scheme(prefixes=prefixes, loader=_scheme_loader(prefixes), force=True)
 
@@ -175,6 +224,9 @@ def _restore():
     config_module.is_installed = _saved['is_installed']
     config_module.get_installed_path = _saved['get_installed_path']
     CheckpointLoader._schemes = _saved['schemes']
+    config_module._get_package_and_cfg_path = _saved['package_and_cfg_path']
+    config_module._get_external_cfg_path = _saved['external_cfg_path']
+    config_module._get_external_cfg_base_path = _saved['external_cfg_base_path']
     _saved.clear()
 
 
@@ -202,6 +254,19 @@ def mmengine_fixes(trusted: bool = None, skip_hash_check: bool = None):
             _depth -= 1
             if _depth == 0 and not _permanent:
                 _restore()
+
+
+def config_fromfile(config):
+    """``Config.fromfile`` of a path or a shipped config's name (``mmpose_face::...`` or bare),
+    read inside :func:`mmengine_fixes`, so that its ``_base_`` may name ``mmpose_face::`` configs
+    (fix 5) from any folder. A :class:`~mmengine.config.Config` is returned as it is."""
+    from mmengine.config import Config
+
+    from mmpose_face.installation import find_config
+    if isinstance(config, Config):
+        return config
+    with mmengine_fixes():
+        return Config.fromfile(find_config(str(config)))
 
 
 def with_fixes(function, trusted: bool = None, skip_hash_check: bool = None):

@@ -32,6 +32,10 @@ _STATE_OF_MMENGINE = textwrap.dedent('''
             'init_dist pytorch': dist_utils._init_dist_pytorch.__module__,
             'Config is_installed': config_module.is_installed.__module__,
             'Config get_installed_path': config_module.get_installed_path.__module__,
+            'Config pkg:: lookup': (config_module._get_external_cfg_path.__module__,
+                                    config_module._get_external_cfg_base_path.__module__),
+            'Config pkg:: split': config_module._get_package_and_cfg_path.__module__,
+            'Config packages': sorted(config_module._get_package_and_cfg_path.__globals__['MODULE2PACKAGE']),
             'file backends': sorted(registry_utils.backends),
             'torch safe globals': sorted(map(str, torch.serialization.get_safe_globals())),
             'torch.load': torch.load.__module__,
@@ -69,9 +73,11 @@ def test_the_fixes_apply_inside_the_context_and_are_undone_after_it():
     from mmengine.logging.history_buffer import HistoryBuffer
     from mmengine.registry import Registry
     from mmengine.runner.checkpoint import CheckpointLoader
+    from mmengine.config import utils as config_utils
     before = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
               dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path,
-              Registry.switch_scope_and_registry)
+              Registry.switch_scope_and_registry, config_module._get_external_cfg_base_path,
+              config_module._get_package_and_cfg_path, dict(config_utils.MODULE2PACKAGE))
     with compat.mmengine_fixes():
         with compat.mmengine_fixes(trusted=True):  # nested: one application, the inner trust
             assert compat._current_loader_options() == (True, None)
@@ -80,9 +86,12 @@ def test_the_fixes_apply_inside_the_context_and_are_undone_after_it():
         assert Registry.switch_scope_and_registry is compat._switch_scope_and_registry_in_tree
         assert CheckpointLoader._get_checkpoint_loader('x.pth').__module__ == 'mmpose_face.compat'
         assert CheckpointLoader._get_checkpoint_loader('https://h/x.pth').__module__ == 'mmpose_face.compat'
+        assert config_module._get_package_and_cfg_path('mmpose_face::_base_/x.py') == ('mmpose_face', '_base_/x.py')
+        assert 'mmpose_face' not in config_utils.MODULE2PACKAGE  # registries read it: left alone
     after = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
              dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path,
-             Registry.switch_scope_and_registry)
+             Registry.switch_scope_and_registry, config_module._get_external_cfg_base_path,
+             config_module._get_package_and_cfg_path, dict(config_utils.MODULE2PACKAGE))
     assert after == before
 
 
@@ -137,6 +146,39 @@ def test_config_package_helpers_work_without_pkg_resources(monkeypatch):
     with compat.mmengine_fixes():
         assert config_module.is_installed('mmengine') and not config_module.is_installed('no_such_package_xyz')
         assert config_module.get_installed_path('mmengine').endswith('mmengine')
+
+
+WFLW_SOFTWING = 'face_2d_keypoint/topdown_regression/wflw/td-reg_res50_softwingloss_8xb64-210e_wflw-256x256.py'
+USER_CONFIG = f"_base_ = 'mmpose_face::{WFLW_SOFTWING}'\ntrain_cfg = dict(max_epochs=3)\n"
+USER_RUNTIME = '''_base_ = ['mmpose_face::_base_/default_runtime.py']
+'''
+
+
+def test_a_users_config_anywhere_takes_mmpose_face_bases_inside_the_fixes(tmp_path, monkeypatch):
+    """Fix 4: mmengine knows ``pkg::`` bases only for OpenMMLab's packages, in their ``.mim``."""
+    from mmengine.config import Config
+    (tmp_path / 'my_wflw.py').write_text(USER_CONFIG)
+    (tmp_path / 'my_runtime.py').write_text(USER_RUNTIME)
+    monkeypatch.chdir(tmp_path)  # outside the checkout: the bases come from the package
+    cfg = compat.config_fromfile(str(tmp_path / 'my_wflw.py'))
+    assert cfg.train_cfg.max_epochs == 3 and cfg.model.head.loss.type == 'SoftWingLoss'
+    assert cfg.default_scope == 'mmpose_face'  # from the base's own _base_ (default_runtime)
+    runtime = compat.config_fromfile(str(tmp_path / 'my_runtime.py'))
+    assert runtime.default_hooks.checkpoint.type == 'CheckpointHook'
+    try:  # outside the fixes, mmengine's own lookup: the same file does not load
+        Config.fromfile(str(tmp_path / 'my_wflw.py'))
+    except AssertionError as error:
+        assert 'mmpose_face' in str(error)
+    else:
+        raise AssertionError('mmengine loaded an mmpose_face:: base without the fixes')
+
+
+def test_the_tools_entry_point_reads_a_users_config_with_mmpose_face_bases(tmp_path, monkeypatch):
+    from mmpose_face.apis import prepare_train_config
+    (tmp_path / 'my_wflw.py').write_text(USER_CONFIG)
+    monkeypatch.chdir(tmp_path)
+    cfg = prepare_train_config(str(tmp_path / 'my_wflw.py'), str(tmp_path / 'run'))
+    assert cfg.train_cfg.max_epochs == 3 and cfg.work_dir == str(tmp_path / 'run')
 
 
 def test_cpu_launch_settings():

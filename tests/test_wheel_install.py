@@ -1,7 +1,8 @@
 """The wheel works outside the checkout: built, installed into a fresh venv and
 run from an empty folder, it builds every data set, ``init_model`` by config
-name, runs the inferencer on a photo and ``mmpose-face test`` with a local
-checkpoint.
+name, runs the inferencer on a photo, reads a user's config whose ``_base_``
+names shipped ones (``mmpose_face::...``) and runs ``mmpose-face test`` with a
+local checkpoint.
 
 The venv reuses this interpreter's packages (torch, mmengine ...) through a
 ``.pth`` file written after the install, so nothing is downloaded; the
@@ -65,7 +66,15 @@ result = list(inferencer(work['photo']))
 keypoints = np.array(result[0]['predictions'][0][0]['keypoints'])
 print('inferencer', keypoints.shape)
 assert keypoints.shape == (98, 2) and np.isfinite(keypoints).all()
+
+from mmpose_face import compat
+user = compat.config_fromfile(work['user_config'])  # its _base_ names mmpose_face:: configs (compat fix 4)
+print('user config', user.train_cfg.max_epochs, user.model.head.loss.type, user.default_scope)
+assert (user.train_cfg.max_epochs, user.model.head.loss.type) == (3, 'SoftWingLoss')
 '''
+# a user's own config, outside the checkout and the package, built on shipped ones by name
+USER_CONFIG = (f"_base_ = ['mmpose_face::face_2d_keypoint/topdown_regression/wflw/{MODEL_NAME}.py']\n"
+               'train_cfg = dict(max_epochs=3)\n')
 
 
 @pytest.fixture(scope='module')
@@ -119,7 +128,11 @@ def test_data_sets_model_inferencer_and_test_command_outside_the_checkout(instal
         ann_file = write_benchmark_files(str(data / name), name, num_images=2, faces_per_image=1)
         datasets[name] = (osp.splitext(osp.basename(config_path(name)))[0], ann_file, 2, BENCHMARKS[name][1])
     checkpoint = tmp_path / 'random_res50_wflw.pth'
-    work = dict(datasets=datasets, model=MODEL_NAME, checkpoint=str(checkpoint), photo=str(PHOTO))
+    user_config = tmp_path / 'my_configs' / 'my_wflw.py'
+    user_config.parent.mkdir()
+    user_config.write_text(USER_CONFIG)
+    work = dict(datasets=datasets, model=MODEL_NAME, checkpoint=str(checkpoint), photo=str(PHOTO),
+                user_config=str(user_config))
     env = {**env, 'OMP_NUM_THREADS': '1'}
     process = subprocess.run([str(python), '-c', OUTSIDE_CHECKOUT, json.dumps(work)], capture_output=True,
                              text=True, env=env, cwd=empty, timeout=600)
@@ -127,6 +140,7 @@ def test_data_sets_model_inferencer_and_test_command_outside_the_checkout(instal
     assert f'package {package}/__init__.py checkout False' in process.stdout
     assert sorted(line.split()[1] for line in process.stdout.splitlines() if line.startswith('dataset ')) \
         == sorted(BENCHMARKS)
+    assert 'user config 3 SoftWingLoss mmpose_face' in process.stdout
 
     wflw = datasets['wflw'][1]
     metrics = tmp_path / 'metrics.json'

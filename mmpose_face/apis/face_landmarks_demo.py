@@ -12,9 +12,9 @@ import time
 
 import cv2
 import numpy as np
-from mmengine.config import Config
 from tqdm import tqdm
 
+from mmpose_face import compat
 from mmpose_face.engine.hooks.training_data_record_hook import trained_on
 from mmpose_face.errors import UserInputRuntimeError
 from mmpose_face.visualization.face_drawing import draw_faces, face_visualizer
@@ -61,7 +61,7 @@ class FaceLandmarker:
                  num_threads: int = 0):
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
-        self.config = Config.fromfile(str(config)) if not isinstance(config, Config) else config
+        self.config = compat.config_fromfile(config)
         self.batch_size = batch_size
         self.detector = detector
         if onnx_file is not None:

@@ -14,7 +14,6 @@ from mmengine.registry import init_default_scope
 
 from mmpose_face import compat
 from mmpose_face.engine.checkpoint_loading import load_checkpoint
-from mmpose_face.installation import find_config
 from mmpose_face.errors import UserInputTypeError
 from mmpose_face.registry import MODELS
 from .predictor import LandmarkPredictor, dataset_meta_from_config, prepare_face_crops  # noqa: F401 (API)
@@ -78,7 +77,7 @@ def init_model(config, checkpoint: str = None, device: str = 'cpu', cfg_options:
 
 def _build_and_load(config, checkpoint, cfg_options, trusted, skip_hash_check) -> torch.nn.Module:
     if isinstance(config, (str, Path)):
-        config = Config.fromfile(find_config(config))  # a path or a shipped config's name
+        config = compat.config_fromfile(config)  # a path or a shipped config's name
     elif not isinstance(config, Config):
         raise UserInputTypeError(f'config must be a path or a Config, got {type(config).__name__}')
     if cfg_options:

@@ -42,8 +42,10 @@ class LandmarkExportWrapper(nn.Module):
     """Raw BGR crops (B, 3, H, W) float 0-255 -> (keypoints (B, K, 2) normalised, scores (B, K)).
 
     Args:
-        model: a :class:`TopdownPoseEstimator` in eval mode whose head has
-            ``predict_normalised`` (see :class:`~mmpose_face.models.heads.BaseHead`).
+        model: a :class:`TopdownPoseEstimator` in eval mode; its head's
+            ``predict_normalised`` (the contract of
+            :class:`~mmpose_face.models.heads.base_head.BaseHead`) gives the
+            normalised coordinates and scores.
         flip_test: combine with the prediction of the mirrored crop, as the
             head's predict does with ``test_cfg.flip_test``; the other
             ``test_cfg`` settings (``shift_coords``, ``shift_heatmap``,

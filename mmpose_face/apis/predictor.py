@@ -31,6 +31,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
+from mmpose_face import compat
 from mmpose_face.fileio import read_image_bgr
 from mmpose_face.registry import DATASETS
 from mmpose_face.structures import bbox_xywh2xyxy
@@ -162,7 +163,7 @@ class LandmarkPredictor:
             self.config, self.dataset_meta = model.cfg, model.dataset_meta
             model_flip = bool(model.test_cfg.get('flip_test', False))
         else:
-            self.config = config if isinstance(config, Config) else Config.fromfile(str(config))
+            self.config = compat.config_fromfile(config)
             self.dataset_meta, model_flip = dataset_meta_from_config(self.config), False
         self.flip_test = model_flip if flip_test is None else bool(flip_test)
         if backend == 'torch':

@@ -19,8 +19,7 @@ from mmpose_face.registry import METRICS
 def _load_config(config_path: str, cfg_options: dict = None) -> Config:
     """The config with ``--cfg-options`` merged, each option's value checked against the
     kind of value it replaces (before anything runs)."""
-    with compat.mmengine_fixes():  # Config's pkg:: bases
-        cfg = Config.fromfile(config_path)
+    cfg = compat.config_fromfile(config_path)  # inside the fixes: mmpose_face:: bases
     if cfg_options:
         check_cfg_option_types(cfg, cfg_options, config_path)
         cfg.merge_from_dict(cfg_options)

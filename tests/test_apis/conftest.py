@@ -15,3 +15,13 @@ def tiny_model():
     torch.manual_seed(0)
     yield init_model(TINY_CONFIG)
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def one_torch_thread():
+    """One torch thread for a whole test module (``pytestmark = pytest.mark.usefixtures('one_torch_thread')``):
+    the test machine's cores are shared, and more threads only make a 64x64 ResNet-18 slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -13,7 +13,7 @@ from mmpose_face.errors import ConfigError
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SMALL_CONFIG = osp.join(REPO, 'tests', 'configs', 'td-reg_res18_tiny_wflw-32x32.py')
 sys.path.insert(0, osp.join(REPO, 'tests', 'test_engine'))
-from test_safe_loading import run_tool_in_process  # noqa: E402
+from test_checkpoint_loading import run_tool_in_process  # noqa: E402
 
 
 @pytest.fixture(scope='module')

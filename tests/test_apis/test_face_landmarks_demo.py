@@ -25,13 +25,7 @@ CROWD = 'tests/data/7_Cheering_Cheering_7_16.jpg'
 FOOTBALL = 'tests/data/36_Football_americanfootball_ball_36_415.jpg'
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_torch_thread():
-    # the test machine's cores are shared: more threads only make a 64x64 ResNet-18 slower
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')  # tests/test_apis/conftest.py
 
 
 @pytest.fixture(scope='module')

@@ -35,12 +35,7 @@ FOOTBALL = 'tests/data/36_Football_americanfootball_ball_36_415.jpg'
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')  # tests/test_apis/conftest.py
 
 
 def save_released_form(folder, meta=None, hash_digits=None) -> str:

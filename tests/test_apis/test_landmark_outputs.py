@@ -95,3 +95,11 @@ def test_names_that_still_collide_are_refused(tmp_path):
     sources = list_inputs([touch(tmp_path / 'a.jpg'), touch(tmp_path / 'a.png'), touch(tmp_path / 'a.jpg.png')])
     with pytest.raises(ValueError, match=r'a.jpg and .*a.jpg.png would both write .*out/a.jpg.json'):
         plan_outputs(sources, str(tmp_path / 'out'), str(tmp_path / 'out'))
+
+
+def test_demo_json_carries_the_keypoint_scores():
+    from mmpose_face.apis.landmark_outputs import faces_to_json
+    faces = faces_to_json(np.array([[0, 0, 10, 10]]), np.array([0.9]), np.zeros((1, 3, 2)),
+                          np.array([[0.25, 0.5, 0.99999]]))
+    assert faces[0]['keypoint_scores'] == [0.25, 0.5, 1.0]
+    assert 'keypoint_scores' not in faces_to_json(np.array([[0, 0, 10, 10]]), np.array([0.9]), np.zeros((1, 3, 2)))[0]

@@ -1,5 +1,9 @@
-"""The inferencer's model table: RTMPose entries as mmpose 1.3.2's metafiles name them; offline, one clear error."""
+"""The inferencer's model table: mmpose's model-zoo names, config names and short aliases find the
+released models (case-insensitive), each naming a shipped config and a hash-named checkpoint URL; the
+RTMPose entries as mmpose 1.3.2's metafiles name them; offline, one clear error."""
 import glob
+import os.path as osp
+import re
 import urllib.error
 import urllib.request
 
@@ -7,7 +11,8 @@ import pytest
 import yaml
 
 from mmpose_face.apis.inferencer import resolve_model
-from mmpose_face.apis.model_aliases import MODELS, RELEASED_RTMPOSE_MODELS, find_model, model_names
+from mmpose_face.apis.model_aliases import (DEMO_MODEL, MODELS, RELEASED_RTMPOSE_MODELS, RELEASED_WFLW_MODELS,
+                                            find_model, model_names)
 from mmpose_face.errors import CheckpointDownloadError
 
 METAFILES = sorted(glob.glob('configs/face_2d_keypoint/rtmpose/*/*.yml'))
@@ -62,3 +67,28 @@ def test_offline_the_one_downloader_names_the_file_and_where_it_goes(monkeypatch
     message = str(error.value)
     assert find_model('rtmpose-face6-t').weights in message
     assert str(tmp_path / 'rtmpose-t_simcc-face6_pt-in1k_120e-256x256-df79d9a5_20230529.pth') in message
+
+
+@pytest.mark.parametrize('name, nme', [('wflw', 4.44), ('DeepPose-SoftWing-WFLW', 4.44),
+                                       ('td-reg_res50_wingloss_8xb64-210e_wflw-256x256', 4.67),
+                                       ('td-reg_res50_8x64e-210e_wflw-256x256', 4.88)])
+def test_each_name_finds_its_model(name, nme):
+    assert find_model(name).nme == nme
+
+
+def test_an_unknown_name_finds_nothing():
+    assert find_model('resnet-50-coco') is None
+
+
+def test_names_are_unique_and_every_config_ships():
+    names = [name.lower() for name in model_names()]
+    assert len(names) == len(set(names)) and 'demo' in names
+    for entry in MODELS:
+        assert entry.config.startswith('mmpose_face::') and osp.isfile(entry.config_path())
+
+
+def test_released_weights_are_hash_named_urls_and_the_demo_is_a_local_synthetic_model():
+    for entry in RELEASED_WFLW_MODELS:
+        assert re.search(r'^https://download\.openmmlab\.com/.*-[0-9a-f]{8}_\d{8}\.pth$', entry.weights)
+        assert not entry.synthetic and entry.trained_on == 'WFLW'
+    assert DEMO_MODEL.synthetic and not DEMO_MODEL.weights.startswith('http')

@@ -23,12 +23,7 @@ PHOTOS = {'tests/data/36_Football_americanfootball_ball_36_415.jpg':
           np.array([[100, 100, 220, 220], [500, 300, 640, 440], [10, 880, 120, 990]], np.float32)}
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')  # tests/test_apis/conftest.py
 
 
 def save_checkpoint(path, seed=0, flip_test=True):

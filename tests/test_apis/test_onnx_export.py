@@ -20,12 +20,7 @@ CONFIG = 'tests/configs/td-reg_res18_tiny_wflw-64x64.py'
 FOOTBALL = 'tests/data/36_Football_americanfootball_ball_36_415.jpg'
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # shared cores: more threads are slower here
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')  # tests/test_apis/conftest.py
 
 
 @pytest.fixture(scope='module')

@@ -4,9 +4,6 @@ mmcv's wrappers (RandomApply, KeyMapper ...) can be named in a pipeline in
 the mmpose_face scope; mmpose's PhotometricDistortion and Albumentation
 are here. Each argument is checked by what it changes.
 """
-import builtins
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -14,32 +11,16 @@ from mmcv.transforms import BaseTransform
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
-from mmpose_face.datasets import WFLWDataset
-from mmpose_face.datasets.transforms import (Albumentation, GenerateTarget, GetBBoxCenterScale, LoadImage,
-                                             PackPoseInputs, PhotometricDistortion, RandomBBoxTransform,
-                                             RandomFlip, TopdownAffine)
-from mmpose_face.errors import OptionalDependencyError
+from mmpose_face.datasets.transforms import (GenerateTarget, GetBBoxCenterScale, LoadImage, PackPoseInputs,
+                                             PhotometricDistortion, RandomBBoxTransform, RandomFlip, TopdownAffine)
 from mmpose_face.registry import TRANSFORMS
 
-DATA_DIR = Path(__file__).resolve().parents[2] / 'tests' / 'data'
-ANN_FILE = DATA_DIR / 'test_wflw.json'
-CODEC = dict(type='RegressionLabel', input_size=(64, 64))
+from test_datasets.wflw_samples import CODEC, copy_of, face
 
 
 @pytest.fixture(autouse=True, scope='module')
 def mmpose_face_scope():
     init_default_scope('mmpose_face')
-
-
-@pytest.fixture(scope='module')
-def face():
-    dataset = WFLWDataset(ann_file=str(ANN_FILE), data_prefix=dict(img=str(DATA_DIR)), pipeline=[],
-                          test_mode=True)
-    return LoadImage()(dataset.get_data_info(0))
-
-
-def copy_of(results):
-    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in results.items()}
 
 
 def test_every_transform_is_an_mmcv_base_transform():
@@ -124,27 +105,6 @@ def test_load_image_arguments(face, tmp_path):
     assert given['img'].dtype == np.float32 and given['img_path'] is None
 
 
-def test_pack_pose_inputs_meta_keys_and_pack_transformed(face):
-    results = TopdownAffine(input_size=(64, 64))(GetBBoxCenterScale()(copy_of(face)))
-    packed = PackPoseInputs(meta_keys=('img_path', 'input_size'))(copy_of(results))['data_samples']
-    assert set(packed.metainfo) == {'img_path', 'input_size'}
-    assert 'transformed_keypoints' not in packed.gt_instances
-    assert packed.gt_instances.bbox_scales.shape == (1, 2)
-    default = PackPoseInputs(pack_transformed=True)(copy_of(results))['data_samples']
-    assert {'input_center', 'input_scale', 'attributes'} <= set(default.metainfo)
-    np.testing.assert_array_equal(default.gt_instances.transformed_keypoints, results['transformed_keypoints'])
-
-
-def test_generate_target_use_dataset_keypoint_weights(face):
-    results = TopdownAffine(input_size=(64, 64))(GetBBoxCenterScale()(copy_of(face)))
-    results['dataset_keypoint_weights'] = np.linspace(0.5, 1.5, 98).astype(np.float32)
-    plain = GenerateTarget(encoder=CODEC)(copy_of(results))['keypoint_weights']
-    weighted = GenerateTarget(encoder=CODEC, use_dataset_keypoint_weights=True)(copy_of(results))['keypoint_weights']
-    np.testing.assert_allclose(weighted, plain * results['dataset_keypoint_weights'])
-    with pytest.raises(AssertionError):
-        GenerateTarget(encoder=CODEC, multilevel=True)
-
-
 # --------------------------------------------------------------------------- mmcv's wrappers
 def test_mmcv_random_apply_and_key_mapper_in_a_pipeline(face):
     pipeline = Compose([
@@ -162,57 +122,3 @@ def test_mmcv_random_apply_and_key_mapper_in_a_pipeline(face):
     assert not np.array_equal(out['second_img'], face['img'])  # distorted through the key mapping
     skipped = Compose([dict(type='RandomApply', transforms=[dict(type='RandomFlip', prob=1.0)], prob=0.0)])
     assert 'flip' not in skipped(copy_of(face))
-
-
-def test_mmcv_transforms_are_found_by_name_in_our_scope():
-    for name in ('RandomChoice', 'TransformBroadcaster', 'Compose', 'RandomResize', 'Resize', 'RandomApply'):
-        assert TRANSFORMS.get(name) is not None, name
-
-
-# --------------------------------------------------------------------------- photometric transforms
-def test_photometric_distortion_is_seeded_and_changes_colours_not_geometry(face):
-    small = cv2.resize(face['img'], (64, 48))
-    outs = []
-    for seed in (0, 0, 1):
-        np.random.seed(seed)
-        outs.append(PhotometricDistortion()(dict(img=small.copy()))['img'])
-    np.testing.assert_array_equal(outs[0], outs[1])
-    assert not np.array_equal(outs[0], outs[2])
-    assert outs[0].shape == small.shape and outs[0].dtype == np.uint8
-
-
-def test_photometric_distortion_brightness_only_adds_an_offset():
-    img = np.full((4, 4, 3), 100, np.uint8)
-    transform = PhotometricDistortion(brightness_delta=20, contrast_range=(1, 1), saturation_range=(1, 1),
-                                      hue_delta=1)
-    offsets = set()
-    for seed in range(20):
-        np.random.seed(seed)
-        out = transform(dict(img=img.copy()))['img']
-        offsets.add(int(out[0, 0, 0]) - 100)
-        assert np.all(out == out[0, 0, 0])  # grey stays grey: the same offset on every channel
-    assert 0 in offsets and len(offsets) > 3 and all(abs(o) <= 20 for o in offsets)
-
-
-def test_albumentation_applies_albumentations_transforms(face):
-    pytest.importorskip('albumentations')
-    small = cv2.resize(face['img'], (64, 48))
-    transform = TRANSFORMS.build(dict(type='Albumentation', transforms=[
-        dict(type='OneOf', transforms=[dict(type='Blur', blur_limit=(5, 5), p=1.0)], p=1.0)]))
-    out = transform(dict(img=small.copy()))['img']
-    assert out.shape == small.shape and not np.array_equal(out, small)
-    np.testing.assert_array_equal(out, cv2.blur(small, (5, 5)))
-    assert repr(transform).startswith("Albumentation(transforms=[{'type': 'OneOf'")
-
-
-def test_albumentation_without_the_extra_names_it(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_albumentations(name, *args, **kwargs):
-        if name.startswith('albumentations'):
-            raise ImportError('No module named albumentations')
-        return real_import(name, *args, **kwargs)
-    monkeypatch.setattr(builtins, '__import__', no_albumentations)
-    with pytest.raises(RuntimeError, match=r"mmpose_face\[albumentations\]") as error:  # mmpose: RuntimeError
-        Albumentation(transforms=[dict(type='Blur')])
-    assert isinstance(error.value, (ImportError, OptionalDependencyError))

@@ -21,7 +21,6 @@ import uuid
 
 import pytest
 import torch
-from mmengine.logging import MessageHub, MMLogger
 from mmengine.runner.checkpoint import save_checkpoint
 
 from mmpose_face.apis.cli import run_tool
@@ -33,6 +32,8 @@ ATOMIC = dict(backend='atomic_local')  # what CheckpointHook passes for local fo
 atomic_file_backend.register()
 from mmpose_face.engine.checkpoint_loading import safe_torch_load
 from mmpose_face.engine.hooks import CheckpointHook
+
+from fake_runner import FakeRunner, checkpoint
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SMALL_CONFIG = osp.join(REPO, 'tests', 'configs', 'td-reg_res18_tiny_wflw-32x32.py')
@@ -92,24 +93,6 @@ def sha256(path) -> str:
 def read_text(path) -> str:
     with open(path) as f:
         return f.read()
-
-
-def checkpoint(value: float, size: int = 1000) -> dict:
-    return {'state_dict': {'weight': torch.full((size, ), value)}}
-
-
-class FakeRunner:
-    """What CheckpointHook uses of a runner; ``save_checkpoint`` goes through mmengine's
-    own function (and so through the ``local`` file backend)."""
-
-    def __init__(self, work_dir):
-        self.work_dir, self.epoch, self.iter, self.max_epochs = str(work_dir), 0, 0, 10
-        self.logger = MMLogger.get_current_instance()
-        self.message_hub = MessageHub.get_instance(f'fake-runner-{uuid.uuid4().hex}')
-
-    def save_checkpoint(self, out_dir, filename, *args, meta=None, backend_args=None, **kwargs):
-        save_checkpoint({**checkpoint(float(self.epoch)), 'meta': meta, 'message_hub': self.message_hub.state_dict()},
-                        osp.join(out_dir, filename), backend_args=backend_args)
 
 
 def load_tool(name: str):
@@ -225,11 +208,3 @@ def test_full_disk_during_training_stops_the_run_and_keeps_the_last_checkpoint(t
     assert saved['meta']['epoch'] == 1 and saved['optimizer']['state']
     assert sorted(name for name in os.listdir(work_dir) if 'pth' in name) == ['epoch_1.pth']
 
-
-def test_the_atomic_backend_leaves_mmengines_local_backend_alone():
-    """The atomic backend is a named one that CheckpointHook registers and asks for: other
-    code's file writes through mmengine keep mmengine's own backend."""
-    from mmengine.fileio import LocalBackend, get_file_backend
-    from mmpose_face.engine.atomic_file_backend import AtomicLocalBackend
-    assert type(get_file_backend('some/folder/file.pth')) is LocalBackend
-    assert type(get_file_backend('some/folder/file.pth', backend_args=ATOMIC)) is AtomicLocalBackend

@@ -22,7 +22,7 @@ from mmpose_face.engine.checkpoint_loading import (CheckpointHashError, Checkpoi
                                                    flag_from_env, safe_torch_load)
 from mmpose_face.errors import SettingError, UnsafeCheckpointError
 
-from test_safe_loading import SMALL_CONFIG, run_tool_in_process
+from test_checkpoint_loading import SMALL_CONFIG, run_tool_in_process
 
 
 # --------------------------------------------------------------------------- yes/no flags

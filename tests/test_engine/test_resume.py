@@ -27,12 +27,11 @@ import numpy as np
 import pytest
 import torch
 from mmengine.hooks import Hook
-from mmengine.runner import get_priority
 
 from mmpose_face.engine.checkpoint_loading import safe_torch_load
-from mmpose_face.engine.hooks import CheckpointHook, RandomStateCheckpointHook
-from mmpose_face.engine.hooks.random_state_checkpoint_hook import get_random_state
 from mmpose_face.registry import HOOKS
+
+from random_state_checks import assert_same
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_CONFIG = osp.join(REPO, 'tests', 'configs', 'td-reg_res18_tiny_wflw-64x64.py')
@@ -113,24 +112,6 @@ def subprocess_env() -> dict:
     return env
 
 
-def assert_same(a, b, where='snapshot'):
-    """Exact equality of nested dicts/lists/tuples of tensors, arrays and numbers."""
-    if isinstance(a, torch.Tensor):
-        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b), where
-    elif isinstance(a, np.ndarray):
-        assert np.array_equal(a, b), where
-    elif isinstance(a, dict):
-        assert set(a) == set(b), f'{where}: keys {sorted(map(str, a))} != {sorted(map(str, b))}'
-        for key in a:
-            assert_same(a[key], b[key], f'{where}.{key}')
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f'{where}[{i}]')
-    else:
-        assert a == b, f'{where}: {a!r} != {b!r}'
-
-
 def load_probe(probe_dir, name):
     return torch.load(osp.join(probe_dir, name), weights_only=False)  # written by this test
 
@@ -198,33 +179,6 @@ def test_killed_mid_epoch_and_resumed_run_ends_like_an_uninterrupted_run(tmp_pat
         assert json.load(f) == json.load(g)
     assert sorted(name for name in os.listdir(killed_dir) if name.endswith('.pth')) == \
         sorted(name for name in os.listdir(full_dir) if name.endswith('.pth'))
-
-
-def draw_from_every_generator():
-    return random.random(), float(np.random.rand()), float(torch.rand(1))
-
-
-def test_random_states_go_into_the_checkpoint_and_come_back(tmp_path):
-    hook, checkpoint = RandomStateCheckpointHook(), {}
-    hook.before_save_checkpoint(None, checkpoint)
-    torch.save(checkpoint, tmp_path / 'state.pth')
-    expected = draw_from_every_generator()
-    draw_from_every_generator()
-    hook.after_load_checkpoint(None, safe_torch_load(str(tmp_path / 'state.pth')))
-    assert draw_from_every_generator() == expected
-
-
-def test_validation_does_not_draw_on_the_training_random_streams():
-    """mmengine saves an epoch's checkpoint before validating (and again after, only if the best
-    improved): validation must leave the generators as the checkpoint has them."""
-    hook = RandomStateCheckpointHook()
-    before = get_random_state()
-    hook.before_val_epoch(None)
-    draw_from_every_generator()
-    hook.after_val_epoch(None, {'NME': 0.1})
-    assert_same(before, get_random_state())
-    # and it restores them before CheckpointHook re-saves after validation
-    assert get_priority(RandomStateCheckpointHook.priority) < get_priority(CheckpointHook.priority)
 
 
 def test_resume_options_of_the_train_tool():

@@ -1,5 +1,5 @@
-"""``--resume`` in the cases mmengine gets wrong, and the checkpoint hook's two
-remaining holes.
+"""``--resume`` in the cases mmengine gets wrong (the checkpoint hook's own checks:
+``test_hooks/test_checkpoint_hook.py``).
 
 - a weights-only file (``best_NME_epoch_2.pth``) is refused with the reason,
   or resumed behind ``--resume-weights-only``;
@@ -7,8 +7,7 @@ remaining holes.
   newest complete one (a cut-off newer file is passed over);
 - resuming a finished run says it is finished;
 - a kill during the re-save that records a new best leaves a best file
-  that the resumed run removes;
-- a checkpoint write checks free space against twice the file first.
+  that the resumed run removes.
 """
 import collections
 import os
@@ -22,8 +21,8 @@ from mmpose_face.engine.hooks import CheckpointHook
 from mmpose_face.engine.resume_checkpoint import newest_complete_checkpoint, resume_source
 from mmpose_face.errors import CheckpointWriteError
 
-from test_atomic_checkpoint import FakeRunner
-from test_safe_loading import SMALL_CONFIG, run_tool_in_process
+from fake_runner import FakeRunner
+from test_checkpoint_loading import SMALL_CONFIG, run_tool_in_process
 
 
 def train(work_dir, monkeypatch, *argv):
@@ -132,32 +131,6 @@ def test_a_kill_during_the_best_re_save_leaves_no_orphan_best_file(tmp_path):
     resumed.epoch, resumed.iter = 3, 6
     hook.after_val_epoch(resumed, {'NME': 0.3})
     assert best_files(tmp_path) == ['best_NME_epoch_3.pth']
-
-
-def test_a_new_run_keeps_best_files_it_did_not_write(tmp_path):
-    (tmp_path / 'best_NME_epoch_7.pth').write_bytes(b'an older run')
-    hook = CheckpointHook(interval=1, save_best='NME', rule='less')
-    hook.before_train(FakeRunner(tmp_path))  # not resumed: no last_ckpt in the message hub
-    assert osp.isfile(tmp_path / 'best_NME_epoch_7.pth')
-
-
-def test_a_checkpoint_write_checks_free_space_first(tmp_path, monkeypatch):
-    runner, hook = FakeRunner(tmp_path), CheckpointHook(interval=1)
-    hook.before_train(runner)
-    hook.after_train_epoch(runner)  # epoch 1: about 4 KB
-    size = osp.getsize(tmp_path / 'epoch_1.pth')
-    runner.epoch, runner.iter = 1, 2
-    usage = shutil.disk_usage(tmp_path)
-    monkeypatch.setattr(shutil, 'disk_usage', lambda path: usage._replace(free=size))  # room for one copy
-    with pytest.raises(CheckpointWriteError) as error:
-        hook.after_train_epoch(runner)
-    message = str(error.value)
-    assert f'{tmp_path / "epoch_2.pth"}: not enough free space: writing it all-or-nothing needs twice' in message
-    assert f'{size} bytes are free, {size} bytes missing; nothing was written' in message and 'last complete checkpoint is' in message
-    assert not osp.exists(tmp_path / 'epoch_2.pth')
-    monkeypatch.undo()
-    hook.after_train_epoch(runner)
-    assert osp.isfile(tmp_path / 'epoch_2.pth')
 
 
 def stopped_at_the_best_re_save(tmp_path):

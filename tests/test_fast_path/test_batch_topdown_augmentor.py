@@ -14,12 +14,12 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
 from mmpose_face.datasets import WFLWDataset
-from mmpose_face.datasets.transforms import PhotometricDistortion, RandomBBoxTransform, RandomFlip
+from mmpose_face.datasets.transforms import PackPoseInputs, PhotometricDistortion, RandomBBoxTransform, RandomFlip
 from mmpose_face.errors import FastPathPipelineError
 from mmpose_face.fast_path import AugmentedFaceBatch, BatchTopdownAugmentor, CachedFaceDataset, FaceBatch
 from mmpose_face.registry import TRANSFORMS
 from reference_sample import fast_sample, reference_sample
-from test_fast_path import DATA, published_pipeline
+from fast_path_samples import DATA, published_pipeline, wflw_dataset
 
 INPUT_SIZE = (64, 64)
 # grey levels (0-255) per face: the fast path's crop (two resamplings: at 64 px the test faces are
@@ -239,3 +239,30 @@ def test_a_batch_pins_every_tensor_for_the_loader(tmp_path, monkeypatch):
     assert len(pinned) == 6 and copy.img_path == batch.img_path  # face_index ... flip, inputs
     assert torch.equal(copy.inputs, batch.inputs) and copy.inputs is not batch.inputs
     assert len(batch.without_inputs().pin_memory().img_path) == 2 and len(pinned) == 11
+
+
+def test_the_augmentor_reads_the_train_pipeline_and_refuses_what_it_cannot_reproduce():
+    augmentor = wflw_dataset(input_size=(64, 48)).pipeline.transforms
+    augmentor = BatchTopdownAugmentor.from_pipeline(augmentor)
+    assert augmentor.input_size == (64, 48) and augmentor.padding == 1.25 and augmentor.flip.prob == 0.5
+    assert augmentor.jitter_bounds == dict(max_shift=0.16, scale_range=(0.75, 1.25), max_rotation=60)
+    assert augmentor.codec.input_size == (64, 48)
+    assert augmentor.label_mapping_table == PackPoseInputs.label_mapping_table  # one table for both paths
+
+    @TRANSFORMS.register_module(force=True)
+    class RandomGreyscale:
+        def __call__(self, results):
+            return results
+
+    pipeline = published_pipeline()
+    with_extra = pipeline[:4] + [dict(type='RandomGreyscale')] + pipeline[4:]
+    with pytest.raises(FastPathPipelineError, match=r'step 4 \(RandomGreyscale\) cannot be reproduced'):
+        BatchTopdownAugmentor.from_pipeline(Compose(with_extra).transforms)
+    swapped = [pipeline[0], pipeline[1], pipeline[3], pipeline[2]] + pipeline[4:]
+    with pytest.raises(FastPathPipelineError, match=r'step 3 \(RandomFlip\) is out of the order'):
+        BatchTopdownAugmentor.from_pipeline(Compose(swapped).transforms)
+    with pytest.raises(FastPathPipelineError, match='GenerateTarget'):
+        BatchTopdownAugmentor.from_pipeline(Compose(pipeline[:5] + pipeline[6:]).transforms)
+    with pytest.raises(FastPathPipelineError, match='RandomGreyscale'):  # the data set refuses it too
+        CachedFaceDataset(WFLWDataset(ann_file='test_wflw.json', data_root=DATA, data_prefix=dict(img=''),
+                                      pipeline=with_extra), cache_dir='/nonexistent')

@@ -1,8 +1,6 @@
-"""The model parts, from pixels to image-space keypoints.
-
-ResNet (mmpose checkpoint names) -> GlobalAveragePooling -> RegressionHead
-(B, K, 2) normalised coordinates -> TopdownPoseEstimator, which maps crop
-predictions back to the image; PoseDataPreprocessor normalises the crops.
+"""TopdownPoseEstimator, from pixels to image-space keypoints: mmpose's state-dict prefixes, crop
+predictions mapped back to the image (flip test included), its modes and train step, old and new
+checkpoint layouts; torchvision weights named and refused offline.
 """
 import urllib.error
 import urllib.request
@@ -10,13 +8,11 @@ import urllib.request
 import numpy as np
 import pytest
 import torch
-import torchvision
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 from mmpose_face import checkpoint_download, compat
 from mmpose_face.datasets.dataset_info import load_dataset_info
-from mmpose_face.engine import checkpoint_loading
 from mmpose_face.engine.checkpoint_loading import CheckpointMismatchError, load_checkpoint_file
 from mmpose_face.registry import MODELS
 from mmpose_face.structures import PoseDataSample
@@ -33,62 +29,11 @@ def mmpose_face_scope():
     init_default_scope('mmpose_face')
 
 
-# --------------------------------------------------------------------------- ResNet
-@pytest.mark.parametrize('depth, channels', [(18, 512), (34, 512), (50, 2048), (101, 2048), (152, 2048)])
-def test_resnet_depths_build_and_give_stride_32_features(depth, channels):
-    with torch.device('meta'):  # shapes without the cost of initialising 60M weights
-        backbone = MODELS.build(dict(type='ResNet', depth=depth)).eval()
-        (features, ) = backbone(torch.zeros(1, 3, 64, 96))
-    assert features.shape == (1, channels, 2, 3)
-    blocks = [len(stage) for stage in (backbone.layer1, backbone.layer2, backbone.layer3, backbone.layer4)]
-    assert sum(blocks) * (3 if channels == 2048 else 2) + 2 == depth  # conv layers + stem + fc
-
-
-def test_resnet_out_indices_return_every_requested_stage():
-    backbone = MODELS.build(dict(type='ResNet', depth=18, out_indices=(0, 1, 2, 3))).eval()
-    with torch.no_grad():
-        stages = backbone(torch.zeros(2, 3, 64, 64))
-    assert [tuple(s.shape) for s in stages] == [(2, 64, 16, 16), (2, 128, 8, 8), (2, 256, 4, 4), (2, 512, 2, 2)]
-
-
-def test_resnet_rejects_unknown_depth():
-    with pytest.raises(KeyError, match='depth 42'):
-        MODELS.build(dict(type='ResNet', depth=42))
-
-
-@pytest.mark.parametrize('depth', [18, 50])
-def test_resnet_parameter_names_are_mmpose_and_torchvision_names_without_fc(depth):
-    with torch.device('meta'):
-        own = set(MODELS.build(dict(type='ResNet', depth=depth)).state_dict())
-        reference = set(getattr(torchvision.models, f'resnet{depth}')().state_dict())
-    assert own == reference - {'fc.weight', 'fc.bias'}
-    assert {'conv1.weight', 'bn1.weight', 'bn1.bias', 'bn1.running_mean', 'bn1.running_var',
-            'layer1.0.conv1.weight', 'layer4.1.bn2.weight'} <= own
-    assert ('layer1.0.downsample.0.weight' in own) == (depth == 50)  # bottlenecks widen 64 -> 256
-
-
-def test_resnet50_has_the_published_parameter_count():
-    with torch.device('meta'):
-        backbone = MODELS.build(dict(type='ResNet', depth=50))
-    assert sum(p.numel() for p in backbone.parameters()) == 23_508_032  # torchvision's 25,557,032 minus fc
-
-
 def test_estimator_keys_carry_the_mmpose_prefixes(estimator):
     keys = set(estimator.state_dict())
     assert {'backbone.conv1.weight', 'backbone.bn1.weight', 'backbone.bn1.running_var',
             'backbone.layer1.0.conv1.weight', 'head.fc.weight', 'head.fc.bias'} <= keys
     assert not any(key.startswith(('backbone.fc', 'neck.')) for key in keys)
-
-
-def test_pretrained_init_cfg_loads_torchvision_weights_from_a_local_file(tmp_path):
-    reference = torchvision.models.resnet18()
-    path = tmp_path / 'resnet18_imagenet.pth'
-    torch.save(reference.state_dict(), path)  # with its fc, which the backbone does not have
-    backbone = MODELS.build(dict(type='ResNet', depth=18,
-                                 init_cfg=dict(type='Pretrained', checkpoint=str(path))))
-    backbone.init_weights()
-    assert torch.equal(backbone.layer3[1].conv2.weight, reference.layer3[1].conv2.weight)
-    assert torch.equal(backbone.bn1.running_var, reference.bn1.running_var)
 
 
 def _offline(monkeypatch, tmp_path):
@@ -119,88 +64,6 @@ def test_torchvision_init_cfg_offline_gives_the_same_error(monkeypatch, tmp_path
 def test_unknown_torchvision_name_is_refused():
     with pytest.raises(KeyError, match='resnet19'):
         load_checkpoint_file('torchvision://resnet19')
-
-
-# --------------------------------------------------------------------------- neck and head
-def test_global_average_pooling_shapes_and_values():
-    gap = MODELS.build(dict(type='GlobalAveragePooling'))
-    maps = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32).reshape(2, 3, 4, 5)
-    pooled = gap(maps)
-    assert pooled.shape == (2, 3)
-    assert torch.allclose(pooled, maps.mean(dim=(2, 3)))
-    pooled_tuple = gap((maps, maps[:, :2]))
-    assert isinstance(pooled_tuple, tuple) and [p.shape for p in pooled_tuple] == [(2, 3), (2, 2)]
-
-
-def build_head(in_channels=4, num_joints=K, loss=dict(type='L1Loss', use_target_weight=True),
-               input_size=(64, 64)):
-    head = MODELS.build(dict(type='RegressionHead', in_channels=in_channels, num_joints=num_joints,
-                             loss=loss, decoder=dict(type='RegressionLabel', input_size=input_size)))
-    head.init_weights()
-    return head
-
-
-def sample_with_labels(labels, weights, input_size=(64, 64)):
-    sample = PoseDataSample(metainfo=dict(flip_indices=FLIP_INDICES, input_size=input_size))
-    sample.gt_instance_labels = InstanceData(keypoint_labels=torch.as_tensor(labels)[None].float(),
-                                             keypoint_weights=torch.as_tensor(weights)[None].float())
-    return sample
-
-
-def test_regression_head_forward_gives_B_K_2():
-    head = build_head(in_channels=16)
-    pooled = torch.randn(3, 16)
-    coords = head((pooled, ))  # the last (here only) feature is used
-    assert coords.shape == (3, K, 2)
-    assert torch.equal(coords[1, 7], head.fc(pooled)[1, 14:16])  # x, y of point 7 are outputs 14, 15
-
-
-def test_regression_head_loss_dict_is_the_configured_loss_of_fc_outputs():
-    head = build_head(in_channels=8)
-    feats = (torch.randn(2, 8), )
-    labels, weights = torch.rand(2, K, 2), torch.ones(2, K)
-    weights[0, :10] = 0
-    losses = head.loss(feats, [sample_with_labels(labels[i], weights[i]) for i in range(2)])
-    assert set(losses) == {'loss_kpt', 'acc_pose'}  # acc_pose: see tests/test_models/test_acc_pose.py
-    pred = head.fc(feats[0]).reshape(2, K, 2)
-    expected = ((pred - labels).abs() * weights[..., None]).mean()
-    assert losses['loss_kpt'].item() == pytest.approx(expected.item(), rel=1e-5)
-    losses['loss_kpt'].backward()
-    assert head.fc.weight.grad is not None and torch.isfinite(head.fc.weight.grad).all()
-
-
-def mirrored(coords: torch.Tensor, width: int) -> torch.Tensor:
-    """What a perfect model predicts on the mirrored crop: pixel x -> w - 1 - x,
-    normalised x -> 1 - 1/w - x, and left/right points swap names."""
-    out = coords.clone()[:, FLIP_INDICES]
-    out[..., 0] = 1 - 1 / width - out[..., 0]
-    return out
-
-
-def head_answering(head, answers):
-    """Set the fc so that the one-hot feature i gives ``answers[i]`` (K, 2)."""
-    with torch.no_grad():
-        head.fc.weight.copy_(torch.stack([a.flatten() for a in answers], dim=1))
-        head.fc.bias.zero_()
-
-
-def test_flip_test_of_a_mirror_consistent_model_equals_the_plain_prediction():
-    width = 64
-    head = build_head(in_channels=2, input_size=(width, width))
-    coords = torch.rand(1, K, 2)
-    head_answering(head, [coords[0], mirrored(coords, width)[0]])
-    plain_feature, mirrored_feature = torch.tensor([[1., 0.]]), torch.tensor([[0., 1.]])
-    samples = [sample_with_labels(torch.zeros(K, 2), torch.ones(K))]
-    plain = head.predict((plain_feature, ), samples, test_cfg=dict(flip_test=False))
-    flipped = head.predict(((plain_feature, ), (mirrored_feature, )), samples,
-                           test_cfg=dict(flip_test=True, shift_coords=True))
-    np.testing.assert_allclose(flipped[0].keypoints, plain[0].keypoints, atol=1e-4)
-    np.testing.assert_allclose(plain[0].keypoints, coords.numpy() * width, atol=1e-4)
-    assert plain[0].keypoints.shape == (1, K, 2) and (plain[0].keypoint_scores == 1).all()
-    # without the shift, the average lands half a pixel to the right
-    unshifted = head.predict(((plain_feature, ), (mirrored_feature, )), samples,
-                             test_cfg=dict(flip_test=True, shift_coords=False))
-    np.testing.assert_allclose(unshifted[0].keypoints[..., 0] - plain[0].keypoints[..., 0], 0.5, atol=1e-4)
 
 
 # --------------------------------------------------------------------------- estimator
@@ -324,18 +187,3 @@ def test_old_and_new_checkpoint_layouts_load_and_bad_shapes_are_refused(estimato
     shapes = r'head\.fc\.weight: checkpoint \(10, 512\) vs model \(196, 512\)'
     with pytest.raises(CheckpointMismatchError, match=shapes):
         model.load_state_dict(bad, strict=False)
-
-
-# --------------------------------------------------------------------------- preprocessor
-def test_data_preprocessor_converts_bgr_to_rgb_and_normalises():
-    preprocessor = MODELS.build(dict(type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                                     std=[58.395, 57.12, 57.375], bgr_to_rgb=True))
-    image = torch.zeros(3, 4, 6, dtype=torch.uint8)
-    image[0], image[1], image[2] = 10, 20, 30  # B, G, R
-    batch = preprocessor(dict(inputs=[image, image], data_samples=[PoseDataSample(), PoseDataSample()]))
-    inputs = batch['inputs']
-    assert inputs.shape == (2, 3, 4, 6) and inputs.dtype == torch.float32
-    expected = [(30 - 123.675) / 58.395, (20 - 116.28) / 57.12, (10 - 103.53) / 57.375]  # R, G, B
-    for channel, value in enumerate(expected):
-        assert torch.allclose(inputs[:, channel], torch.tensor(value), atol=1e-5)
-    assert len(batch['data_samples']) == 2

@@ -57,3 +57,23 @@ def test_same_matrices_as_mmpose_1_3_2():
     assert finished.returncode == 0, finished.stderr[-2000:]
     for case, expected in zip(CASES, json.loads(finished.stdout.strip().splitlines()[-1])):
         np.testing.assert_array_equal(ours(case), np.array(expected), err_msg=str(case))  # bit for bit
+
+
+def test_warp_matrix_inverse():
+    center, scale = np.array([311.5, 207.25]), np.array([150.0, 200.0])
+    forward = np.vstack([get_warp_matrix(center, scale, 37.0, (48, 64)), [0, 0, 1]])
+    inverse = np.vstack([get_warp_matrix(center, scale, 37.0, (48, 64), inv=True), [0, 0, 1]])
+    np.testing.assert_allclose(forward @ inverse, np.eye(3), atol=1e-5)
+    # the box centre goes to the crop centre and back
+    np.testing.assert_allclose(forward @ [*center, 1], [24, 32, 1], atol=1e-3)
+    np.testing.assert_allclose(inverse @ [24, 32, 1], [*center, 1], atol=1e-3)
+    # scale: the box width (150 px) spans the crop width (48 px)
+    assert np.linalg.norm(forward[:2, 0]) == pytest.approx(48 / 150, rel=1e-5)
+
+
+def test_positive_rotation_turns_the_face_counter_clockwise_in_the_crop():
+    """mmpose's convention: with rot = 90, what is above the box centre in the
+    image appears left of the crop centre, what is right of it appears above."""
+    warp = get_warp_matrix(np.array([100.0, 100.0]), np.array([80.0, 80.0]), 90.0, (64, 64))
+    np.testing.assert_allclose(warp @ [100, 80, 1], [16, 32], atol=1e-4)   # 20 px up -> 16 px left
+    np.testing.assert_allclose(warp @ [120, 100, 1], [32, 16], atol=1e-4)  # 20 px right -> 16 px up

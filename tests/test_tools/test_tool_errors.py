@@ -19,7 +19,7 @@ from mmpose_face.errors import UserInputKeyError
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tests', 'test_engine'))
 from test_atomic_checkpoint import FullDisk  # noqa: E402
-from test_safe_loading import SMALL_CONFIG, load_tool, run_tool_in_process  # noqa: E402
+from test_checkpoint_loading import SMALL_CONFIG, load_tool, run_tool_in_process  # noqa: E402
 
 
 def train(argv, monkeypatch, tmp_path):

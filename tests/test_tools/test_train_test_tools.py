@@ -157,20 +157,6 @@ def test_amp_on_a_machine_without_cuda_stops_with_a_clear_message(tmp_path, monk
     assert not list(tmp_path.iterdir())
 
 
-def test_train_options_in_the_runner_config(monkeypatch):
-    from mmpose_face.apis import prepare_train_config
-    cfg = prepare_train_config(CONFIG, no_validate=True, auto_scale_lr=True)
-    assert cfg.val_cfg is None and cfg.val_dataloader is None and cfg.val_evaluator is None
-    assert cfg.default_hooks.checkpoint.save_best is None
-    assert cfg.auto_scale_lr == dict(base_batch_size=512, enable=True)
-    resumed = prepare_train_config(CONFIG, resume='auto')
-    assert resumed.resume is True and resumed.load_from is None
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    amp = prepare_train_config(CONFIG, amp=True)
-    assert amp.optim_wrapper.type == 'AmpOptimWrapper' and amp.optim_wrapper.loss_scale == 'dynamic'
-    assert amp.optim_wrapper.optimizer == dict(type='Adam', lr=5e-4)
-
-
 # --------------------------------------------------------------------------- bad input
 def bad_annotations(tmp_path, name, edit):
     """A copy of the sample annotation file with ``edit`` applied."""

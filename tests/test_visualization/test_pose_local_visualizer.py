@@ -106,3 +106,18 @@ def test_unwritable_out_file(tmp_path):
     with pytest.raises(OSError, match='face.unknownext: cannot write image'):
         visualizer.add_datasample('x', np.zeros((8, 8, 3), np.uint8), None,
                                   out_file=str(tmp_path / 'face.unknownext'))
+
+
+def test_visualizer_colours_points_by_score_and_hides_none():
+    from mmpose_face.visualization import PoseLocalVisualizer
+    visualizer = PoseLocalVisualizer(name='regression_family_scores', radius=3, draw_contours=False,
+                                     draw_bbox=False)
+    image = np.zeros((40, 80, 3), np.uint8)
+    pred = InstanceData(keypoints=np.array([[[10., 20.], [40., 20.], [70., 20.]]]),
+                        keypoint_scores=np.array([[1.0, 0.5, 0.0]], np.float32))
+    pred.keypoints_visible = pred.keypoint_scores  # as the estimator sets it
+    drawn = visualizer.draw_instances(image.copy(), pred, visualizer.pred_color)
+    red, low = np.array(visualizer.pred_color), np.array(visualizer.low_score_color)
+    assert drawn[20, 10].tolist() == red.tolist()
+    assert np.abs(drawn[20, 40].astype(int) - np.round((red + low) / 2)).max() <= 1
+    assert drawn[20, 70].tolist() == low.tolist()  # a score of 0 is drawn, in the low colour

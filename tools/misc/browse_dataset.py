@@ -23,11 +23,13 @@ def parse_args():
 
 
 def main(args):
+    from mmpose_face import compat
     from mmpose_face.visualization import browse_dataset
     if args.seed is not None:
         from mmengine.runner import set_random_seed
         set_random_seed(args.seed)
-    written = browse_dataset(args.config, args.output_dir, args.max_items, args.phase)
+    config = compat.config_fromfile(args.config)  # mmpose_face:: bases from any folder
+    written = browse_dataset(config, args.output_dir, args.max_items, args.phase)
     print(f'wrote {len(written)} samples to {args.output_dir}')
 
 

@@ -46,7 +46,10 @@ class PoseVisualizationHook(Hook):
         visualizer.set_dataset_meta(getattr(evaluator, 'dataset_meta', None))
         return visualizer
 
-    def _draw(self, visualizer, name, data_sample, step, out_file=None):
+    def _add_sample(self, visualizer, name, data_sample, step, out_file=None):
+        """The sample's photograph to the visualizer's ``add_datasample``, which draws it (through
+        ``PoseLocalVisualizer.draw_face``, as :mod:`mmpose_face.visualization.face_drawing` does for
+        inference) and sends it to the vis backends or ``out_file``."""
         img_path = data_sample.metainfo['img_path']
         image_rgb = read_image_bgr(img_path)[..., ::-1]
         visualizer.add_datasample(osp.basename(img_path) if self.show else name, image_rgb, data_sample,
@@ -58,7 +61,7 @@ class PoseVisualizationHook(Hook):
             return
         step = runner.iter + batch_idx
         if step % self.interval == 0:
-            self._draw(self._visualizer(runner, runner.val_evaluator), 'val_face', outputs[0], step)
+            self._add_sample(self._visualizer(runner, runner.val_evaluator), 'val_face', outputs[0], step)
 
     def before_test(self, runner) -> None:
         self._test_index = 0
@@ -77,4 +80,4 @@ class PoseVisualizationHook(Hook):
                 stem, ext = osp.splitext(osp.basename(data_sample.metainfo['img_path']))
                 face_id = data_sample.metainfo.get('id', self._test_index)
                 out_file = osp.join(self._test_out_dir, f'{stem}_{face_id}{ext or ".png"}')
-            self._draw(visualizer, 'test_face', data_sample, self._test_index, out_file)
+            self._add_sample(visualizer, 'test_face', data_sample, self._test_index, out_file)

@@ -1,4 +1,5 @@
-"""ResNet takes mmpose 1.3's arguments, and each one does what it says.
+"""ResNet: every depth, with mmpose's and torchvision's parameter names, takes mmpose 1.3's
+arguments, and each one does what it says.
 
 Every test here would fail if its argument were accepted and ignored: a
 frozen stage keeps its weights through an optimiser step, ``norm_eval``
@@ -11,6 +12,7 @@ import math
 
 import pytest
 import torch
+import torchvision
 from torch import nn
 
 from mmpose_face.models.backbones import ResNet, ResNetV1d
@@ -199,3 +201,54 @@ def test_expansion_must_be_a_positive_int_or_none():
     assert small(depth=50, expansion=2).layer1[0].conv3.out_channels == 16
     with pytest.raises(TypeError):
         small(depth=50, expansion=2.0)
+
+
+# --------------------------------------------------------------------------- ResNet
+@pytest.mark.parametrize('depth, channels', [(18, 512), (34, 512), (50, 2048), (101, 2048), (152, 2048)])
+def test_resnet_depths_build_and_give_stride_32_features(depth, channels):
+    with torch.device('meta'):  # shapes without the cost of initialising 60M weights
+        backbone = MODELS.build(dict(type='ResNet', depth=depth)).eval()
+        (features, ) = backbone(torch.zeros(1, 3, 64, 96))
+    assert features.shape == (1, channels, 2, 3)
+    blocks = [len(stage) for stage in (backbone.layer1, backbone.layer2, backbone.layer3, backbone.layer4)]
+    assert sum(blocks) * (3 if channels == 2048 else 2) + 2 == depth  # conv layers + stem + fc
+
+
+def test_resnet_out_indices_return_every_requested_stage():
+    backbone = MODELS.build(dict(type='ResNet', depth=18, out_indices=(0, 1, 2, 3))).eval()
+    with torch.no_grad():
+        stages = backbone(torch.zeros(2, 3, 64, 64))
+    assert [tuple(s.shape) for s in stages] == [(2, 64, 16, 16), (2, 128, 8, 8), (2, 256, 4, 4), (2, 512, 2, 2)]
+
+
+def test_resnet_rejects_unknown_depth():
+    with pytest.raises(KeyError, match='depth 42'):
+        MODELS.build(dict(type='ResNet', depth=42))
+
+
+@pytest.mark.parametrize('depth', [18, 50])
+def test_resnet_parameter_names_are_mmpose_and_torchvision_names_without_fc(depth):
+    with torch.device('meta'):
+        own = set(MODELS.build(dict(type='ResNet', depth=depth)).state_dict())
+        reference = set(getattr(torchvision.models, f'resnet{depth}')().state_dict())
+    assert own == reference - {'fc.weight', 'fc.bias'}
+    assert {'conv1.weight', 'bn1.weight', 'bn1.bias', 'bn1.running_mean', 'bn1.running_var',
+            'layer1.0.conv1.weight', 'layer4.1.bn2.weight'} <= own
+    assert ('layer1.0.downsample.0.weight' in own) == (depth == 50)  # bottlenecks widen 64 -> 256
+
+
+def test_resnet50_has_the_published_parameter_count():
+    with torch.device('meta'):
+        backbone = MODELS.build(dict(type='ResNet', depth=50))
+    assert sum(p.numel() for p in backbone.parameters()) == 23_508_032  # torchvision's 25,557,032 minus fc
+
+
+def test_pretrained_init_cfg_loads_torchvision_weights_from_a_local_file(tmp_path):
+    reference = torchvision.models.resnet18()
+    path = tmp_path / 'resnet18_imagenet.pth'
+    torch.save(reference.state_dict(), path)  # with its fc, which the backbone does not have
+    backbone = MODELS.build(dict(type='ResNet', depth=18,
+                                 init_cfg=dict(type='Pretrained', checkpoint=str(path))))
+    backbone.init_weights()
+    assert torch.equal(backbone.layer3[1].conv2.weight, reference.layer3[1].conv2.weight)
+    assert torch.equal(backbone.bn1.running_var, reference.bn1.running_var)

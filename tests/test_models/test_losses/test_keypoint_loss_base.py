@@ -1,9 +1,6 @@
-"""Coordinate regression losses against their formulas.
-
-Each loss takes predictions and targets (B, K, 2) in normalised crop
-coordinates and keypoint weights (B, K). The expected values are computed
-here element by element with :mod:`math`, on errors chosen to land in each
-branch of the piecewise losses.
+"""What every coordinate loss inherits from KeypointLossBase: keypoint weights (per point or per
+coordinate), the wing losses' sum over points against the others' mean, ``loss_weight``, continuity
+at the breakpoints and finite gradients.
 """
 import math
 
@@ -13,73 +10,9 @@ import torch
 from mmpose_face.models.losses import L1Loss, MSELoss, SmoothL1Loss, SoftWingLoss, WingLoss
 from mmpose_face.registry import MODELS
 
+from loss_formulas import SMALL_AND_LARGE_ERRORS, make_pair, soft_wing, wing
+
 ALL_LOSSES = (L1Loss, SmoothL1Loss, MSELoss, WingLoss, SoftWingLoss)
-
-
-def wing(d, omega=10.0, epsilon=2.0):
-    """Feng et al. 2018: log-shaped below omega, linear (shifted by C) above."""
-    d = abs(d)
-    if d < omega:
-        return omega * math.log(1 + d / epsilon)
-    return d - (omega - omega * math.log(1 + omega / epsilon))
-
-
-def soft_wing(d, omega1=2.0, omega2=20.0, epsilon=0.5):
-    """Lin et al. 2021: linear below omega1, log-shaped (shifted by B) above."""
-    d = abs(d)
-    if d < omega1:
-        return d
-    return omega2 * math.log(1 + d / epsilon) + omega1 - omega2 * math.log(1 + omega1 / epsilon)
-
-
-def smooth_l1(d):
-    d = abs(d)
-    return 0.5 * d * d if d < 1 else d - 0.5
-
-
-def make_pair(errors):
-    """Predictions and targets (B, K, 2) whose differences are ``errors`` (B, K, 2)."""
-    target = torch.rand(*torch.tensor(errors).shape, dtype=torch.float64)
-    return target + torch.tensor(errors, dtype=torch.float64), target
-
-
-def sum_over_points_mean_over_batch(fn, errors):
-    return sum(sum(fn(d) for point in face for d in point) for face in errors) / len(errors)
-
-
-def mean_over_everything(fn, errors):
-    values = [fn(d) for face in errors for point in face for d in point]
-    return sum(values) / len(values)
-
-
-# Two faces, three points each: errors below, at and above the breakpoints.
-WING_ERRORS = [[[0.0, 1.0], [5.0, -9.99], [10.0, 15.0]],
-               [[-0.5, 3.0], [12.0, 0.25], [-20.0, 2.0]]]
-SOFT_WING_ERRORS = [[[0.0, 0.5], [1.9, -2.0], [3.0, 30.0]],
-                    [[-0.1, 2.5], [1.0, 4.0], [-7.0, 1.99]]]
-SMALL_AND_LARGE_ERRORS = [[[0.0, 0.5], [-0.3, 3.0], [2.0, -1.5]],
-                          [[0.9, -0.2], [1.2, 0.05], [-4.0, 0.7]]]
-
-
-def test_wing_loss_matches_formula_in_both_branches():
-    output, target = make_pair(WING_ERRORS)
-    loss = WingLoss(omega=10, epsilon=2)(output, target)
-    assert loss.item() == pytest.approx(sum_over_points_mean_over_batch(wing, WING_ERRORS), rel=1e-9)
-
-
-def test_soft_wing_loss_matches_formula_in_both_branches():
-    output, target = make_pair(SOFT_WING_ERRORS)
-    loss = SoftWingLoss(omega1=2, omega2=20, epsilon=0.5)(output, target)
-    assert loss.item() == pytest.approx(
-        sum_over_points_mean_over_batch(soft_wing, SOFT_WING_ERRORS), rel=1e-9)
-
-
-@pytest.mark.parametrize('loss_class, formula', [
-    (L1Loss, abs), (MSELoss, lambda d: d * d), (SmoothL1Loss, smooth_l1)])
-def test_mean_reduced_losses_match_formula(loss_class, formula):
-    output, target = make_pair(SMALL_AND_LARGE_ERRORS)
-    loss = loss_class()(output, target)
-    assert loss.item() == pytest.approx(mean_over_everything(formula, SMALL_AND_LARGE_ERRORS), rel=1e-9)
 
 
 def test_published_defaults_built_from_config():
@@ -161,17 +94,6 @@ def test_per_coordinate_weights_N_K_D_weigh_x_and_y_apart(loss_class):
     # all-ones (N, K, D) weights mean the same as all-ones (N, K)
     assert loss(output, target, torch.ones_like(output)).item() == pytest.approx(
         loss(output, target, torch.ones(2, 3, dtype=torch.float64)).item())
-
-
-def test_l1_loss_reduction_as_mmpose():
-    output, target = make_pair(SMALL_AND_LARGE_ERRORS)
-    errors = (output - target).abs()
-    assert MODELS.build(dict(type='L1Loss', reduction='sum'))(output, target).item() == pytest.approx(
-        errors.sum().item())
-    assert torch.allclose(L1Loss(reduction='none')(output, target), errors)
-    assert L1Loss()(output, target).item() == pytest.approx(errors.mean().item())
-    with pytest.raises(AssertionError, match='reduction'):
-        L1Loss(reduction='max')
 
 
 @pytest.mark.parametrize('loss_class', ALL_LOSSES)

@@ -26,7 +26,7 @@ from mmpose_face.apis.face_landmarks_demo import FaceLandmarker
 from mmpose_face.engine.checkpoint_loading import UnsafeCheckpointError, safe_torch_load
 from mmpose_face.engine.checkpoint_numpy import refusal_in_checkpoint
 
-from test_safe_loading import SMALL_CONFIG, run_tool_in_process
+from test_checkpoint_loading import SMALL_CONFIG, run_tool_in_process
 
 _reconstruct = np._core.multiarray._reconstruct
 POINTER = b'\x41' * 8  # the PyObject* the object element would be read as

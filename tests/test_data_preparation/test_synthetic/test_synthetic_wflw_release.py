@@ -1,10 +1,10 @@
-"""Tests of the synthetic WFLW generator (mmpose_face/data_preparation/synthetic/)."""
+"""The synthetic WFLW release (``synthetic_wflw_release.py``): list files in WFLW's format, attribute
+subsets, flags that match the landmarks, reruns, the command line."""
 import json
 import os
 import runpy
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -12,29 +12,12 @@ import numpy as np
 import pytest
 
 from mmpose_face.data_preparation.synthetic import face_attributes as attributes
-from mmpose_face.data_preparation.synthetic import face_description as description
-from mmpose_face.data_preparation.synthetic import face_placement as placement
-from mmpose_face.data_preparation.synthetic import face_rendering as rendering
 from mmpose_face.data_preparation.synthetic import face_sampling as sampling
-from mmpose_face.data_preparation.synthetic import face_shape_model as shape_model
-from mmpose_face.data_preparation.synthetic import occluders
 from mmpose_face.data_preparation.synthetic import synthetic_wflw_release as release
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-WFLW_CONFIG = REPO_ROOT / 'configs/_base_/datasets/wflw.py'
-REAL_SAMPLES = REPO_ROOT / 'tests/data/test_wflw.json'
+from synthetic_faces import REPO_ROOT
+
 CLI = REPO_ROOT / 'tools/dataset_converters/make_synthetic_wflw.py'
-
-
-def flip_permutation():
-    """(98,) index of each point's mirror partner, from the `swap` fields of the config."""
-    keypoint_info = runpy.run_path(str(WFLW_CONFIG))['dataset_info']['keypoint_info']
-    index_of = {info['name']: index for index, info in keypoint_info.items()}
-    permutation = np.arange(shape_model.NUM_KEYPOINTS)
-    for index, info in keypoint_info.items():
-        if info['swap']:
-            permutation[index] = index_of[info['swap']]
-    return permutation
 
 
 def read_list(list_file):
@@ -61,191 +44,6 @@ def dataset(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp('synthetic_wflw')
     summary = release.make_synthetic_wflw(out_dir, num_train=30, num_test=160, seed=3, progress=False)
     return out_dir, summary
-
-
-def clean_face(shape=None, look=None, yaw=0.0, width=300, height=300):
-    """A frontal face of ~160 px, no effects, in the middle of a width x height image."""
-    pose = description.FacePose(yaw_deg=yaw, pixels_per_unit=80.0, origin_xy=(width / 2, height / 2 - 10))
-    face = placement.place_face(shape or description.FaceShape(), pose, look or description.FaceLook())
-    return replace(face, region=(0, 0, width, height))
-
-
-def render(faces, seed=0, width=300, height=300):
-    return rendering.render_image(np.random.default_rng(seed), height, width, faces)
-
-
-def hull_mask(face, shape_hw):
-    mask = np.zeros(shape_hw, dtype=np.uint8)
-    cv2.fillConvexPoly(mask, cv2.convexHull(face.landmarks.astype(np.int32)), 1)
-    return mask.astype(bool)
-
-
-# ---------------------------------------------------------------- geometry
-def test_frontal_template_is_mirror_symmetric_under_the_wflw_swap():
-    permutation = flip_permutation()
-    rng = np.random.default_rng(0)
-    shapes = [description.FaceShape()] + [sampling.sample_face_shape(rng, expressive=bool(i % 2)) for i in range(6)]
-    for shape in shapes:
-        template = shape_model.frontal_template(shape)
-        mirrored = template[permutation] * [-1, 1]
-        np.testing.assert_allclose(mirrored, template, atol=1e-9)
-        # Mirroring without the swap must not give the face back: the check has teeth.
-        assert np.abs(template * [-1, 1] - template).max() > 0.1
-
-
-def test_template_agrees_with_every_point_order_of_real_wflw_faces():
-    """Any 'point i is left of / above point j' that holds in all real samples holds here too."""
-    annotations = json.loads(REAL_SAMPLES.read_text())['annotations']
-    real = [np.array(a['keypoints'], dtype=np.float64).reshape(-1, 3)[:, :2] for a in annotations]
-    template = shape_model.frontal_template()
-    checked = 0
-    for axis in (0, 1):
-        for i in range(shape_model.NUM_KEYPOINTS):
-            for j in range(i + 1, shape_model.NUM_KEYPOINTS):
-                gaps = np.array([(r[i, axis] - r[j, axis]) / np.ptp(r[:, 0]) for r in real])
-                if np.all(gaps > 0.08) or np.all(gaps < -0.08):
-                    checked += 1
-                    assert np.sign(template[i, axis] - template[j, axis]) == np.sign(gaps[0]), (axis, i, j)
-    assert checked > 5000
-
-
-def test_template_layout_follows_the_wflw_definition():
-    t = shape_model.frontal_template()
-    x, y = t[:, 0], t[:, 1]
-    assert np.all(x[:16] < 0) and np.all(x[17:33] > 0) and abs(x[16]) < 1e-9
-    assert y[16] == y[:33].max()                          # 16 is the chin
-    assert np.all(x[33:42] < 0) and np.all(x[42:51] > 0)  # brows
-    assert x[33] < x[37] and x[46] > x[42]                # outer ends first / last
-    assert np.all(np.diff(y[51:55]) > 0)                  # bridge runs down to the tip
-    assert np.all(np.diff(x[55:60]) > 0)                  # nostril base left to right
-    assert x[60] < x[64] < x[68] < x[72]                  # eye corners outer-inner-inner-outer
-    assert np.all(y[61:64] < y[[67, 66, 65]])             # upper lid above the lower lid
-    assert x[96] < 0 < x[97]
-    assert x[76] < x[88] < x[92] < x[82]
-    assert np.all(y[77:82] < y[[87, 86, 85, 84, 83]])     # upper outer lip above the lower
-
-
-def test_the_two_sides_of_a_face_carry_different_marks():
-    parts = shape_model.build_face_points(description.FaceShape())
-    assert parts['mole'][0, 0] < 0                        # mole on the image-left cheek
-    fringe = parts['fringe']
-    assert fringe[np.argmax(fringe[:, 1]), 0] < 0         # fringe hangs lowest on the image left
-    image = render([clean_face()])
-    face = clean_face()
-    mirrored_image = image[:, ::-1]
-    inside = hull_mask(face, image.shape[:2]) & hull_mask(face, image.shape[:2])[:, ::-1]
-    difference = np.abs(image.astype(int) - mirrored_image.astype(int)).max(axis=2)
-    assert (difference[inside] > 60).sum() > 50           # the mirror image is a different picture
-
-
-def test_yaw_compresses_the_far_side_and_moves_the_nose_towards_it():
-    frontal = clean_face()
-    turned = clean_face(yaw=35.0)
-    width = lambda face, a, b: abs(face.landmarks[a, 0] - face.landmarks[b, 0])  # noqa: E731
-    assert width(turned, 54, 32) < 0.8 * width(frontal, 54, 32)   # image-right half is the far side
-    assert width(turned, 0, 54) > width(frontal, 0, 54)
-    assert turned.landmarks[54, 0] > frontal.landmarks[54, 0]
-
-
-# ---------------------------------------------------------------- drawing
-def test_landmarks_sit_on_drawn_structures():
-    shape = replace(description.FaceShape(), mouth_open=0.25)
-    face = clean_face(shape=shape)
-    image = render([face])
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(int)
-    sample = lambda point: grey[int(round(point[1])), int(round(point[0]))]  # noqa: E731
-    skin = sample(0.5 * (face.landmarks[54] + face.landmarks[1]))
-    assert sample(face.landmarks[96]) < 50 and sample(face.landmarks[97]) < 50   # pupils
-    assert sample(0.5 * (face.landmarks[90] + face.landmarks[94]) + [0, 4]) < skin - 60  # open mouth
-    # Every landmark lies on an edge: the image varies within 2 px of it.
-    for point in face.landmarks:
-        x, y = int(round(point[0])), int(round(point[1]))
-        patch = grey[y - 2:y + 3, x - 2:x + 3]
-        assert patch.max() - patch.min() > 25, point
-
-
-def test_blur_flag_means_a_blurred_face():
-    face = clean_face()
-    box = face.face_box
-    sharpness = {}
-    for name, blur in [('none', None), ('gaussian', description.BlurEffect('gaussian', 2.5)),
-                       ('motion', description.BlurEffect('motion', 9.0, 30.0))]:
-        image = render([replace(face, blur=blur)])
-        crop = cv2.cvtColor(image[box[1]:box[3], box[0]:box[2]], cv2.COLOR_BGR2GRAY)
-        sharpness[name] = cv2.Laplacian(crop, cv2.CV_64F).var()
-        assert attributes.attribute_flags(replace(face, blur=blur))[5] == (blur is not None)
-    assert sharpness['gaussian'] < 0.5 * sharpness['none']
-    assert sharpness['motion'] < 0.5 * sharpness['none']
-
-
-def test_illumination_flag_means_dark_bright_or_steep_lighting():
-    face = clean_face()
-    inside = hull_mask(face, (300, 300))
-    grey = lambda image: cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(float)  # noqa: E731
-    normal = grey(render([face]))
-    dark = grey(render([replace(face, illumination=description.IlluminationChange(0.3, 0.3))]))
-    bright = grey(render([replace(face, illumination=description.IlluminationChange(2.0, 2.0))]))
-    ramp = grey(render([replace(face, illumination=description.IlluminationChange(0.25, 1.5, 0.0))]))
-    assert dark[inside].mean() < 0.5 * normal[inside].mean()
-    assert bright[inside].mean() > 1.3 * normal[inside].mean()
-    left, right = inside.copy(), inside.copy()   # outer thirds of the face
-    left[:, 110:] = False
-    right[:, :190] = False
-    assert ramp[left].mean() < 0.6 * normal[left].mean()
-    assert ramp[right].mean() > 1.2 * normal[right].mean()
-    for change in (description.IlluminationChange(0.3, 0.3), description.IlluminationChange(2.0, 2.0),
-                   description.IlluminationChange(0.25, 1.5)):
-        assert attributes.attribute_flags(replace(face, illumination=change))[2] == 1
-    assert attributes.attribute_flags(face)[2] == 0
-
-
-def test_makeup_flag_means_saturated_lips():
-    rng = np.random.default_rng(0)
-    for _ in range(5):
-        natural, made_up = sampling.sample_face_look(rng, makeup=False), sampling.sample_face_look(rng, makeup=True)
-        saturation = {}
-        for name, look in (('natural', natural), ('made_up', made_up)):
-            face = clean_face(look=look)
-            hsv = cv2.cvtColor(render([face]), cv2.COLOR_BGR2HSV)
-            lips = np.zeros((300, 300), dtype=np.uint8)
-            cv2.fillPoly(lips, [np.round(face.landmarks[76:88]).astype(np.int32)], 1)
-            saturation[name] = hsv[..., 1][lips.astype(bool)].mean()
-            assert attributes.attribute_flags(face)[3] == (look is made_up)
-        assert saturation['made_up'] > saturation['natural'] + 40
-
-
-def test_occluder_hides_landmarks_of_its_face_only():
-    rng = np.random.default_rng(1)
-    for _ in range(10):
-        face = clean_face()
-        occluded = replace(face, occluder=occluders.sample_occluder(rng, face))
-        covered = occluders.occluded_landmarks(occluded)
-        assert covered.sum() >= attributes.MIN_OCCLUDED_LANDMARKS
-        plain, hidden = render([face]), render([occluded])
-        changed = np.abs(plain.astype(int) - hidden.astype(int)).max(axis=2) > 20
-        points = np.round(face.landmarks[covered]).astype(int)
-        assert changed[points[:, 1], points[:, 0]].mean() > 0.5
-        np.testing.assert_array_equal(occluded.landmarks, face.landmarks)   # true positions kept
-        assert attributes.attribute_flags(occluded)[4] == 1 and attributes.attribute_flags(face)[4] == 0
-
-
-def test_sampled_flags_are_the_flags_of_what_is_drawn(monkeypatch):
-    requested = []
-    original = sampling.sample_attribute_flags
-
-    def recording(rng):
-        flags = original(rng)
-        requested.append(tuple(int(flags[name]) for name in attributes.ATTRIBUTE_NAMES))
-        return flags
-
-    monkeypatch.setattr(sampling, 'sample_attribute_flags', recording)
-    rng = np.random.default_rng(7)
-    drawn = []
-    for _ in range(150):
-        faces = sampling.sample_faces(rng, 1, 300, 280)
-        drawn.extend(attributes.attribute_flags(face) for face in faces)
-    assert drawn == requested
-    assert np.array(drawn).sum(axis=0).min() > 5
 
 
 # ---------------------------------------------------------------- data set files
@@ -370,13 +168,11 @@ def test_command_line_tool(tmp_path):
         assert Path(summary[f'{split}_list']).read_bytes() == Path(library[f'{split}_list']).read_bytes()
 
 
-
 def test_command_line_tool_reports_bad_arguments(tmp_path):
     tool = runpy.run_path(str(CLI))   # in-process: a second interpreter start costs seconds
     with pytest.raises(SystemExit, match='num_train must be an integer >= 1'):
         tool['main'](['--out', str(tmp_path / 'bad'), '--train', '0', '--no-progress'])
     assert not (tmp_path / 'bad').exists()
-
 
 def test_an_interrupted_run_leaves_nothing_half_written_and_a_rerun_succeeds(tmp_path, monkeypatch):
     out_dir = tmp_path / 'release'

@@ -13,7 +13,7 @@ import pytest
 
 from mmpose_face.data_preparation.synthetic import synthetic_benchmark_release as release
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 CLI = REPO_ROOT / 'tools/dataset_converters/make_synthetic_faces.py'
 
 
