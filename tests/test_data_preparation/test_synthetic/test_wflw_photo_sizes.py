@@ -60,7 +60,7 @@ def test_an_unknown_size_mode_is_refused(tmp_path):
 def test_command_line_tool_draws_wflw_sizes(tmp_path, capsys):
     import json
     import runpy
-    tool = runpy.run_path(str(Path(__file__).resolve().parents[2] / 'tools/dataset_converters/make_synthetic_wflw.py'))
+    tool = runpy.run_path(str(Path(__file__).resolve().parents[3] / 'tools/dataset_converters/make_synthetic_wflw.py'))
     tool['main'](['--out', str(tmp_path / 'cli'), '--train', '2', '--test', '1', '--sizes', 'wflw', '--no-progress'])
     summary = json.loads(capsys.readouterr().out)
     assert summary['sizes'] == 'wflw'
