@@ -22,9 +22,13 @@ def _is_part(cfg) -> bool:
 
 def _scoped_type(cfg) -> str:
     """The part's type with the scope it is built in: ``dict(_scope_='mmdet', type='CSPNeXt')``
-    is looked up as ``'mmdet.CSPNeXt'``, as mmengine's build does."""
+    is looked up as ``'mmdet.CSPNeXt'``, as mmengine's build does. Our own scope (which
+    mmengine writes into every part of a ``mmpose_face::`` base) stays unprefixed: a build in
+    it falls back to mmengine's parts, a prefixed lookup would not."""
     scope = cfg.get('_scope_')
-    return f'{scope}.{cfg["type"]}' if isinstance(scope, str) and '.' not in cfg['type'] else cfg['type']
+    if isinstance(scope, str) and scope != SCOPE and '.' not in cfg['type']:
+        return f'{scope}.{cfg["type"]}'
+    return cfg['type']
 
 
 def _model_parts(cfg, where):

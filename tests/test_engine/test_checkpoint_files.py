@@ -153,7 +153,7 @@ def test_the_demo_takes_trust_checkpoint_like_the_other_tools(good_checkpoint, t
     torch.save({'state_dict': weights, 'meta': {'args': argparse.Namespace(lr=1)}}, path)
     loaded = []
     monkeypatch.setattr(face_landmarks_demo, 'run_demo', lambda input_, landmarker, **kwargs: loaded.append(
-        landmarker) or {'items': [], 'num_faces': 0, 'seconds': 0.0})
+        landmarker) or {'items': [], 'num_faces': 0, 'seconds': 0.0, 'fps': 0.0})
     argv = ['tests/data', SMALL_CONFIG, str(path), '--out-dir', str(tmp_path / 'out')]
     monkeypatch.setenv(checkpoint_loading.TRUST_ENV, '0')
     assert run_tool_in_process('../demo/face_landmarks_demo', argv, monkeypatch) == 1
