@@ -18,7 +18,8 @@ in ``with mmengine_fixes(): ...``, or calls :func:`apply` once: the one
 process-wide, documented way to make the fixes permanent.
 
 mmengine 0.10.7 is the newest release and breaks in three known ways on
-torch >= 2.6 / setuptools >= 81 / CPU-only machines:
+torch >= 2.6 / setuptools >= 81 / CPU-only machines (1-3), and warns
+wrongly in a fourth (4):
 
 1. ``torch.load`` defaults to ``weights_only=True`` since torch 2.6, and
    mmengine's own checkpoints hold ``HistoryBuffer`` objects and numpy
@@ -42,6 +43,17 @@ torch >= 2.6 / setuptools >= 81 / CPU-only machines:
    used by ``Config`` for ``pkg::`` base configs) import ``pkg_resources``,
    which setuptools >= 81 no longer ships. We use ``importlib.metadata``
    equivalents.
+4. ``Registry.switch_scope_and_registry`` (every ``build`` with a
+   ``_scope_``, and every layer mmcv builds inside it) imports
+   ``<scope>.registry`` to put that scope's registries in the tree, even when
+   they are there already. RTMPose configs build ``_scope_='mmdet'`` parts,
+   which :mod:`mmpose_face.registry` provides in the ``mmdet`` scope when
+   mmdet is not installed; the failed ``import mmdet.registry`` then logs
+   "mmdet is not installed and its modules will not be registered" (and
+   "Failed to import `None.registry`" for the layers inside), although the
+   build finds our parts. We skip the import when the scope's registry is
+   already in the tree (importing a registry module that was imported
+   already would do nothing) and leave every other case to mmengine.
 """
 import contextlib
 import functools
@@ -74,6 +86,23 @@ def _init_dist_pytorch_anywhere(backend, init_backend='torch', **kwargs):
         rank=int(os.environ['RANK']),
         world_size=int(os.environ['WORLD_SIZE']),
         **kwargs)
+
+
+@contextlib.contextmanager
+def _switch_scope_and_registry_in_tree(self, scope):
+    """``Registry.switch_scope_and_registry`` without importing ``<scope>.registry``
+    when the scope's registry is already in the tree (fix 4)."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope(scope):
+        default_scope = DefaultScope.get_current_instance()
+        registry = None
+        if default_scope is not None:
+            registry = self._get_root_registry()._search_child(default_scope.scope_name)
+        if registry is not None:
+            yield registry
+            return
+    with _saved['switch_scope_and_registry'](self, scope) as registry:
+        yield registry
 
 
 def cpu_model_wrapper_cfg():
@@ -114,13 +143,15 @@ def _install():
     from mmengine.config import config as config_module
     from mmengine.dist import utils as dist_utils
     from mmengine.logging.history_buffer import HistoryBuffer
+    from mmengine.registry import Registry
     from mmengine.runner.checkpoint import CheckpointLoader
 
     from mmpose_face.engine.checkpoint_loading import mmengine_scheme_loaders
     _saved.update(
         getstate=HistoryBuffer.__dict__.get('__getstate__'), _init_dist_pytorch=dist_utils._init_dist_pytorch,
         is_installed=config_module.is_installed, get_installed_path=config_module.get_installed_path,
-        schemes=CheckpointLoader._schemes.copy())
+        schemes=CheckpointLoader._schemes.copy(), switch_scope_and_registry=Registry.switch_scope_and_registry)
+    Registry.switch_scope_and_registry = _switch_scope_and_registry_in_tree  # fix 4
     HistoryBuffer.__getstate__ = _history_buffer_state  # fix 1
     dist_utils._init_dist_pytorch = _init_dist_pytorch_anywhere  # fix 2
     config_module.is_installed = _is_installed  # fix 3
@@ -133,7 +164,9 @@ def _restore():
     from mmengine.config import config as config_module
     from mmengine.dist import utils as dist_utils
     from mmengine.logging.history_buffer import HistoryBuffer
+    from mmengine.registry import Registry
     from mmengine.runner.checkpoint import CheckpointLoader
+    Registry.switch_scope_and_registry = _saved['switch_scope_and_registry']
     if _saved['getstate'] is None:
         del HistoryBuffer.__getstate__
     else:
@@ -147,7 +180,7 @@ def _restore():
 
 @contextlib.contextmanager
 def mmengine_fixes(trusted: bool = None, skip_hash_check: bool = None):
-    """Apply fixes 1-3 for the duration of the ``with`` block.
+    """Apply fixes 1-4 for the duration of the ``with`` block.
 
     Args:
         trusted: what checkpoints loaded through mmengine inside the block may

@@ -5,6 +5,9 @@ configs set ``default_scope='mmpose_face'``) and falls back to mmengine's
 root registries (optimizers, schedulers, runner hooks, loops). ``locations``
 tells mmengine which modules to import so that the parts are registered.
 """
+import importlib.util
+import os.path as osp
+
 from mmengine import registry as mmengine_registry
 from mmengine.registry import Registry
 
@@ -37,11 +40,27 @@ FUNCTIONS = Registry('function', parent=mmengine_registry.FUNCTIONS, locations=[
 KEYPOINT_CODECS = Registry('keypoint codec', locations=['mmpose_face.codecs'])
 
 # mmpose's RTMPose configs name detection parts in mmdet's scope (``mmdet.CSPNeXt``,
-# ``mmdet.YOLOXHSVRandomAug``, ``mmdet.PipelineSwitchHook``, ``_scope_='mmdet'``). These
-# children give that scope without installing mmdet; they hold only the parts we write.
-MMDET_MODELS = Registry('model', parent=mmengine_registry.MODELS, scope='mmdet',
-                        locations=['mmpose_face.models'])
-MMDET_TRANSFORMS = Registry('transform', parent=mmengine_registry.TRANSFORMS, scope='mmdet',
-                            locations=['mmpose_face.datasets.transforms'])
-MMDET_HOOKS = Registry('hook', parent=mmengine_registry.HOOKS, scope='mmdet',
-                       locations=['mmpose_face.engine'])
+# ``mmdet.YOLOXHSVRandomAug``, ``mmdet.PipelineSwitchHook``, ``_scope_='mmdet'``). Without
+# mmdet, these children of mmengine's registries give that scope; they hold only the parts
+# we write (equal to mmdet 3.3.0's: benchmarks/compare_cspnext_with_mmdet.py).
+# With a real mmdet installed, the scope is mmdet's: mmengine would add mmdet's own
+# registries as children in scope 'mmdet' as soon as anything imports ``mmdet.registry``, and
+# a second child in one scope is an AssertionError. So then these registries stay out of the
+# tree (our parts register there, unused by configs), and ``mmdet.*`` builds mmdet's classes.
+# Whether mmdet is installed is looked up, not imported (importing us runs no mmdet code).
+def real_mmdet_installed() -> bool:
+    """Whether an mmdet package with its ``registry`` module is installed (found, not imported)."""
+    spec = importlib.util.find_spec('mmdet')
+    return spec is not None and any(osp.isfile(osp.join(folder, 'registry.py'))
+                                    for folder in (spec.submodule_search_locations or ()))
+
+
+def _mmdet_scope(name: str, mmengine_parent: Registry, location: str) -> Registry:
+    if real_mmdet_installed():
+        return Registry(name, scope='mmdet', locations=[location])
+    return Registry(name, parent=mmengine_parent, scope='mmdet', locations=[location])
+
+
+MMDET_MODELS = _mmdet_scope('model', mmengine_registry.MODELS, 'mmpose_face.models')
+MMDET_TRANSFORMS = _mmdet_scope('transform', mmengine_registry.TRANSFORMS, 'mmpose_face.datasets.transforms')
+MMDET_HOOKS = _mmdet_scope('hook', mmengine_registry.HOOKS, 'mmpose_face.engine')

@@ -22,8 +22,10 @@ _STATE_OF_MMENGINE = textwrap.dedent('''
         from mmengine.dist import utils as dist_utils
         from mmengine.fileio.backends import registry_utils
         from mmengine.logging.history_buffer import HistoryBuffer
+        from mmengine.registry import Registry
         from mmengine.runner.checkpoint import CheckpointLoader
         return {
+            'Registry.switch_scope_and_registry': Registry.switch_scope_and_registry.__module__,
             'checkpoint loaders': {prefix: (loader.__module__, loader.__qualname__)
                                    for prefix, loader in CheckpointLoader._schemes.items()},
             'HistoryBuffer.__getstate__': HistoryBuffer.__dict__['__getstate__'].__module__,
@@ -65,18 +67,22 @@ def test_the_fixes_apply_inside_the_context_and_are_undone_after_it():
     from mmengine.config import config as config_module
     from mmengine.dist import utils as dist_utils
     from mmengine.logging.history_buffer import HistoryBuffer
+    from mmengine.registry import Registry
     from mmengine.runner.checkpoint import CheckpointLoader
     before = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
-              dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path)
+              dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path,
+              Registry.switch_scope_and_registry)
     with compat.mmengine_fixes():
         with compat.mmengine_fixes(trusted=True):  # nested: one application, the inner trust
             assert compat._current_loader_options() == (True, None)
         assert dist_utils._init_dist_pytorch is compat._init_dist_pytorch_anywhere
         assert config_module.is_installed is compat._is_installed
+        assert Registry.switch_scope_and_registry is compat._switch_scope_and_registry_in_tree
         assert CheckpointLoader._get_checkpoint_loader('x.pth').__module__ == 'mmpose_face.compat'
         assert CheckpointLoader._get_checkpoint_loader('https://h/x.pth').__module__ == 'mmpose_face.compat'
     after = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
-             dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path)
+             dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path,
+             Registry.switch_scope_and_registry)
     assert after == before
 
 

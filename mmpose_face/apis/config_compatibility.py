@@ -10,6 +10,9 @@ from mmpose_face.registry import (DATASETS, HOOKS, KEYPOINT_CODECS, METRICS, MOD
                                   VISBACKENDS, VISUALIZERS, WEIGHT_INITIALIZERS)
 
 SCOPE = 'mmpose_face'
+# Other toolboxes' scopes that configs may name, provided by mmpose_face.registry
+# (mmpose's RTMPose configs: ``mmdet.CSPNeXt``, ``dict(_scope_='mmdet', ...)``).
+PROVIDED_SCOPES = ('mmdet', )
 CODEC_KEYS = ('decoder', 'encoder', 'codec')
 
 
@@ -17,10 +20,17 @@ def _is_part(cfg) -> bool:
     return isinstance(cfg, dict) and isinstance(cfg.get('type'), str)
 
 
+def _scoped_type(cfg) -> str:
+    """The part's type with the scope it is built in: ``dict(_scope_='mmdet', type='CSPNeXt')``
+    is looked up as ``'mmdet.CSPNeXt'``, as mmengine's build does."""
+    scope = cfg.get('_scope_')
+    return f'{scope}.{cfg["type"]}' if isinstance(scope, str) and '.' not in cfg['type'] else cfg['type']
+
+
 def _model_parts(cfg, where):
     """(where, type, registry) of every part inside a model config."""
     if _is_part(cfg):
-        yield where, cfg['type'], MODELS
+        yield where, _scoped_type(cfg), MODELS
     if isinstance(cfg, dict):
         for key, value in cfg.items():
             if key == 'init_cfg':  # initialisers (Kaiming, Pretrained ...), one or a list
@@ -41,7 +51,7 @@ def _pipeline_parts(pipeline, where):
     for i, step in enumerate(pipeline or []):
         if not _is_part(step):
             continue
-        yield f'{where}.{i}', step['type'], TRANSFORMS
+        yield f'{where}.{i}', _scoped_type(step), TRANSFORMS
         if step['type'] == 'GenerateTarget' and _is_part(step.get('encoder')):
             yield f'{where}.{i}.encoder', step['encoder']['type'], KEYPOINT_CODECS
         if step['type'] != 'Albumentation':  # its transforms are albumentations' names
@@ -77,10 +87,10 @@ def config_parts(cfg):
                     evaluator['type'], METRICS
     for name, hook in (cfg.get('default_hooks') or {}).items():
         if _is_part(hook):
-            yield f'default_hooks.{name}', hook['type'], HOOKS
+            yield f'default_hooks.{name}', _scoped_type(hook), HOOKS
     for i, hook in enumerate(cfg.get('custom_hooks') or []):
         if _is_part(hook):
-            yield f'custom_hooks.{i}', hook['type'], HOOKS
+            yield f'custom_hooks.{i}', _scoped_type(hook), HOOKS
     visualizer = cfg.get('visualizer')
     if _is_part(visualizer):
         yield 'visualizer', visualizer['type'], VISUALIZERS
@@ -99,12 +109,13 @@ def check_config_compatibility(cfg, config_path: str) -> None:
             f"(under mmpose's names) are in the {SCOPE!r} scope: set default_scope = '{SCOPE}' in the config "
             f"(for mmpose's configs: in _base_/default_runtime.py), or pass --cfg-options default_scope={SCOPE}")
     for where, part_type, registry in config_parts(cfg):
-        if '.' in part_type and not part_type.startswith(f'{SCOPE}.'):
+        part_scope = part_type.split('.', 1)[0] if '.' in part_type else SCOPE
+        if part_scope != SCOPE and part_scope not in PROVIDED_SCOPES:
             raise ConfigCompatibilityError(
                 f'{config_path}: {where} type={part_type!r} names another scope; use the name without '
                 f'its prefix ({part_type.split(".", 1)[1]!r}) or one of this project\'s parts')
         if registry.get(part_type) is None:
             raise ConfigCompatibilityError(
                 f'{config_path}: {where} type={part_type!r} is not a part of mmpose_face (no such '
-                f'{registry.name} in the {SCOPE!r} scope or mmengine/mmcv); replace it with a registered one '
+                f'{registry.name} in the {part_scope!r} scope or mmengine/mmcv); replace it with a registered one '
                 f'(docs/mmpose_compatibility.md lists the parts) or register your own')
