@@ -7,7 +7,9 @@ For each head of the family (RLE with Laplace, Gaussian and no residual;
 mmpose's IPR config (DSNTHead + SmoothL1 + KeypointMSELoss), DSNT (+ JS
 divergence), DSNT with debias and beta 10, a plain IntegralRegressionHead
 without deconvolutions; SimpleBaseline's HeatmapHead with MSRAHeatmap, with and without
-an intermediate convolution) it builds our head from the config, gives it random
+an intermediate convolution; RTMPose's RTMCCHead + SimCCLabel + KLDiscretLoss as the
+face configs set them, and with relative bias, rotary embedding, SiLU, a 3x3 final
+layer and a loss mask; the full-size head of mmpose's RTMPose-m WFLW config) it builds our head from the config, gives it random
 weights with spread (the RealNVP flow included, so the flow's maths is
 exercised, not only its near-identity start), saves the state dict and has
 mmpose build the same config and load it with ``strict=True`` (so the
@@ -15,10 +17,12 @@ state-dict keys are mmpose's). Both then run ``forward``, ``loss`` and
 ``predict`` (flip test off, on, on with heatmap shift) on the same random
 features, labels and target heatmaps (98 WFLW points, real flip pairs).
 Also encodes random keypoints with IntegralRegressionLabel (biased, unbiased,
-sigma 1.5, unnormalised) and MSRAHeatmap (biased, unbiased, sigma 1.5) in both,
+sigma 1.5, unnormalised), MSRAHeatmap (biased, unbiased, sigma 1.5) and SimCCLabel
+(the face configs', normalised with ratio 1.5, standard smoothing) in both,
 and decodes heatmaps with MSRAHeatmap: random ones (some with ties and
 non-positive maps) with the quarter-pixel step, noisy Gaussians with DARK
-(blur kernels 11 and 3). Reports the largest differences; exit code 1 when
+(blur kernels 11 and 3); SimCC vectors with SimCCLabel likewise (arg-max,
+with decode_visibility, DARK with sigma 5.66 and 2). Reports the largest differences; exit code 1 when
 one is ``--tolerance`` or more (losses: relative; keypoints: in units of the
 input size). mmpose runs as a subprocess in its own environment
 (benchmarks/mmpose_reference/run_mmpose_heads.py). Small sizes: a few seconds.
@@ -48,6 +52,14 @@ DECONV = dict(in_channels=32, in_featuremap_size=(2, 2), num_joints=98,
 # 2x2 features, two deconvolutions -> 8x8; the codec's maps must be the same size
 CODEC_8 = dict(CODEC, heatmap_size=(8, 8))
 MSRA_8 = dict(type='MSRAHeatmap', input_size=INPUT_SIZE, heatmap_size=(8, 8), sigma=2.0)
+SIMCC = dict(type='SimCCLabel', input_size=INPUT_SIZE, sigma=(5.66, 5.66), simcc_split_ratio=2.0,
+             normalize=False, use_dark=False)
+RTMCC = dict(type='RTMCCHead', in_channels=32, out_channels=98, input_size=INPUT_SIZE, in_featuremap_size=(2, 2),
+             simcc_split_ratio=2.0, final_layer_kernel_size=1,
+             gau_cfg=dict(hidden_dims=32, s=16, expansion_factor=2, dropout_rate=0., drop_path=0., act_fn='ReLU',
+                          use_rel_bias=False, pos_enc=False),
+             loss=dict(type='KLDiscretLoss', use_target_weight=True, beta=10., label_softmax=True),
+             decoder=SIMCC)
 HEATMAP = dict(type='HeatmapHead', in_channels=32, out_channels=98, deconv_out_channels=(16, 16),
                deconv_kernel_sizes=(4, 4), decoder=MSRA_8)
 CASES = {
@@ -71,6 +83,18 @@ CASES = {
                                deconv_out_channels=None, decoder=CODEC),
     'heatmap_msra': HEATMAP,
     'heatmap_msra_conv': dict(HEATMAP, conv_out_channels=(16,), conv_kernel_sizes=(3,)),
+    # RTMPose's face configs: unnormalised Gaussians of sigma 5.66 bins, KL with beta 10 and label softmax
+    'rtmcc': RTMCC,
+    'rtmcc_rel_bias_rope_silu': dict(RTMCC, final_layer_kernel_size=3,
+                                     gau_cfg=dict(RTMCC['gau_cfg'], act_fn='SiLU', use_rel_bias=True, pos_enc=True),
+                                     loss=dict(type='KLDiscretLoss', use_target_weight=True, mask=[0, 33],
+                                               mask_weight=0.5),
+                                     decoder=dict(SIMCC, sigma=3.0, normalize=True)),
+    # full size: the head of mmpose's rtmpose-m_8xb64-60e_wflw-256x256 (CSPNeXt-m's 768 channels at 8 x 8)
+    'rtmcc_wflw_m_256': dict(RTMCC, in_channels=768, input_size=(256, 256), in_featuremap_size=(8, 8),
+                             final_layer_kernel_size=7,
+                             gau_cfg=dict(RTMCC['gau_cfg'], hidden_dims=256, s=128, act_fn='SiLU'),
+                             decoder=dict(SIMCC, input_size=(256, 256))),
 }
 FEATURE_MAP_SIZE = {'HeatmapHead': (2, 2)}  # (w, h); the integral heads say theirs
 TEST_CFGS = {'flip0': dict(flip_test=False),
@@ -82,14 +106,24 @@ CODECS = {'biased_sigma2': CODEC,
           'unnormalised': dict(CODEC, normalize=False),
           'msra_sigma2': dict(MSRA_8, heatmap_size=HEATMAP_SIZE),
           'msra_unbiased': dict(MSRA_8, heatmap_size=HEATMAP_SIZE, unbiased=True),
-          'msra_sigma1.5': dict(MSRA_8, heatmap_size=HEATMAP_SIZE, sigma=1.5)}
-# name -> (codec, the heatmaps it decodes): DARK's Taylor step gets heatmap-like maps, since on
+          'msra_sigma1.5': dict(MSRA_8, heatmap_size=HEATMAP_SIZE, sigma=1.5),
+          'simcc_face': SIMCC,
+          'simcc_normalised_sigma2_ratio1.5': dict(SIMCC, sigma=2.0, normalize=True, simcc_split_ratio=1.5),
+          'simcc_standard_smoothed': dict(SIMCC, smoothing_type='standard', label_smooth_weight=0.1)}
+# name -> (codec, the INPUTS arrays it decodes, the arguments of one decode call): DARK's Taylor step gets heatmap-like maps, since on
 # noise its hessian is near singular and float32 rounding moves the points by 1e-4 of their
 # (far-off) offsets
 DECODERS = {'msra_sigma2': dict(codec=CODECS['msra_sigma2'], heatmaps='decode_heatmaps'),
             'msra_unbiased': dict(codec=CODECS['msra_unbiased'], heatmaps='decode_gaussians'),
             'msra_unbiased_blur3': dict(codec=dict(CODECS['msra_unbiased'], blur_kernel_size=3),
-                                        heatmaps='decode_gaussians')}
+                                        heatmaps='decode_gaussians'),
+            # SimCC: random vectors (ties, non-positive maxima) arg-max, DARK on noisy Gaussians
+            'simcc_argmax': dict(codec=SIMCC, inputs=['decode_simcc_x', 'decode_simcc_y']),
+            'simcc_visibility': dict(codec=dict(SIMCC, decode_visibility=True),
+                                     inputs=['decode_simcc_x', 'decode_simcc_y']),
+            'simcc_dark': dict(codec=dict(SIMCC, use_dark=True), inputs=['decode_simcc_gx', 'decode_simcc_gy']),
+            'simcc_dark_sigma2': dict(codec=dict(SIMCC, use_dark=True, sigma=2.0),
+                                      inputs=['decode_simcc_gx', 'decode_simcc_gy'])}
 
 
 def spread_weights(head: torch.nn.Module, seed: int) -> dict:
@@ -100,7 +134,9 @@ def spread_weights(head: torch.nn.Module, seed: int) -> dict:
     for key, value in state.items():
         if not value.is_floating_point() or 'linspace' in key or key.endswith(('loc', 'cov', 'mask')):
             continue
-        if key.endswith('running_var') or (value.ndim == 1 and 'deconv_layers' in key and key.endswith('weight')):
+        if key.endswith(('.g', 'res_scale.scale')):  # RTMCC's ScaleNorm gains and residual scale
+            state[key] = 0.5 + torch.rand(value.shape, generator=generator)
+        elif key.endswith('running_var') or (value.ndim == 1 and 'deconv_layers' in key and key.endswith('weight')):
             state[key] = 0.5 + torch.rand(value.shape, generator=generator)
         elif value.ndim == 1:
             state[key] = 0.1 * torch.randn(value.shape, generator=generator)
@@ -125,7 +161,12 @@ def make_inputs(flip_indices, seed: int = 0) -> dict:
             shape = (BATCH, cfg['in_channels'], *featuremap_size[::-1])
         inputs[f'feats/{case}'] = rng.normal(size=shape).astype(np.float32)
         inputs[f'feats_flipped/{case}'] = rng.normal(size=shape).astype(np.float32)
-        if cfg['type'] != 'RLEHead':
+        if cfg['type'] == 'RTMCCHead':
+            codec = KEYPOINT_CODECS.build(cfg['decoder'])
+            encoded = codec.encode(labels * np.array(codec.input_size, np.float32), weights)
+            inputs[f'simcc_x/{case}'], inputs[f'simcc_y/{case}'] = (encoded['keypoint_x_labels'],
+                                                                    encoded['keypoint_y_labels'])
+        elif cfg['type'] != 'RLEHead':
             codec = KEYPOINT_CODECS.build(cfg['decoder'])
             inputs[f'heatmaps/{case}'] = np.stack([
                 codec.encode(labels[i:i + 1] * np.array(INPUT_SIZE, np.float32), weights[i:i + 1])['heatmaps']
@@ -144,6 +185,20 @@ def make_inputs(flip_indices, seed: int = 0) -> dict:
     inputs['decode_gaussians'] = np.stack([
         gaussians.encode(inputs['codec_keypoints'][n], np.ones((1, k), np.float32))['heatmaps']
         + rng.normal(0, 0.02, (k, *HEATMAP_SIZE[::-1])).astype(np.float32) for n in range(4)])
+    # SimCC vectors to decode, one face (1, K, W) per call: random, with half-step values (ties) and
+    # non-positive maxima; noisy Gaussians for DARK
+    simcc = KEYPOINT_CODECS.build(SIMCC)
+    bins_x, bins_y = simcc.simcc_size
+    vectors_x = rng.normal(size=(4, 1, k, bins_x)).astype(np.float32)
+    vectors_y = rng.normal(size=(4, 1, k, bins_y)).astype(np.float32)
+    vectors_x[1] = np.round(vectors_x[1] * 2) / 2
+    vectors_y[2, :, :10] = -np.abs(vectors_y[2, :, :10])
+    inputs['decode_simcc_x'], inputs['decode_simcc_y'] = vectors_x, vectors_y
+    gaussians = [simcc.encode(inputs['codec_keypoints'][n], np.ones((1, k), np.float32)) for n in range(4)]
+    inputs['decode_simcc_gx'] = np.stack([g['keypoint_x_labels'] for g in gaussians]) + rng.normal(
+        0, 0.02, vectors_x.shape).astype(np.float32)
+    inputs['decode_simcc_gy'] = np.stack([g['keypoint_y_labels'] for g in gaussians]) + rng.normal(
+        0, 0.02, vectors_y.shape).astype(np.float32)
     return inputs
 
 
@@ -168,6 +223,9 @@ def run_ours(job: dict, inputs: dict) -> dict:
                 keypoint_weights=torch.from_numpy(inputs['keypoint_weights'][i:i + 1]))
             if f'heatmaps/{case}' in inputs:
                 sample.gt_fields = PixelData(heatmaps=torch.from_numpy(inputs[f'heatmaps/{case}'][i]))
+            if f'simcc_x/{case}' in inputs:
+                sample.gt_instance_labels.keypoint_x_labels = torch.from_numpy(inputs[f'simcc_x/{case}'][i:i + 1])
+                sample.gt_instance_labels.keypoint_y_labels = torch.from_numpy(inputs[f'simcc_y/{case}'][i:i + 1])
             samples.append(sample)
         feats = (torch.from_numpy(inputs[f'feats/{case}']),)
         feats_flipped = (torch.from_numpy(inputs[f'feats_flipped/{case}']),)
@@ -191,8 +249,10 @@ def run_ours(job: dict, inputs: dict) -> dict:
                 out[f'codec/{name}/{n}/{key}'] = value
     for name, spec in job['decoders'].items():
         codec = KEYPOINT_CODECS.build(spec['codec'])
-        for n, heatmaps in enumerate(inputs[spec['heatmaps']]):
-            out[f'decode/{name}/{n}/keypoints'], out[f'decode/{name}/{n}/scores'] = codec.decode(heatmaps)
+        arrays = [inputs[key] for key in spec.get('inputs', [spec.get('heatmaps')])]
+        for n in range(len(arrays[0])):
+            keypoints, scores = codec.decode(*(array[n] for array in arrays))
+            out[f'decode/{name}/{n}/keypoints'], out[f'decode/{name}/{n}/scores'] = keypoints, np.asarray(scores)
     return out
 
 

@@ -7,10 +7,11 @@ JOB.json (written by compare_heads_with_mmpose.py):
     test_cfgs     {name: test_cfg}: one predict run each
     flip_indices  (K,), input_size (w, h)
     codecs        {name: codec config}: encoded on INPUTS' codec keypoints
-    decoders      {name: {"codec": heatmap codec config, "heatmaps": the INPUTS key it decodes}}
+    decoders      {name: {"codec": codec config, "heatmaps": the INPUTS key it decodes, or "inputs":
+                  the INPUTS keys, one array per decode argument (SimCC: x, y)}}
 INPUTS.npz: feats/<case>, feats_flipped/<case>, keypoint_labels, keypoint_weights,
-    heatmaps/<case>, codec_keypoints (N, 1, K, 2), codec_visible (N, 1, K),
-    decode_heatmaps, decode_gaussians (M, K, H, W)
+    heatmaps/<case>, simcc_x/<case>, simcc_y/<case>, codec_keypoints (N, 1, K, 2), codec_visible (N, 1, K),
+    decode_heatmaps, decode_gaussians (M, K, H, W), decode_simcc_{x,y,gx,gy} (M, 1, K, W)
 OUT.npz: forward/<case>/<i>, loss/<case>/<key>, pred/<case>/<test_cfg>/{keypoints,scores},
     state_dict_shapes/<case> (JSON), codec/<codec>/<n>/<key>, decode/<codec>/<m>/{keypoints,scores}
 Imports only mmpose (never mmpose_face).
@@ -37,6 +38,9 @@ def data_samples(inputs: dict, case: str, job: dict) -> list:
             keypoint_weights=torch.from_numpy(inputs['keypoint_weights'][i:i + 1]))
         if f'heatmaps/{case}' in inputs:
             sample.gt_fields = PixelData(heatmaps=torch.from_numpy(inputs[f'heatmaps/{case}'][i]))
+        if f'simcc_x/{case}' in inputs:
+            sample.gt_instance_labels.keypoint_x_labels = torch.from_numpy(inputs[f'simcc_x/{case}'][i:i + 1])
+            sample.gt_instance_labels.keypoint_y_labels = torch.from_numpy(inputs[f'simcc_y/{case}'][i:i + 1])
         samples.append(sample)
     return samples
 
@@ -47,6 +51,7 @@ def main(job_file: str, inputs_file: str, out_file: str) -> None:
     import mmpose.models  # noqa: F401
     from mmpose.registry import KEYPOINT_CODECS, MODELS
     init_default_scope('mmpose')
+    torch.set_num_threads(1)  # as our side: the same summation order in the matrix products
     with open(job_file) as f:
         job = json.load(f)
     inputs = dict(np.load(inputs_file))
@@ -79,8 +84,11 @@ def main(job_file: str, inputs_file: str, out_file: str) -> None:
                 out[f'codec/{name}/{n}/{key}'] = value
     for name, spec in job.get('decoders', {}).items():
         codec = KEYPOINT_CODECS.build(spec['codec'])
-        for n, heatmaps in enumerate(inputs[spec['heatmaps']]):
-            out[f'decode/{name}/{n}/keypoints'], out[f'decode/{name}/{n}/scores'] = codec.decode(heatmaps)
+        arrays = [inputs[key] for key in spec.get('inputs', [spec.get('heatmaps')])]
+        for n in range(len(arrays[0])):
+            # a copy: SimCCLabel's DARK step works in place
+            keypoints, scores = codec.decode(*(array[n].copy() for array in arrays))
+            out[f'decode/{name}/{n}/keypoints'], out[f'decode/{name}/{n}/scores'] = keypoints, np.asarray(scores)
     np.savez(out_file, **out)
     import mmpose
     print(f'mmpose {mmpose.__version__}: {len(out)} arrays -> {out_file}')

@@ -14,15 +14,17 @@ Layout of the exported graph (also stored in the file's metadata):
 - output ``scores``: (B, K) float32, the head's confidence per landmark, the
   ``keypoint_scores`` of the PyTorch predict path: RLE ``mean(1 - sigma)``;
   IPR/DSNT the heatmap mass near the point with ``test_cfg.heatmap_score_radius``,
-  else 1.0; DeepPose (``RegressionHead``) 1.0.
+  else 1.0; DeepPose (``RegressionHead``) 1.0; heatmaps (``HeatmapHead``) the
+  map's maximum; RTMPose (``RTMCCHead``) the smaller of the two SimCC maxima.
 - with ``flip_test``, the graph also runs the mirrored crop (in the same
   forward pass, batch 2B) and combines the two as the head's predict does
   with ``test_cfg.flip_test`` (coordinates averaged; RLE sigmas, integral
-  heads' heatmaps flipped back and averaged too).
+  heads' heatmaps, SimCC vectors flipped back and averaged too).
 
-Every head with ``predict_normalised`` (``RegressionHead``, ``RLEHead``,
-``IntegralRegressionHead``, ``DSNTHead``) exports: the graph calls that method,
-the same code as the head's ``predict``.
+Every head exports (``BaseHead.predict_normalised``: ``RegressionHead``,
+``RLEHead``, ``IntegralRegressionHead``, ``DSNTHead``, ``HeatmapHead``,
+``RTMCCHead``): the graph calls that method, the same code as the head's
+``predict``.
 """
 import warnings
 
@@ -41,8 +43,7 @@ class LandmarkExportWrapper(nn.Module):
 
     Args:
         model: a :class:`TopdownPoseEstimator` in eval mode whose head has
-            ``predict_normalised`` (see
-            :class:`~mmpose_face.models.heads.normalised_prediction.NormalisedPredictionMixin`).
+            ``predict_normalised`` (see :class:`~mmpose_face.models.heads.BaseHead`).
         flip_test: combine with the prediction of the mirrored crop, as the
             head's predict does with ``test_cfg.flip_test``; the other
             ``test_cfg`` settings (``shift_coords``, ``shift_heatmap``,
@@ -53,7 +54,7 @@ class LandmarkExportWrapper(nn.Module):
         super().__init__()
         if not hasattr(model.head, 'predict_normalised'):
             raise TypeError(f'{type(model.head).__name__} cannot be exported: it has no predict_normalised '
-                            '(RegressionHead, RLEHead, IntegralRegressionHead and DSNTHead have)')
+                            '(the BaseHead contract)')
         preprocessor = model.data_preprocessor
         self.backbone, self.neck, self.head = model.backbone, model.neck, model.head
         self.bgr_to_rgb = bool(getattr(preprocessor, '_channel_conversion', False))
@@ -137,7 +138,7 @@ def export_onnx(model, output_file: str, flip_test: bool = False, opset: int = 1
                           dynamic_axes={name: {0: 'batch'} for name in (INPUT_NAME, OUTPUT_NAME, SCORES_NAME)})
     graph = onnx.load(output_file)
     onnx.checker.check_model(graph)
-    num_keypoints = model.head.num_joints
+    num_keypoints = model.head.num_keypoints
     for key, value in dict(
             input_layout=f'{INPUT_NAME}: (B, 3, {height}, {width}) float32 BGR 0-255, normalised inside',
             output_layout=f'{OUTPUT_NAME}: (B, {num_keypoints}, 2) float32 x/W, y/H of the crop; '

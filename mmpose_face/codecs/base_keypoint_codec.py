@@ -19,7 +19,9 @@ class BaseKeypointCodec(metaclass=ABCMeta):
       path's preprocessor): the same keys with a leading B, and the same values
       as :meth:`encode` face by face;
     - :meth:`decode` (numpy, mmpose's signature): the head's raw output for
-      one sample -> crop-pixel keypoints and scores.
+      one sample -> crop-pixel keypoints and scores. One array for most
+      codecs; a head with several outputs hands them as several arguments,
+      in mmpose's names (``SimCCLabel.decode(simcc_x, simcc_y)``).
 
     and keeps ``input_size``, which :meth:`normalised_to_crop_pixels` (the
     step after a head's ``predict_normalised``) reads.
@@ -44,9 +46,10 @@ class BaseKeypointCodec(metaclass=ABCMeta):
         dim B (no host synchronisation)."""
 
     @abstractmethod
-    def decode(self, encoded):
-        """The head's output for one sample (the codec says which) ->
-        keypoints (N, K, 2) crop pixels and scores (N, K), numpy."""
+    def decode(self, encoded, *more_encoded):
+        """The head's output for one sample (the codec says which; one array, or one
+        per output as ``SimCCLabel.decode(simcc_x, simcc_y)``) -> keypoints (N, K, 2)
+        crop pixels and scores (N, K), numpy."""
 
     def one_face_visibility(self, keypoints: np.ndarray, keypoints_visible: np.ndarray = None) -> np.ndarray:
         """For a codec that encodes one face per call, as mmpose's heatmap codecs do:

@@ -1,7 +1,8 @@
 """DARK's sub-pixel step (Zhang et al., 2020): a Taylor expansion of the log of the blurred heatmap.
 
 In torch, for the per-face numpy decode of :class:`MSRAHeatmap` (``unbiased``)
-and for the heads' batched ``predict_normalised``.
+and :class:`SimCCLabel` (``use_dark``, the 1-D form on SimCC vectors) and for
+the heads' batched ``predict_normalised``.
 """
 import cv2
 import torch
@@ -51,3 +52,39 @@ def refine_by_taylor_expansion(locations: torch.Tensor, heatmaps: torch.Tensor,
     offset_y = -(hessian_xx * gradient_y - hessian_xy * gradient_x) / safe
     offset = torch.stack([offset_x, offset_y], dim=-1)
     return locations + torch.where(moves.unsqueeze(-1), offset, torch.zeros_like(offset))
+
+
+def blur_vectors_keeping_the_peak(vectors: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    """Vectors (..., W) blurred by OpenCV's 1-D Gaussian of ``kernel_size`` (odd), zero
+    outside the vector, then scaled so that each keeps its maximum: mmpose's
+    ``gaussian_blur1d`` for SimCC."""
+    if kernel_size % 2 != 1:
+        raise ValueError(f'the blur kernel size must be odd, got {kernel_size}')
+    shape, border = vectors.shape, (kernel_size - 1) // 2
+    kernel = torch.from_numpy(cv2.getGaussianKernel(kernel_size, 0)).to(vectors).reshape(1, 1, -1)
+    flat = vectors.reshape(-1, 1, shape[-1])
+    blurred = F.conv1d(flat, kernel, padding=border).reshape(shape)
+    return blurred * (vectors.amax(-1, keepdim=True) / blurred.amax(-1, keepdim=True))
+
+
+def refine_simcc_by_taylor_expansion(locations: torch.Tensor, simcc: torch.Tensor,
+                                     blur_kernel_size: int) -> torch.Tensor:
+    """Arg-max locations (..., K) in SimCC bins of one axis -> moved by
+    ``-gradient / hessian`` of ``log(clip(blurred simcc, 1e-3, 50))`` at the bin
+    (finite differences over +-2 bins, the vector's ends repeated);
+    simcc (..., K, W). mmpose's ``refine_simcc_dark``: every point moves, the
+    bin is ``int(location + 0.5)``, and a location of -1 (no positive value)
+    reads its far neighbour from the other end, as numpy's negative index does.
+    """
+    log_simcc = blur_vectors_keeping_the_peak(simcc, blur_kernel_size).clamp(1e-3, 50.).log()
+    padded = torch.cat([log_simcc[..., :1], log_simcc[..., :1], log_simcc,
+                        log_simcc[..., -1:], log_simcc[..., -1:]], dim=-1)
+    length = padded.shape[-1]
+    bins = (locations + 2.5).to(torch.int64)  # truncation, as numpy's astype(int64)
+
+    def at(offset: int):
+        return padded.gather(-1, torch.remainder(bins + offset, length).unsqueeze(-1)).squeeze(-1)
+
+    gradient = 0.5 * (at(1) - at(-1))
+    hessian = 1e-9 + 0.25 * (at(2) - 2 * at(0) + at(-2))
+    return locations - gradient / hessian

@@ -100,7 +100,8 @@ class TopdownPoseEstimator(BaseModel):
             scale = np.asarray(data_sample.metainfo['input_scale'])
             center = np.asarray(data_sample.metainfo['input_center'])
             pred.keypoints = pred.keypoints / input_size * scale + center - 0.5 * scale
-            pred.keypoints_visible = pred.keypoint_scores
+            if 'keypoints_visible' not in pred:  # a codec's decoded visibility stays, as in mmpose
+                pred.keypoints_visible = pred.keypoint_scores
             if 'gt_instances' in data_sample and 'bboxes' in data_sample.gt_instances:
                 pred.bboxes = data_sample.gt_instances.bboxes
             data_sample.pred_instances = pred

@@ -10,13 +10,17 @@ from mmpose_face.codecs import BaseKeypointCodec
 from mmpose_face.registry import KEYPOINT_CODECS
 
 INPUT_SIZE = (64, 48)
-#: type -> (config, the encoded key that stands for the head's output, decode's tolerance in crop pixels)
+#: type -> (config, the encoded key(s) that stand for the head's output, decode's tolerance in crop pixels);
+#: a codec whose decode takes several arrays (mmpose's ``SimCCLabel.decode(simcc_x, simcc_y)``) names
+#: them in decode's order
 EXAMPLES = {
     'RegressionLabel': (dict(input_size=INPUT_SIZE), 'keypoint_labels', 1e-4),
     'IntegralRegressionLabel': (dict(input_size=INPUT_SIZE, heatmap_size=(16, 12), sigma=2.0),
                                 'keypoint_labels', 1e-4),
     # the arg-max cell: within half a cell (2 crop pixels) plus the quarter step (1 pixel)
     'MSRAHeatmap': (dict(input_size=INPUT_SIZE, heatmap_size=(16, 12), sigma=2.0), 'heatmaps', 3.0),
+    # the arg-max bin: within half a bin (a quarter pixel at two bins per pixel)
+    'SimCCLabel': (dict(input_size=INPUT_SIZE, sigma=2.0), ('keypoint_x_labels', 'keypoint_y_labels'), 0.25),
 }
 
 
@@ -56,7 +60,9 @@ def test_decode_inverts_encode(name):
     config, output_key, tolerance = EXAMPLES[name]
     codec = KEYPOINT_CODECS.build(dict(type=name, **config))
     keypoints = np.random.default_rng(0).uniform(4, [60, 44], (1, 5, 2)).astype(np.float32)  # inside
-    decoded, scores = codec.decode(codec.encode(keypoints)[output_key])
+    encoded = codec.encode(keypoints)
+    output_keys = (output_key,) if isinstance(output_key, str) else output_key
+    decoded, scores = codec.decode(*(encoded[key] for key in output_keys))
     assert decoded.shape == (1, 5, 2) and scores.shape == (1, 5)
     np.testing.assert_allclose(decoded, keypoints, atol=tolerance)
 

@@ -33,8 +33,11 @@ class PackPoseInputs(BaseTransform):
     instance_mapping_table = dict(bbox='bboxes', bbox_score='bbox_scores', keypoints='keypoints',
                                   keypoints_cam='keypoints_cam', keypoints_visible='keypoints_visible',
                                   bbox_scale='bbox_scales', head_size='head_size')
+    #: mmpose's table, plus SimCCLabel's vectors (mmpose's GenerateTarget hands the codec's
+    #: ``label_mapping_table`` over in the results; here the one table has them)
     label_mapping_table = dict(keypoint_labels='keypoint_labels', keypoint_weights='keypoint_weights',
-                               keypoints_visible_weights='keypoints_visible_weights')
+                               keypoints_visible_weights='keypoints_visible_weights',
+                               keypoint_x_labels='keypoint_x_labels', keypoint_y_labels='keypoint_y_labels')
     #: codec outputs (K, H, W) packed into ``gt_fields`` (a ``PixelData``), e.g. heatmaps;
     #: the fast path packs ``encode_batch`` outputs by these same two tables
     field_mapping_table = dict(heatmaps='heatmaps', heatmap_weights='heatmap_weights')

@@ -4,5 +4,6 @@ from .heatmap_head import HeatmapHead
 from .integral_regression_head import IntegralRegressionHead
 from .regression_head import RegressionHead
 from .rle_head import RLEHead
+from .rtmcc_head import RTMCCHead
 
-__all__ = ['BaseHead', 'DSNTHead', 'HeatmapHead', 'IntegralRegressionHead', 'RegressionHead', 'RLEHead']
+__all__ = ['BaseHead', 'DSNTHead', 'HeatmapHead', 'IntegralRegressionHead', 'RegressionHead', 'RLEHead', 'RTMCCHead']

@@ -11,6 +11,9 @@ class BaseHead(BaseModule, metaclass=ABCMeta):
     A subclass sets ``decoder`` (its codec, a
     :class:`~mmpose_face.codecs.BaseKeypointCodec`, or None) and implements:
 
+    - ``num_keypoints``: K (a property; mmpose's heads keep it as ``num_joints``
+      or ``out_channels``), which the export and the prediction core read.
+
     - ``forward(feats)``: feats is a tuple of tensors whose last item the head
       reads; returns its raw output (what ``TopdownPoseEstimator`` gives in
       ``mode='tensor'``), e.g. (B, K, 2) coordinates or (B, K, H, W) heatmaps.
@@ -39,6 +42,11 @@ class BaseHead(BaseModule, metaclass=ABCMeta):
 
     decoder = None
 
+    @property
+    @abstractmethod
+    def num_keypoints(self) -> int:
+        """K, the keypoints the head predicts (mmpose's ``num_joints`` or ``out_channels``)."""
+
     @abstractmethod
     def forward(self, feats):
         """feats: tuple of tensors -> the head's raw output."""
@@ -65,6 +73,12 @@ class BaseHead(BaseModule, metaclass=ABCMeta):
                                                      metainfo['input_size'][0], test_cfg)
         else:
             coords, scores = self.predict_normalised(feats, test_cfg=test_cfg)
+        return self.instances_in_crop_pixels(coords, scores)
+
+    def instances_in_crop_pixels(self, coords, scores) -> list:
+        """coords (B, K, 2) normalised and scores (B, K), tensors -> one :class:`InstanceData`
+        per face: ``keypoints`` (1, K, 2) crop pixels float64 (the codec's
+        ``normalised_to_crop_pixels``), ``keypoint_scores`` (1, K) float32."""
         keypoints = self.decoder.normalised_to_crop_pixels(coords.detach().float().cpu().numpy())
         scores = scores.detach().float().cpu().numpy()
         return [InstanceData(keypoints=keypoints[i:i + 1], keypoint_scores=scores[i:i + 1])

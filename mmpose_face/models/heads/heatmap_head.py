@@ -51,6 +51,10 @@ class HeatmapHead(BaseHead):
             conv_kernel_sizes, final_layer)
         self._register_load_state_dict_pre_hook(self._load_simple_head_keys)
 
+    @property
+    def num_keypoints(self) -> int:
+        return self.out_channels
+
     def forward(self, feats) -> torch.Tensor:
         """feats: tuple whose last item is (B, C, h, w) -> heatmaps (B, K, H, W)."""
         return self.final_layer(self.conv_layers(self.deconv_layers(feats[-1])))

@@ -100,6 +100,10 @@ class IntegralRegressionHead(BaseHead):
         feats = feats[-1]
         return self.final_layer(feats) if self.final_layer is not None else feats
 
+    @property
+    def num_keypoints(self) -> int:
+        return self.num_joints
+
     def forward(self, feats):
         """feats: tuple whose last item is (B, C, h, w) -> (coords (B, K, 2), heatmaps (B, K, H, W))."""
         logits = self.heatmap_logits(feats)

@@ -30,6 +30,10 @@ class RegressionHead(BaseHead):
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
         self.fc = nn.Linear(in_channels, num_joints * 2)
 
+    @property
+    def num_keypoints(self) -> int:
+        return self.num_joints
+
     def forward(self, feats) -> torch.Tensor:
         """feats: tuple whose last item is (B, C) -> (B, K, 2)."""
         x = torch.flatten(feats[-1], 1)

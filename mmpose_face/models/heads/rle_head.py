@@ -38,6 +38,10 @@ class RLEHead(BaseHead):
         self.fc = nn.Linear(in_channels, num_joints * 4)
         self._register_load_state_dict_pre_hook(self._rename_old_loss_keys)
 
+    @property
+    def num_keypoints(self) -> int:
+        return self.num_joints
+
     def forward(self, feats) -> torch.Tensor:
         """feats: tuple whose last item is (B, C) -> (B, K, 4), sigma not yet squashed."""
         return self.fc(torch.flatten(feats[-1], 1)).reshape(-1, self.num_joints, 4)

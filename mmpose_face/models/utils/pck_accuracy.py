@@ -1,7 +1,8 @@
-"""PCK on the device: the ``acc_pose`` that mmpose's heads log, from coordinates or from heatmaps."""
+"""PCK on the device: the ``acc_pose`` that mmpose's heads log, from coordinates, heatmaps or SimCC vectors."""
 import torch
 
 from mmpose_face.codecs.heatmap_maximum import heatmap_maximum
+from mmpose_face.codecs.simcc_maximum import simcc_maximum
 
 
 def normalised_pck_accuracy(pred: torch.Tensor, target: torch.Tensor, keypoint_weights: torch.Tensor,
@@ -36,3 +37,18 @@ def heatmap_pck_accuracy(pred_heatmaps: torch.Tensor, gt_heatmaps: torch.Tensor,
     pred, _ = heatmap_maximum(pred_heatmaps.detach())
     target, _ = heatmap_maximum(gt_heatmaps)
     return normalised_pck_accuracy(pred, target, keypoint_weights, threshold, normalize)
+
+
+def simcc_pck_accuracy(pred_simcc, gt_simcc, simcc_split_ratio: float, keypoint_weights: torch.Tensor,
+                       threshold: float = 0.05) -> torch.Tensor:
+    """PCK of the arg-max bins of SimCC vectors, pred_simcc and gt_simcc pairs (x (B, K, Wx),
+    y (B, K, Wy)), against those of the targets, in crop pixels (bins / ratio), the error
+    divided by (h, w) = (Wy, Wx) / ratio as mmpose's ``simcc_pck_accuracy`` does (x by h,
+    y by w); keypoint_weights (B, K). A 0-d tensor on the device."""
+    (pred_x, pred_y), (gt_x, gt_y) = pred_simcc, gt_simcc
+    width, height = int(pred_x.shape[-1] / simcc_split_ratio), int(pred_y.shape[-1] / simcc_split_ratio)
+    normalize = torch.tensor([height, width], dtype=torch.float32, device=pred_x.device)
+    pred, _ = simcc_maximum(pred_x.detach(), pred_y.detach())
+    target, _ = simcc_maximum(gt_x, gt_y)
+    return normalised_pck_accuracy(pred / simcc_split_ratio, target / simcc_split_ratio, keypoint_weights,
+                                   threshold, normalize)

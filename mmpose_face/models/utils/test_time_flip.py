@@ -24,3 +24,15 @@ def flip_heatmaps(heatmaps: torch.Tensor, flip_indices, shift_heatmap: bool) -> 
     if shift_heatmap:
         heatmaps = torch.cat([heatmaps[..., :1], heatmaps[..., :-1]], dim=-1)
     return heatmaps
+
+
+def flip_vectors(x_labels: torch.Tensor, y_labels: torch.Tensor, flip_indices):
+    """SimCC vectors (B, K, Wx) and (B, K, Wy) of a mirrored crop -> the original crop's:
+    left and right points swap (``flip_indices``, K ints) and the x vectors are
+    reversed (bin i -> Wx - 1 - i); y only swaps. mmpose's ``flip_vectors``."""
+    if x_labels.ndim != 3 or y_labels.ndim != 3:
+        raise ValueError(f'flip_vectors: expected (B, K, W) vectors, got {tuple(x_labels.shape)} and '
+                         f'{tuple(y_labels.shape)}')
+    if not torch.jit.is_tracing() and not len(flip_indices) == x_labels.shape[1] == y_labels.shape[1]:
+        raise ValueError(f'flip_vectors: {len(flip_indices)} flip indices for {x_labels.shape[1]} keypoints')
+    return x_labels[:, flip_indices].flip(-1), y_labels[:, flip_indices]

@@ -28,6 +28,10 @@ EXAMPLES = {
     'HeatmapHead': (dict(in_channels=4, out_channels=K, deconv_out_channels=(4, 4), deconv_kernel_sizes=(4, 4),
                          decoder=dict(type='MSRAHeatmap', input_size=INPUT_SIZE, heatmap_size=(8, 8), sigma=1.)),
                     (4, 2, 2)),
+    'RTMCCHead': (dict(in_channels=4, out_channels=K, input_size=INPUT_SIZE, in_featuremap_size=(2, 2),
+                       gau_cfg=dict(hidden_dims=8, s=4, expansion_factor=2, dropout_rate=0., drop_path=0.,
+                                    act_fn='ReLU', use_rel_bias=False, pos_enc=False),
+                       decoder=dict(type='SimCCLabel', input_size=INPUT_SIZE, sigma=2.0)), (4, 2, 2)),
 }
 
 
@@ -42,7 +46,8 @@ def test_every_registered_head_has_an_example_here():
 @pytest.mark.parametrize('name', sorted(EXAMPLES))
 def test_the_head_derives_from_the_base_and_implements_it(name):
     assert_keeps_the_contract(MODELS.get(name), BaseHead)
-    assert BaseHead.__abstractmethods__ == {'forward', 'loss', 'predict_normalised'}
+    assert BaseHead.__abstractmethods__ == {'num_keypoints', 'forward', 'loss', 'predict_normalised'}
+    assert MODELS.build(dict(type=name, **EXAMPLES[name][0])).num_keypoints == K
 
 
 @pytest.mark.parametrize('name', sorted(EXAMPLES))

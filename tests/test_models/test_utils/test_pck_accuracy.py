@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmpose_face.models.utils import heatmap_pck_accuracy, normalised_pck_accuracy
+from mmpose_face.models.utils import heatmap_pck_accuracy, normalised_pck_accuracy, simcc_pck_accuracy
 
 
 def pck_by_hand(pred, gt, mask, thr=0.05):
@@ -67,3 +67,20 @@ def test_heatmap_pck_compares_arg_max_cells_over_the_map_size():
     wide_gt = peaked_maps([(5, 5), (5, 5)], height=40, width=10)
     wide_pred = peaked_maps([(6, 5), (5, 5)], height=40, width=10)
     assert heatmap_pck_accuracy(wide_pred, wide_gt, torch.ones(1, 2)).item() == pytest.approx(1.0)
+
+
+def one_hot_vectors(bins, width):
+    """(B, K) bins -> (B, K, width) vectors peaked there."""
+    return torch.nn.functional.one_hot(torch.as_tensor(bins), width).float()
+
+
+def test_simcc_pck_compares_arg_max_bins_in_pixels_over_the_crop_size():
+    # 64 x 32 px crops at 2 bins per pixel: x error divided by h = 32, y error by w = 64 (mmpose's order)
+    gt = (one_hot_vectors([[20, 20, 20]], 128), one_hot_vectors([[10, 10, 10]], 64))
+    pred = (one_hot_vectors([[20, 23, 20]], 128), one_hot_vectors([[10, 10, 16]], 64))
+    # point 1: 1.5 px in x -> 1.5 / 32 = 0.047 < 0.05; point 2: 3 px in y -> 3 / 64 = 0.047
+    weights = torch.ones(1, 3)
+    assert simcc_pck_accuracy(pred, gt, 2.0, weights).item() == 1.0
+    pred = (one_hot_vectors([[20, 24, 20]], 128), pred[1])  # 2 px / 32 = 0.0625: a miss
+    assert simcc_pck_accuracy(pred, gt, 2.0, weights).item() == pytest.approx(2 / 3)
+    assert simcc_pck_accuracy(pred, gt, 2.0, torch.tensor([[1.0, 0.0, 1.0]])).item() == 1.0

@@ -1,8 +1,9 @@
-"""Flip test helpers: predictions on a mirrored crop, mapped back (coordinates and heatmaps)."""
+"""Flip test helpers: predictions on a mirrored crop, mapped back (coordinates, heatmaps, SimCC vectors)."""
+import pytest
 import torch
 
 from mmpose_face.datasets.dataset_info import load_dataset_info
-from mmpose_face.models.utils import flip_heatmaps, flip_normalised_coordinates
+from mmpose_face.models.utils import flip_heatmaps, flip_normalised_coordinates, flip_vectors
 
 FLIP_INDICES = load_dataset_info('configs/_base_/datasets/wflw.py')['flip_indices']
 K = 98
@@ -32,3 +33,14 @@ def test_flip_heatmaps_mirrors_swaps_and_shifts():
     assert torch.equal(flipped[0, 0], heatmaps[0, FLIP_INDICES[0]].flip(-1))
     shifted = flip_heatmaps(heatmaps, FLIP_INDICES, shift_heatmap=True)
     assert torch.equal(shifted[..., 1:], flipped[..., :-1]) and torch.equal(shifted[..., 0], flipped[..., 0])
+
+
+def test_flip_vectors_reverses_x_and_swaps_left_and_right():
+    x, y = torch.rand(2, K, 7), torch.rand(2, K, 5)
+    flipped_x, flipped_y = flip_vectors(x, y, FLIP_INDICES)
+    assert torch.equal(flipped_x[:, 60], x[:, 72].flip(-1)) and torch.equal(flipped_y[:, 60], y[:, 72])
+    assert torch.equal(flipped_x[0, 60, 0], x[0, 72, 6])  # bin i -> W - 1 - i
+    twice = flip_vectors(flipped_x, flipped_y, FLIP_INDICES)
+    assert torch.equal(twice[0], x) and torch.equal(twice[1], y)
+    with pytest.raises(ValueError, match='flip indices'):
+        flip_vectors(x[:, :10], y[:, :10], FLIP_INDICES)
