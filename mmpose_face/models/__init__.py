@@ -4,5 +4,6 @@ from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .pose_estimator import TopdownPoseEstimator
+from .utils import ExpMomentumEMA  # noqa: F401  registered for EMAHook(ema_type='ExpMomentumEMA')
 
 __all__ = ['PoseDataPreprocessor', 'TopdownPoseEstimator']

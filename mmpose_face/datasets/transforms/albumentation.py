@@ -7,6 +7,7 @@ from mmcv.transforms import BaseTransform
 from mmpose_face.errors import OptionalDependencyError
 from mmpose_face.registry import TRANSFORMS
 from . import batch_stage as stages
+from .albumentations_arguments import arguments_for_installed_version
 
 INSTALL_HINT = ("albumentations is not installed; it is an optional extra of mmpose_face: "
                 "pip install 'mmpose_face[albumentations]' (or pip install -r requirements/albu.txt)")
@@ -31,6 +32,9 @@ class Albumentation(BaseTransform):
             ``type`` names a class of the albumentations package (or is a
             class); nested ``transforms`` (``OneOf``) are built too. Only
             pixel-level transforms keep the keypoints right (others warn).
+            Arguments are albumentations 1.4's, as mmpose's configs write them;
+            under albumentations 2.x the renamed ones are rewritten
+            (:mod:`.albumentations_arguments`).
         keymap: results key -> albumentations key; default ``{'img': 'image'}``.
 
     Raises :class:`OptionalDependencyError` (an ImportError and the
@@ -71,6 +75,7 @@ class Albumentation(BaseTransform):
             if not hasattr(self.albumentations, obj_type):
                 raise KeyError(f'Albumentation: albumentations has no transform {obj_type!r}')
             obj_cls = getattr(self.albumentations, obj_type)
+            args = arguments_for_installed_version(obj_type, args, self.albumentations)
         elif isinstance(obj_type, type):
             obj_cls = obj_type
         else:

@@ -13,6 +13,9 @@ class GenerateTarget(BaseTransform):
     """Add ``keypoint_labels`` (1, K, 2) and ``keypoint_weights`` (1, K) from
     ``transformed_keypoints`` (else ``keypoints``) using ``encoder``.
 
+    A ``keypoints_visible`` (N, K, 2) (``KeypointConverter``'s) is split, as
+    mmpose, into ``keypoints_visible`` (N, K) and ``keypoints_visible_weights`` (N, K).
+
     Args (mmpose's):
         encoder: a codec config (one; regression has no multi-level targets).
         target_type: deprecated in mmpose (the encoder decides); warns.
@@ -45,7 +48,13 @@ class GenerateTarget(BaseTransform):
             keypoints = results['keypoints']
         else:
             raise ValueError("GenerateTarget requires 'transformed_keypoints' or 'keypoints' in the results")
-        encoded = self.encoder.encode(keypoints, results['keypoints_visible'])
+        keypoints_visible = results['keypoints_visible']
+        if keypoints_visible.ndim == 3 and keypoints_visible.shape[2] == 2:
+            # (N, K, 2) from KeypointConverter: visibility, and a weight that is 0 where no source point maps
+            keypoints_visible, results['keypoints_visible_weights'] = keypoints_visible[..., 0], \
+                keypoints_visible[..., 1]
+            results['keypoints_visible'] = keypoints_visible
+        encoded = self.encoder.encode(keypoints, keypoints_visible)
         if self.use_dataset_keypoint_weights:
             encoded['keypoint_weights'] = encoded['keypoint_weights'] * results['dataset_keypoint_weights']
         results.update(encoded)
