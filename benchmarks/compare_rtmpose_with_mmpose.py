@@ -69,11 +69,11 @@ def lapa_test_file(work: str) -> dict:
     return dict(data_root=converted, ann_file='annotations/lapa_test.json', dataset_type='LapaDataset')
 
 
-def our_predictions(config: str, checkpoint: str, cases: list, flip_tests) -> dict:
+def our_predictions(config: str, checkpoint: str, cases: list, flip_tests, options: dict) -> dict:
     from mmpose_face.apis import inference_topdown, init_model
     from mmpose_face.apis.predictor import build_predictor
     out = {}
-    model = init_model(config, checkpoint, cfg_options=CFG_OPTIONS)
+    model = init_model(config, checkpoint, cfg_options=options)
     for flip in flip_tests:
         model.test_cfg['flip_test'] = bool(flip)
         for index, case in enumerate(cases):
@@ -90,7 +90,7 @@ def our_predictions(config: str, checkpoint: str, cases: list, flip_tests) -> di
     return out
 
 
-def our_loss(config: str, checkpoint: str, spec: dict) -> dict:
+def our_loss(config: str, checkpoint: str, spec: dict, options: dict) -> dict:
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
 
@@ -98,7 +98,7 @@ def our_loss(config: str, checkpoint: str, spec: dict) -> dict:
     from mmpose_face.installation import find_config
     from mmpose_face.registry import DATASETS
     cfg = Config.fromfile(find_config(config))
-    cfg.merge_from_dict(CFG_OPTIONS)
+    cfg.merge_from_dict(options)
     model = init_model(cfg, checkpoint)
     pipeline = [step for step in cfg.val_dataloader.dataset.pipeline if step['type'] != 'PackPoseInputs']
     pipeline += [dict(type='GenerateTarget', encoder=cfg.codec), dict(type='PackPoseInputs')]
@@ -110,7 +110,7 @@ def our_loss(config: str, checkpoint: str, spec: dict) -> dict:
     return {f'loss/{key}': float(value) for key, value in losses.items()}
 
 
-def our_test_nme(config: str, checkpoint: str, spec: dict, work: str) -> dict:
+def our_test_nme(config: str, checkpoint: str, spec: dict, work: str, options: dict) -> dict:
     """Our tools/test.py on the file, as a user runs it."""
     out = osp.join(work, 'our_metrics.json')
     options = [f'test_dataloader.dataset.type={spec["dataset_type"]}',
@@ -118,7 +118,7 @@ def our_test_nme(config: str, checkpoint: str, spec: dict, work: str) -> dict:
                f'test_dataloader.dataset.ann_file={spec["ann_file"]}',
                "test_dataloader.dataset.data_prefix.img=''", 'test_dataloader.batch_size=2',
                'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
-               'model.backbone.init_cfg=None']
+               'model.backbone.init_cfg=None'] + [f'{k}={v}' for k, v in options.items() if k == 'default_scope']
     process = subprocess.run([sys.executable, osp.join(REPO_ROOT, 'tools', 'test.py'), config, checkpoint,
                               '--work-dir', osp.join(work, 'ours'), '--out', out, '--cfg-options', *options],
                              cwd=REPO_ROOT, capture_output=True, text=True)
@@ -128,8 +128,17 @@ def our_test_nme(config: str, checkpoint: str, spec: dict, work: str) -> dict:
         return json.load(f)
 
 
-def compare(name: str, threads: int) -> dict:
-    config, layout = MODELS[name]
+def mmpose_config_file(relative: str) -> str:
+    """mmpose's own file of that name, in .venv-mmpose's mmpose wheel."""
+    found = subprocess.run([REFERENCE_PYTHON, '-c', 'import mmpose, os.path as p; print(p.dirname(mmpose.__file__))'],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    return osp.join(found, '.mim', 'configs', relative)
+
+
+def compare(name: str, threads: int, mmpose_file: bool) -> dict:
+    relative, layout = MODELS[name]
+    # ours: the config shipped here, or (mmpose_file) mmpose's own file as its wheel ships it
+    config = mmpose_config_file(relative) if mmpose_file else osp.join(REPO_ROOT, 'configs', relative)
     with tempfile.TemporaryDirectory() as work:
         spec = (dict(data_root=DATA_ROOT, ann_file='test_wflw.json', dataset_type='WFLWDataset')
                 if layout == 'wflw' else lapa_test_file(work))
@@ -141,7 +150,7 @@ def compare(name: str, threads: int) -> dict:
                           bboxes=[a['bbox'] for a in lapa['annotations'] if a['image_id'] == image['id']])
                      for image in lapa['images']]
         checkpoint = osp.join(work, 'mmpose_random.pth')
-        job = dict(config=config, cfg_options=CFG_OPTIONS, seed=0, perturb_std=0.01, checkpoint=checkpoint,
+        job = dict(config=relative, cfg_options=CFG_OPTIONS, seed=0, perturb_std=0.01, checkpoint=checkpoint,
                    threads=threads, cases=cases, flip_tests=[True, False], loss=spec,
                    test=dict(spec, work_dir=osp.join(work, 'mmpose')))
         job_file, reference_file = osp.join(work, 'job.json'), osp.join(work, 'mmpose.npz')
@@ -152,10 +161,12 @@ def compare(name: str, threads: int) -> dict:
         if process.returncode != 0:
             raise SystemExit(f'mmpose side failed:\n{(process.stdout + process.stderr)[-3000:]}')
         reference = dict(np.load(reference_file))
-        ours = our_predictions(config, checkpoint, cases, job['flip_tests'])
-        ours.update(our_loss(config, checkpoint, spec))
-        our_metrics = our_test_nme(config, checkpoint, spec, work)
-    report = dict(model=name, config=config, faces=sum(len(c['bboxes']) for c in cases))
+        # mmpose's own file runs here with only its default_scope overridden
+        options = dict(CFG_OPTIONS, default_scope='mmpose_face') if mmpose_file else CFG_OPTIONS
+        ours = our_predictions(config, checkpoint, cases, job['flip_tests'], options)
+        ours.update(our_loss(config, checkpoint, spec, options))
+        our_metrics = our_test_nme(config, checkpoint, spec, work, options)
+    report = dict(model=name, config=relative, our_config=osp.relpath(config, REPO_ROOT), faces=sum(len(c['bboxes']) for c in cases))
     report['state_dict_keys_equal'] = ours['state_dict_shapes'] == json.loads(str(reference['state_dict_shapes']))
     for prefix in ('pred', 'score', 'onnx', 'onnxscore'):
         key_prefix = {'onnx': 'pred', 'onnxscore': 'score'}.get(prefix, prefix)
@@ -178,10 +189,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--model', nargs='+', default=['wflw', 'face6-t'], choices=sorted(MODELS))
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--mmpose-file', action='store_true',
+                        help="our side runs mmpose's own config file (as its wheel ships it), not ours")
     parser.add_argument('--json', help='write the reports here')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    reports = [compare(name, args.threads) for name in args.model]
+    reports = [compare(name, args.threads, args.mmpose_file) for name in args.model]
     for report in reports:
         print(json.dumps(report, indent=1))
     if args.json:
