@@ -90,7 +90,8 @@ def main() -> None:
         reference = torch.load(out_file, weights_only=True)
         results = [our_side(name, kwargs, reference[name]) for name, kwargs in cases.items()]
     for row in results:
-        print(f"RTMPose-{row['case']} backbone: {row['num_parameters']:,} parameters (mmdet {row['mmdet_num_parameters']:,}), "
+        print(f"RTMPose-{row['case']} backbone: {row['num_parameters']:,} parameters "
+              f"(mmdet {row['mmdet_num_parameters']:,}), "
               f"keys/shapes match {row['keys_and_shapes_match']}, init diff {row['init_max_abs_difference']}, "
               f"eval diff {row['eval_max_abs_difference']:.2e}, train diff {row['train_max_abs_difference']:.2e}, "
               f"running stats diff {row['running_stats_max_abs_difference']:.2e}")

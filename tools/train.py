@@ -53,6 +53,7 @@ def main(args):
         show_everything_on_console(cfg)
     run_checks.check_optimizer_values(cfg, args.config)
     run_checks.check_vis_backends(cfg, args.config)
+    run_checks.check_sync_batchnorm(cfg, args.config)
     run_checks.check_work_dir(cfg.work_dir)
     # one run per work dir (the first process of a distributed run holds it for all)
     lock = work_dir_lock(cfg.work_dir) if _process_rank() == 0 else contextlib.nullcontext()

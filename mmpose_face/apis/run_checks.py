@@ -8,7 +8,9 @@ option and the reason.
 - :func:`check_optimizer_values`: optimizer numbers fit the parameters'
   float32 (``lr=1e40`` otherwise stops at the first step with "value cannot
   be converted to type float without overflow");
-- :func:`check_vis_backends`: a TensorBoard backend has its package.
+- :func:`check_vis_backends`: a TensorBoard backend has its package;
+- :func:`check_sync_batchnorm`: SyncBN (RTMPose's configs) is not trained on
+  several CPU processes, where torch's SyncBatchNorm raises at the first step.
 """
 import errno
 import math
@@ -113,3 +115,38 @@ def check_vis_backends(cfg, config_path: str) -> None:
             raise ConfigError(
                 f'{config_path}: visualizer.vis_backends asks for {kind}, but the tensorboard package is not '
                 f'installed: pip install tensorboard, or remove {kind} from vis_backends')
+
+
+def _sync_batchnorm_settings(cfg, where: str):
+    """Where a config's model asks for SyncBN: ``model.backbone.norm_cfg`` ..."""
+    if isinstance(cfg, dict):
+        if cfg.get('type') == 'SyncBN':
+            yield where
+        for key, value in cfg.items():
+            yield from _sync_batchnorm_settings(value, f'{where}.{key}')
+    elif isinstance(cfg, (list, tuple)):
+        for i, item in enumerate(cfg):
+            yield from _sync_batchnorm_settings(item, f'{where}.{i}')
+
+
+def check_sync_batchnorm(cfg, config_path: str) -> None:
+    """SyncBN cannot train on several CPU processes: torch's SyncBatchNorm synchronises
+    GPU tensors only (``ValueError: SyncBatchNorm expected input tensor to be on GPU``
+    at the first step). On one process mmengine's runner makes it BatchNorm, so only
+    a distributed launch (``WORLD_SIZE`` > 1) without CUDA is refused, naming the setting."""
+    import torch
+    world_size = os.environ.get('WORLD_SIZE', '1')
+    if cfg.get('launcher', 'none') == 'none' or not world_size.isdigit() or int(world_size) < 2:
+        return
+    if torch.cuda.is_available():
+        return
+    settings = list(_sync_batchnorm_settings(cfg.get('model'), 'model'))
+    if cfg.get('sync_bn'):
+        settings.append('sync_bn')
+    if settings:
+        fix = ' '.join(f'{where}.type=BN' for where in settings if where != 'sync_bn')
+        raise ConfigError(
+            f'{config_path}: {settings[0]} asks for SyncBN, which cannot train on {world_size} CPU processes: '
+            f"torch's SyncBatchNorm synchronises GPU tensors only. Train with BatchNorm in each process"
+            + (f' (--cfg-options {fix})' if fix else ' (remove sync_bn)')
+            + ', on GPUs, or on one process (where SyncBN is BatchNorm)')
