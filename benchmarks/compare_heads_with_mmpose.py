@@ -9,8 +9,9 @@ divergence), DSNT with debias and beta 10, a plain IntegralRegressionHead
 without deconvolutions; SimpleBaseline's HeatmapHead with MSRAHeatmap, with and without
 an intermediate convolution; RTMPose's RTMCCHead + SimCCLabel + KLDiscretLoss as the
 face configs set them, and with relative bias, rotary embedding, SiLU, a 3x3 final
-layer and a loss mask; the full-size head of mmpose's RTMPose-m WFLW config) it builds our head from the config, gives it random
-weights with spread (the RealNVP flow included, so the flow's maths is
+layer and a loss mask; the full-size head of mmpose's RTMPose-m WFLW config) it
+builds our head from the config, gives it random weights with spread (the
+RealNVP flow included, so the flow's maths is
 exercised, not only its near-identity start), saves the state dict and has
 mmpose build the same config and load it with ``strict=True`` (so the
 state-dict keys are mmpose's). Both then run ``forward``, ``loss`` and
@@ -110,7 +111,8 @@ CODECS = {'biased_sigma2': CODEC,
           'simcc_face': SIMCC,
           'simcc_normalised_sigma2_ratio1.5': dict(SIMCC, sigma=2.0, normalize=True, simcc_split_ratio=1.5),
           'simcc_standard_smoothed': dict(SIMCC, smoothing_type='standard', label_smooth_weight=0.1)}
-# name -> (codec, the INPUTS arrays it decodes, the arguments of one decode call): DARK's Taylor step gets heatmap-like maps, since on
+# name -> (codec, the INPUTS arrays it decodes: one per argument of decode): DARK's Taylor step gets
+# heatmap-like maps, since on
 # noise its hessian is near singular and float32 rounding moves the points by 1e-4 of their
 # (far-off) offsets
 DECODERS = {'msra_sigma2': dict(codec=CODECS['msra_sigma2'], heatmaps='decode_heatmaps'),

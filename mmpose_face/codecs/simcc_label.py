@@ -120,8 +120,9 @@ class SimCCLabel(BaseKeypointCodec):
         grid = torch.arange(size, device=centre.device)
         background = self.label_smooth_weight / (size - 1) if self.label_smooth_weight > 0 else 0.0
         hit = grid == centre.unsqueeze(-1)
-        return torch.where(hit, torch.tensor(1.0 - self.label_smooth_weight, dtype=torch.float32),
-                           torch.tensor(background, dtype=torch.float32)).to(centre.device)
+        # the two values as float32 numbers, as mmpose's assignments into its float32 arrays
+        peak, background = (float(np.float32(value)) for value in (1.0 - self.label_smooth_weight, background))
+        return torch.where(hit, peak, background).to(torch.float32)
 
     def decode(self, simcc_x: np.ndarray, simcc_y: np.ndarray):
         """mmpose's decode: SimCC vectors (K, Wx) and (K, Wy), or (N, K, Wx) and (N, K, Wy)

@@ -97,3 +97,44 @@ def test_decode_visibility_adds_the_softmax_score():
     # softmax of 2 * x: e^2 / (e^2 + 15) for x (the smaller), e^4 / (e^4 + 15) for y
     assert scores.tolist() == [[1.0]]
     assert visibility[0, 0] == pytest.approx(np.exp(2) / (np.exp(2) + 15))
+
+
+def test_the_pipeline_packs_the_vectors_into_gt_instance_labels():
+    from mmpose_face.datasets.transforms import GenerateTarget, PackPoseInputs
+    results = dict(img=np.zeros((48, 64, 3), np.uint8), keypoints=np.array([[[10.0, 20.0], [30.0, 5.0]]], np.float32),
+                   keypoints_visible=np.ones((1, 2), np.float32), bbox=np.array([[0, 0, 64, 48]], np.float32))
+    results = GenerateTarget(encoder=dict(type='SimCCLabel', input_size=(64, 48), sigma=2.0))(results)
+    labels = PackPoseInputs()(results)['data_samples'].gt_instance_labels
+    assert labels.keypoint_x_labels.shape == (1, 2, 128) and labels.keypoint_y_labels.shape == (1, 2, 96)
+    assert labels.keypoint_x_labels.argmax(-1).tolist() == [[20, 60]] and labels.keypoint_weights.shape == (1, 2)
+
+
+def test_decode_batch_with_dark_exports_to_onnx_and_runs_alike(tmp_path):
+    """The head's predict_normalised traces decode_batch into the exported graph."""
+    import warnings
+
+    import onnxruntime
+    codec = SimCCLabel((64, 48), sigma=3.0, use_dark=True, normalize=False)
+
+    class Decode(torch.nn.Module):
+        def forward(self, simcc_x, simcc_y):
+            keypoints, scores, _ = codec.decode_batch(simcc_x, simcc_y)
+            return keypoints, scores
+
+    rng = np.random.default_rng(0)
+    keypoints = rng.uniform(4, [60, 44], (2, 5, 2)).astype(np.float32)
+    encoded = codec.encode_batch(torch.from_numpy(keypoints), torch.ones(2, 5))
+    simcc_x, simcc_y = (encoded[key] + 0.01 * torch.from_numpy(rng.normal(size=encoded[key].shape).astype(np.float32))
+                        for key in ('keypoint_x_labels', 'keypoint_y_labels'))
+    path = str(tmp_path / 'decode.onnx')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(Decode(), (simcc_x, simcc_y), path, dynamo=False, opset_version=17,
+                          input_names=['x', 'y'], output_names=['keypoints', 'scores'])
+    onnx_keypoints, onnx_scores = onnxruntime.InferenceSession(path, providers=['CPUExecutionProvider']).run(
+        None, dict(x=simcc_x.numpy(), y=simcc_y.numpy()))
+    expected_keypoints, expected_scores, _ = codec.decode_batch(simcc_x, simcc_y)
+    np.testing.assert_allclose(onnx_keypoints, expected_keypoints.numpy(), atol=1e-3)  # crop pixels
+    np.testing.assert_allclose(onnx_scores, expected_scores.numpy(), atol=1e-6)
+    # DARK finds the Gaussians' centres, the keypoints' bins
+    np.testing.assert_allclose(expected_keypoints.numpy(), np.round(keypoints * 2) / 2, atol=0.05)

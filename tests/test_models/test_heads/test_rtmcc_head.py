@@ -101,7 +101,8 @@ def test_predict_decodes_the_vectors_and_the_flip_test_averages_the_flipped_back
     with torch.no_grad():
         pred_x, pred_y = head.forward(feats)
         mirror_x, mirror_y = flip_vectors(*head.forward(mirrored), FLIP_INDICES)
-        for flip_test, (x, y) in ((False, (pred_x, pred_y)), (True, ((pred_x + mirror_x) / 2, (pred_y + mirror_y) / 2))):
+        averaged = ((pred_x + mirror_x) / 2, (pred_y + mirror_y) / 2)
+        for flip_test, (x, y) in ((False, (pred_x, pred_y)), (True, averaged)):
             preds = head.predict((feats, mirrored) if flip_test else feats, batch, dict(flip_test=flip_test))
             for i, pred in enumerate(preds):
                 keypoints, scores = codec.decode(x[i].numpy(), y[i].numpy())

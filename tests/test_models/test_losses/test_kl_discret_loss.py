@@ -10,8 +10,8 @@ from mmpose_face.registry import MODELS
 
 def vectors(seed=0, faces=2, keypoints=3):
     generator = torch.Generator().manual_seed(seed)
-    pred = (torch.randn(faces, keypoints, 8, generator=generator), torch.randn(faces, keypoints, 6, generator=generator))
-    labels = (torch.rand(faces, keypoints, 8, generator=generator), torch.rand(faces, keypoints, 6, generator=generator))
+    pred = tuple(torch.randn(faces, keypoints, bins, generator=generator) for bins in (8, 6))
+    labels = tuple(torch.rand(faces, keypoints, bins, generator=generator) for bins in (8, 6))
     return pred, labels
 
 
