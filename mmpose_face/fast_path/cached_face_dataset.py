@@ -102,6 +102,42 @@ class CachedFaceDataset(Dataset):
             flip_indices=np.asarray(self.dataset.metainfo['flip_indices']))
 
     @property
+    def pipeline(self):
+        """The wrapped data set's train pipeline (a ``Compose``), whose steps the augmentor reproduces."""
+        return self.dataset.pipeline
+
+    @pipeline.setter
+    def pipeline(self, pipeline) -> None:
+        """Train with another pipeline from now on (``mmdet.PipelineSwitchHook``
+        sets it): the augmentor is rebuilt from its steps (the loop re-binds it
+        to the preprocessor before the next step). The cache stays: the new
+        pipeline must keep the input size and box padding and jitter no more
+        than the cache covers, else ``ValueError`` says what differs."""
+        ann_file = getattr(self.dataset, 'ann_file', None) or 'dataset'
+        augmentor = BatchTopdownAugmentor.from_pipeline(pipeline.transforms,
+                                                        source=f'{ann_file}: switched train pipeline')
+        bounds = augmentor.jitter_bounds
+        cached, low, high = self.settings, *bounds.get('scale_range', (1., 1.))
+        problems = []
+        if augmentor.input_size != cached.input_size or augmentor.padding != cached.padding:
+            problems.append(f'input_size {augmentor.input_size} / padding {augmentor.padding} instead of '
+                            f'{cached.input_size} / {cached.padding}')
+        if bounds.get('max_shift', 0.) > cached.max_shift or bounds.get('max_rotation', 0.) > cached.max_rotation:
+            problems.append(f"shift {bounds.get('max_shift', 0.)} / rotation {bounds.get('max_rotation', 0.)} beyond "
+                            f'the cached {cached.max_shift} / {cached.max_rotation}')
+        if low < cached.scale_range[0] or high > cached.scale_range[1]:
+            problems.append(f'scale range {(low, high)} beyond the cached {cached.scale_range}')
+        if problems:
+            raise ValueError(f'CachedFaceDataset ({ann_file}): the switched train pipeline needs another crop '
+                             f'cache: {"; ".join(problems)}. Cache for the strongest pipeline (the first one '
+                             'should be it) or switch to one within it')
+        self.dataset.pipeline = pipeline
+        self.augmentor = augmentor
+        per_crop = bool(augmentor.per_crop_steps)
+        if per_crop and not self.warp_on_host:
+            self.warp_on_host = True  # per-crop steps run on the host, after the loader's warp
+
+    @property
     def metainfo(self) -> dict:
         return self.dataset.metainfo
 
