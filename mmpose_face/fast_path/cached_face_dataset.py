@@ -68,6 +68,7 @@ class CachedFaceDataset(Dataset):
         if warp == 'device' and per_crop:
             raise ValueError(f"CachedFaceDataset: warp='device', but the train pipeline's {per_crop} run on each "
                              "warped crop on the host; use warp='host' or 'auto'")
+        self.warp = warp
         self.warp_on_host = warp == 'host' or bool(per_crop) or (warp == 'auto' and not torch.cuda.is_available())
         self.settings = CropCacheSettings(input_size=self.augmentor.input_size, padding=self.augmentor.padding,
                                           crop_size=crop_size, **self.augmentor.jitter_bounds)
@@ -111,8 +112,9 @@ class CachedFaceDataset(Dataset):
         """Train with another pipeline from now on (``mmdet.PipelineSwitchHook``
         sets it): the augmentor is rebuilt from its steps (the loop re-binds it
         to the preprocessor before the next step). The cache stays: the new
-        pipeline must keep the input size and box padding and jitter no more
-        than the cache covers, else ``ValueError`` says what differs."""
+        pipeline must keep the input size and box padding, jitter no more
+        than the cache covers and, with ``warp='device'``, have no per-crop
+        step; else ``ValueError`` says what differs."""
         ann_file = getattr(self.dataset, 'ann_file', None) or 'dataset'
         augmentor = BatchTopdownAugmentor.from_pipeline(pipeline.transforms,
                                                         source=f'{ann_file}: switched train pipeline')
@@ -127,15 +129,18 @@ class CachedFaceDataset(Dataset):
                             f'the cached {cached.max_shift} / {cached.max_rotation}')
         if low < cached.scale_range[0] or high > cached.scale_range[1]:
             problems.append(f'scale range {(low, high)} beyond the cached {cached.scale_range}')
+        per_crop = [type(step).__name__ for step in augmentor.per_crop_steps]
+        if per_crop and self.warp == 'device':
+            problems.append(f"warp='device', but its {per_crop} run on each warped crop on the host")
         if problems:
-            raise ValueError(f'CachedFaceDataset ({ann_file}): the switched train pipeline needs another crop '
-                             f'cache: {"; ".join(problems)}. Cache for the strongest pipeline (the first one '
-                             'should be it) or switch to one within it')
+            raise ValueError(f'CachedFaceDataset ({ann_file}): cannot take the switched train pipeline: '
+                             f'{"; ".join(problems)}. The crop cache is built for the first pipeline: make that '
+                             "the strongest and switch to one within it (and use warp='host' or 'auto' for "
+                             'per-crop steps)')
         self.dataset.pipeline = pipeline
         self.augmentor = augmentor
-        per_crop = bool(augmentor.per_crop_steps)
-        if per_crop and not self.warp_on_host:
-            self.warp_on_host = True  # per-crop steps run on the host, after the loader's warp
+        if per_crop:  # they run on the host, after the loader's warp ('auto' may have chosen the device)
+            self.warp_on_host = True
 
     @property
     def metainfo(self) -> dict:

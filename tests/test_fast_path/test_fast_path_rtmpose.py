@@ -140,10 +140,13 @@ def test_a_switched_pipeline_rebuilds_the_augmentor_within_the_cache(tmp_path):
     assert [type(step).__name__ for step in cached.augmentor.per_crop_steps] == ['YOLOXHSVRandomAug']
     assert cached.augmentor.jitter_bounds == dict(max_shift=0., scale_range=(0.75, 1.25), max_rotation=60.)
     stronger = [dict(step, rotate_factor=90) if step['type'] == 'RandomBBoxTransform' else step for step in stage2]
-    with pytest.raises(ValueError, match=r'needs another crop cache: shift 0.0 / rotation 90.0 beyond the cached '
-                                         r'0.16 / 80.0'):
+    with pytest.raises(ValueError, match=r'cannot take the switched train pipeline: shift 0.0 / rotation 90.0 '
+                                         r'beyond the cached 0.16 / 80.0'):
         cached.pipeline = Compose(stronger)
     assert cached.augmentor.jitter_bounds['max_rotation'] == 60.  # unchanged after the refusal
+    cached.warp = 'device'  # as if built with warp='device' for a pipeline without per-crop steps
+    with pytest.raises(ValueError, match=r"warp='device', but its \['YOLOXHSVRandomAug'\] run on each warped crop"):
+        cached.pipeline = Compose(stage2)
 
 
 def test_tiny_rtmpose_trains_on_the_fast_path_through_the_pipeline_switch(tmp_path):
