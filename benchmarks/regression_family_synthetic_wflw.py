@@ -15,6 +15,13 @@ heatmap pixels (4.5 crop pixels). One torch thread (on 2 shared cores a
 second one mostly waits). Heads:
 
     softwing  td-reg_res18_softwingloss_1xb32-12e_synthetic-wflw-64x64 (the quick start's)
+    rtmpose   rtmpose-m_8xb64-60e_wflw-256x256 (mmpose's file; configs/ or, until it ships
+              there, mmpose 1.3.2's own from .venv-mmpose), made RTMPose-t: CSPNeXt deepen
+              0.167 / widen 0.375 from scratch, RTMCCHead on its 384 channels at 2x2
+              (in_featuremap_size = 48 / 32, rounded up), SimCCLabel sigma 5.66 scaled to
+              the crop (1.06 px), split ratio 2; its own train pipeline (YOLOX HSV,
+              blur, coarse dropout), EMAHook and PipelineSwitchHook (at epochs - 2);
+              the benchmark's optimizer (Adam 2e-3, warm-up), not AdamW 4e-3 at batch 512
     rle       td-reg_res50_rle-8xb64-210e_wflw-256x256
     ipr       ipr_res50_8xb64-210e_wflw-256x256
     dsnt      ipr_res50_dsnt-8xb64-210e_wflw-256x256
@@ -41,17 +48,31 @@ CONFIGS = dict(
     softwing=WFLW + 'topdown_regression/wflw/td-reg_res18_softwingloss_1xb32-12e_synthetic-wflw-64x64.py',
     rle=WFLW + 'topdown_regression/wflw/td-reg_res50_rle-8xb64-210e_wflw-256x256.py',
     ipr=WFLW + 'integral_regression/wflw/ipr_res50_8xb64-210e_wflw-256x256.py',
-    dsnt=WFLW + 'integral_regression/wflw/ipr_res50_dsnt-8xb64-210e_wflw-256x256.py')
+    dsnt=WFLW + 'integral_regression/wflw/ipr_res50_dsnt-8xb64-210e_wflw-256x256.py',
+    rtmpose=WFLW + 'rtmpose/wflw/rtmpose-m_8xb64-60e_wflw-256x256.py')
+#: the RTMPose-t small variant with other settings, for the record: the config's own optimizer
+#: (AdamW 4e-3, weight decay 0.05 off norms and biases, the benchmark's warm-up and step), or
+#: the config's weaker stage-2 augmentation from the first epoch
+CONFIGS.update(rtmpose_adamw=CONFIGS['rtmpose'], rtmpose_stage2=CONFIGS['rtmpose'])
+#: where mmpose 1.3.2 keeps the same file, while configs/ does not have it
+MMPOSE_CONFIGS = osp.join(REPO_ROOT, '.venv-mmpose', 'lib', 'python3.11', 'site-packages', 'mmpose', '.mim',
+                          'configs', 'face_2d_keypoint')
 INPUT_SIZE = (48, 48)
 HEATMAP_SIZE = (16, 16)
 SUBSETS = ('pose', 'expression', 'illumination', 'makeup', 'occlusion', 'blur')
 
 
-def small_variant(config_path: str, data_root: str, work_dir: str, epochs: int):
+def small_variant(config_path: str, data_root: str, work_dir: str, epochs: int, name: str = None):
     """The config on the quick-start recipe: ResNet-18 from scratch, 48x48, 480 faces."""
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(REPO_ROOT, config_path))
+    path = osp.join(REPO_ROOT, config_path)
+    if not osp.isfile(path) and 'rtmpose' in config_path:
+        path = osp.join(MMPOSE_CONFIGS, config_path[len(WFLW):])
+    cfg = Config.fromfile(path)
+    cfg.default_scope = 'mmpose_face'
     head = cfg.model.head
+    if head.type == 'RTMCCHead':
+        return rtmpose_t_variant(cfg, data_root, work_dir, epochs, name)
     if head.type in ('DSNTHead', 'IntegralRegressionHead'):
         codec = dict(cfg.codec, input_size=INPUT_SIZE, heatmap_size=HEATMAP_SIZE, sigma=1.0)
         head.in_featuremap_size = (2, 2)  # ResNet-18 on 48x48: stride 32, rounded up
@@ -74,6 +95,44 @@ def small_variant(config_path: str, data_root: str, work_dir: str, epochs: int):
     cfg.train_dataloader.batch_size = 16
     cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
     cfg.optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
+    cfg.auto_scale_lr = dict(enable=False, base_batch_size=16)
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs)
+    cfg.param_scheduler = [
+        dict(type='LinearLR', begin=0, end=30, start_factor=0.05, by_epoch=False),
+        dict(type='MultiStepLR', begin=0, end=epochs, milestones=[epochs - 2], gamma=0.1, by_epoch=True)]
+    baseline = osp.join(data_root, 'annotations', 'face_landmarks_wflw_train.json')
+    cfg.val_evaluator = cfg.test_evaluator = dict(type='NME', baseline_ann_file=baseline, failure_rate_and_auc=True)
+    cfg.default_hooks.logger.interval = 50
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=0)
+    return cfg
+
+
+def rtmpose_t_variant(cfg, data_root: str, work_dir: str, epochs: int, name: str = 'rtmpose'):
+    """mmpose's RTMPose WFLW config as RTMPose-t on 48x48 crops, on the benchmark's data,
+    optimizer and schedule (see the module docstring)."""
+    scale = INPUT_SIZE[0] / cfg.codec['input_size'][0]
+    codec = dict(cfg.codec, input_size=INPUT_SIZE, sigma=tuple(round(s * scale, 3) for s in cfg.codec['sigma']))
+    cfg.model.backbone.update(deepen_factor=0.167, widen_factor=0.375, init_cfg=None, norm_cfg=dict(type='BN'))
+    head = cfg.model.head
+    head.update(in_channels=384, input_size=INPUT_SIZE, decoder=codec,
+                in_featuremap_size=tuple(-(-s // 32) for s in INPUT_SIZE))
+    stage2 = cfg.custom_hooks[1].switch_pipeline
+    for pipeline in (cfg.train_dataloader.dataset.pipeline, cfg.val_dataloader.dataset.pipeline, stage2):
+        for step in pipeline:
+            if step['type'] == 'TopdownAffine':
+                step['input_size'] = INPUT_SIZE
+            if step['type'] == 'GenerateTarget':
+                step['encoder'] = codec
+    cfg.custom_hooks[1].switch_epoch = 0 if name == 'rtmpose_stage2' else max(epochs - 2, 1)
+    for loader in ('train_dataloader', 'val_dataloader'):
+        cfg[loader].update(num_workers=0, persistent_workers=False)
+        cfg[loader].dataset.data_root = data_root
+    cfg.train_dataloader.batch_size = 16
+    cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
+    if name != 'rtmpose_adamw':
+        cfg.optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
     cfg.auto_scale_lr = dict(enable=False, base_batch_size=16)
     cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs)
     cfg.param_scheduler = [
@@ -140,8 +199,8 @@ def main():
     args = parser.parse_args()
 
     import torch
-    from mmengine.runner import Runner
 
+    from mmpose_face.apis import build_runner
     from mmpose_face.data_preparation.synthetic.synthetic_wflw_release import make_synthetic_wflw
     from mmpose_face.data_preparation.wflw_release_converter import convert_wflw
     torch.set_num_threads(1)
@@ -155,9 +214,9 @@ def main():
         with open(args.json) as f:
             results = json.load(f)
     for name in args.heads:
-        cfg = small_variant(CONFIGS[name], data_root, osp.join(args.work_dir, name), args.epochs)
+        cfg = small_variant(CONFIGS[name], data_root, osp.join(args.work_dir, name), args.epochs, name)
         start = time.time()
-        runner = Runner.from_cfg(cfg)
+        runner = build_runner(cfg)  # inside mmpose_face.compat's fixes, as tools/train.py
         runner.train()
         metrics = runner.test()
         result = {key: float(value) for key, value in metrics.items()}

@@ -68,6 +68,7 @@ class CachedFaceDataset(Dataset):
         if warp == 'device' and per_crop:
             raise ValueError(f"CachedFaceDataset: warp='device', but the train pipeline's {per_crop} run on each "
                              "warped crop on the host; use warp='host' or 'auto'")
+        self.warp = warp
         self.warp_on_host = warp == 'host' or bool(per_crop) or (warp == 'auto' and not torch.cuda.is_available())
         self.settings = CropCacheSettings(input_size=self.augmentor.input_size, padding=self.augmentor.padding,
                                           crop_size=crop_size, **self.augmentor.jitter_bounds)
@@ -100,6 +101,46 @@ class CachedFaceDataset(Dataset):
             keypoints=np.concatenate([info['keypoints'] for info in infos]).astype(np.float32),
             keypoints_visible=np.concatenate([info['keypoints_visible'] for info in infos]).astype(np.float32),
             flip_indices=np.asarray(self.dataset.metainfo['flip_indices']))
+
+    @property
+    def pipeline(self):
+        """The wrapped data set's train pipeline (a ``Compose``), whose steps the augmentor reproduces."""
+        return self.dataset.pipeline
+
+    @pipeline.setter
+    def pipeline(self, pipeline) -> None:
+        """Train with another pipeline from now on (``mmdet.PipelineSwitchHook``
+        sets it): the augmentor is rebuilt from its steps (the loop re-binds it
+        to the preprocessor before the next step). The cache stays: the new
+        pipeline must keep the input size and box padding, jitter no more
+        than the cache covers and, with ``warp='device'``, have no per-crop
+        step; else ``ValueError`` says what differs."""
+        ann_file = getattr(self.dataset, 'ann_file', None) or 'dataset'
+        augmentor = BatchTopdownAugmentor.from_pipeline(pipeline.transforms,
+                                                        source=f'{ann_file}: switched train pipeline')
+        bounds = augmentor.jitter_bounds
+        cached, low, high = self.settings, *bounds.get('scale_range', (1., 1.))
+        problems = []
+        if augmentor.input_size != cached.input_size or augmentor.padding != cached.padding:
+            problems.append(f'input_size {augmentor.input_size} / padding {augmentor.padding} instead of '
+                            f'{cached.input_size} / {cached.padding}')
+        if bounds.get('max_shift', 0.) > cached.max_shift or bounds.get('max_rotation', 0.) > cached.max_rotation:
+            problems.append(f"shift {bounds.get('max_shift', 0.)} / rotation {bounds.get('max_rotation', 0.)} beyond "
+                            f'the cached {cached.max_shift} / {cached.max_rotation}')
+        if low < cached.scale_range[0] or high > cached.scale_range[1]:
+            problems.append(f'scale range {(low, high)} beyond the cached {cached.scale_range}')
+        per_crop = [type(step).__name__ for step in augmentor.per_crop_steps]
+        if per_crop and self.warp == 'device':
+            problems.append(f"warp='device', but its {per_crop} run on each warped crop on the host")
+        if problems:
+            raise ValueError(f'CachedFaceDataset ({ann_file}): cannot take the switched train pipeline: '
+                             f'{"; ".join(problems)}. The crop cache is built for the first pipeline: make that '
+                             "the strongest and switch to one within it (and use warp='host' or 'auto' for "
+                             'per-crop steps)')
+        self.dataset.pipeline = pipeline
+        self.augmentor = augmentor
+        if per_crop:  # they run on the host, after the loader's warp ('auto' may have chosen the device)
+            self.warp_on_host = True
 
     @property
     def metainfo(self) -> dict:

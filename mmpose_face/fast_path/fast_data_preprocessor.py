@@ -68,8 +68,9 @@ class FastPoseDataPreprocessor(PoseDataPreprocessor):
     def bind(self, cache: FaceCropCache, augmentor: BatchTopdownAugmentor) -> None:
         """Use this crop cache (for warps on the device) and this augmentor's
         codec, input size and packing tables for fast-path batches."""
+        if cache is not self._cache:  # the same cache (a switched pipeline) keeps its device copies
+            self._device_caches = {}
         self._cache, self._augmentor = cache, augmentor
-        self._device_caches = {}
 
     def forward(self, data: dict, training: bool = False) -> dict:
         if not isinstance(data, AugmentedFaceBatch):

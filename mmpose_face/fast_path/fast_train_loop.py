@@ -26,7 +26,9 @@ class FastEpochBasedTrainLoop(EpochBasedTrainLoop):
     the same as per-step logging), and checked.
 
     It binds the training set's crop cache and augmentor to the model's
-    ``FastPoseDataPreprocessor`` (:meth:`~FastPoseDataPreprocessor.bind`).
+    ``FastPoseDataPreprocessor`` (:meth:`~FastPoseDataPreprocessor.bind`),
+    and again after ``mmdet.PipelineSwitchHook`` has switched the training
+    set's pipeline (:attr:`CachedFaceDataset.pipeline`).
     The model's own per-step check is its config's switch
     (``model.train_cfg.check_finite_loss_every_step=False`` in the fast-path
     configs); this loop always checks at its read-backs.
@@ -88,6 +90,9 @@ class FastEpochBasedTrainLoop(EpochBasedTrainLoop):
         return super().run()
 
     def run_iter(self, idx, data_batch) -> None:
+        dataset, preprocessor = self.dataloader.dataset, self._model.data_preprocessor
+        if preprocessor._augmentor is not dataset.augmentor:  # the pipeline was switched (PipelineSwitchHook)
+            preprocessor.bind(dataset.cache, dataset.augmentor)
         self.runner.call_hook('before_train_iter', batch_idx=idx, data_batch=data_batch)
         log_vars = self.runner.model.train_step(data_batch, optim_wrapper=self.runner.optim_wrapper)
         self._pending_names = list(log_vars)

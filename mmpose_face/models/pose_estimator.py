@@ -43,12 +43,17 @@ class TopdownPoseEstimator(BaseModel):
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode == 'loss':
-            return self.head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
+            return self.loss(inputs, data_samples)
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
             return self.head.forward(self.extract_feat(inputs))
         raise ValueError(f'TopdownPoseEstimator: unknown mode {mode!r} (loss, predict or tensor)')
+
+    def loss(self, inputs, data_samples) -> dict:
+        """The head's losses (``loss_kpt``, ``acc_pose`` ...) of crops (B, 3, H, W) and their
+        targets, as mmpose's ``TopdownPoseEstimator.loss``."""
+        return self.head.loss(self.extract_feat(inputs), data_samples, self.train_cfg)
 
     def train_step(self, data, optim_wrapper) -> dict:
         """``BaseModel.train_step``, handing the batch's samples to ``parse_losses``
