@@ -22,7 +22,7 @@ from mmpose_face.datasets import WFLWDataset
 from mmpose_face.fast_path import CachedFaceDataset, FastPoseDataPreprocessor, to_fast_path_config
 from reference_sample import reference_sample
 from test_batch_topdown_augmentor import within_the_warps_difference
-from test_fast_path import DATA, REPO
+from fast_path_samples import DATA, REPO
 
 TINY_RTMPOSE = osp.join(REPO, 'tests', 'configs', 'rtmpose-t_tiny_wflw-64x64.py')
 #: the RTMPose WFLW config's Albumentation step (albumentations 1.4 arguments, as mmpose writes them)
