@@ -13,7 +13,8 @@ JOB.json (written by compare_rtmpose_with_mmpose.py):
     flip_tests    e.g. [true, false]: ``test_cfg.flip_test`` for each run
     loss          {"data_root", "ann_file", "dataset_type"}: the val pipeline + GenerateTarget on
                   those faces, one batch through ``model.loss`` (train mode off: no dropout)
-    test          {"data_root", "ann_file", "dataset_type", "work_dir"}: mmpose's Runner.test
+    test          {"data_root", "ann_file", "dataset_type", "work_dir"}: mmpose's Runner.test on that
+                  file alone (the test set replaced by it, with the val pipeline); null: skipped
 
 OUT.npz:
     pred/flip<0|1>/<case>, score/flip<0|1>/<case>   keypoints (N, K, 2) image pixels, scores (N, K)
@@ -106,8 +107,10 @@ def test_metrics(job: dict, out: dict) -> None:
     cfg.work_dir = spec['work_dir']
     cfg.load_from = job['checkpoint']
     cfg.test_dataloader.update(num_workers=0, persistent_workers=False, batch_size=2)
-    cfg.test_dataloader.dataset.update(type=spec['dataset_type'], data_root=spec['data_root'],
-                                       ann_file=spec['ann_file'], data_prefix=dict(img=''))
+    # the file alone, with the val pipeline (Face6's test set is a CombinedDataset of six)
+    cfg.test_dataloader.dataset = dict(type=spec['dataset_type'], data_root=spec['data_root'],
+                                       ann_file=spec['ann_file'], data_prefix=dict(img=''), data_mode='topdown',
+                                       test_mode=True, pipeline=cfg.val_dataloader.dataset.pipeline)
     cfg.log_level = 'WARNING'
     cfg.default_hooks.pop('visualization', None)
     runner = Runner.from_cfg(cfg)

@@ -33,6 +33,7 @@ from mmengine.structures import InstanceData
 
 from mmpose_face import compat
 from mmpose_face.fileio import read_image_bgr
+from mmpose_face.datasets import CombinedDataset
 from mmpose_face.registry import DATASETS
 from mmpose_face.structures import bbox_xywh2xyxy
 from .onnx_cache import cached_onnx_export
@@ -43,9 +44,15 @@ USER_BACKENDS = ('onnxruntime', 'torch')  # what the inferencer and the demos of
 
 
 def dataset_meta_from_config(config: Config) -> dict:
-    """Metainfo (names, flip_indices, colours) of the config's test data set."""
+    """Metainfo (names, flip_indices, colours) of the config's test data set.
+
+    A ``CombinedDataset`` (mmpose's Face6 test set) has no layout of its own: its
+    ``metainfo`` (``dict(from_file=...)`` or a ``dataset_info`` dict) is read as
+    mmpose's ``dataset_meta_from_config`` reads it."""
     dataset_cfg = config.test_dataloader.dataset
     dataset_class = DATASETS.get(dataset_cfg.type)
+    if issubclass(dataset_class, CombinedDataset):
+        return dataset_class._parse_combined_metainfo(dataset_cfg.get('metainfo'))
     return dataset_class._load_metainfo(dataset_cfg.get('metainfo'))
 
 
