@@ -11,9 +11,12 @@ file with ``pose2d_weights`` (local path or URL). Faces are found by an
 offline detector (:mod:`mmpose_face.apis.face_detector`) unless ``bboxes``
 are given. Inputs: an image path, an (H, W, 3) BGR array, a folder, a video
 file, or a list of those; each call gives one result per ``batch_size``
-inputs (video frames count as inputs). A call that writes files (``out_dir``,
-``vis_out_dir``, ``pred_out_dir``) or shows them does all its work before it
-returns; without those the results are computed as they are taken, as in
+inputs (video frames count as inputs), the faces of those inputs run through
+the network in one call. ``bboxes`` gives your own boxes (one array for one
+input, or a list with one per input; ``bbox_format`` ``'xyxy'`` or
+``'xywh'``), ``jsonl`` writes one JSON Lines file of every face. A call that
+writes files (``out_dir``, ``vis_out_dir``, ``pred_out_dir``, ``jsonl``) or
+shows them does all its work before it returns; without those the results are computed as they are taken, as in
 mmpose. Inputs come from :mod:`~mmpose_face.apis.input_sources`,
 predictions from the prediction core (:mod:`~mmpose_face.apis.predictor`),
 drawing from :mod:`~mmpose_face.visualization.face_drawing` (as the demo
@@ -28,10 +31,12 @@ import torch
 
 from mmpose_face.engine.hooks.training_data_record_hook import trained_on
 from mmpose_face.visualization.face_drawing import draw_faces, face_visualizer
-from .face_detector import DEFAULT_FACE_DETECTOR, DEFAULT_MIN_FACE_SIZE, build_face_detector, clip_boxes
+from .face_detector import DEFAULT_FACE_DETECTOR, DEFAULT_MIN_FACE_SIZE, build_face_detector
+from .given_boxes import boxes_per_input, check_boxes_inside, check_face_boxes
 from .inference import init_model
-from .input_sources import list_inputs, read_frames
-from .landmark_outputs import ResultWriter, instances_to_json, plan_outputs
+from .input_sources import list_inputs, printable_path, read_frames
+from .landmark_outputs import (JsonLinesOutput, ResultWriter, instances_to_json, plan_outputs,
+                               refuse_overwriting_inputs)
 from .model_aliases import REPOSITORY_ROOT, find_model, model_names
 from .model_download import fetch_checkpoint
 from .predictor import build_predictor
@@ -117,26 +122,30 @@ class FaceLandmarkInferencer:
         if not self._warned:
             self._warned = warn_if_synthetic(self.model_name, self.trained_on, stacklevel=4)
 
-    def predict(self, image_bgr: np.ndarray, bboxes=None, bbox_thr: float = None):
-        """``(boxes (N, 4) xyxy, box scores (N,), data samples)`` for one image."""
-        boxes, scores, landmarks = self._predict(image_bgr, bboxes, bbox_thr)
-        return boxes, scores, landmarks.data_samples
+    def predict(self, image_bgr: np.ndarray, bboxes=None, bbox_thr: float = None, bbox_format: str = 'xyxy'):
+        """``(boxes (N, 4) xyxy, box scores (N,), data samples)`` for one image;
+        ``bboxes`` (N, 4) in ``bbox_format`` replaces the detector."""
+        given = None if bboxes is None else check_face_boxes(bboxes, 'bboxes', bbox_format)
+        boxes, scores = self._boxes(image_bgr, given, bbox_thr, 'bboxes')
+        return boxes, scores, self.predictor.predict(image_bgr, boxes).data_samples
 
-    def _predict(self, image_bgr, bboxes, bbox_thr):
-        if bboxes is None:
+    def _boxes(self, image_bgr, given, bbox_thr, where):
+        """(boxes (N, 4) xyxy, scores (N,)) of one image: the detector's, or the
+        ``given`` checked boxes; ``bbox_thr`` drops those with a lower score."""
+        if given is None:
             boxes, scores = self.detector(image_bgr)
         else:
-            boxes = clip_boxes(np.asarray(bboxes, np.float32).reshape(-1, 4), image_bgr.shape)
-            scores = np.ones(len(boxes), np.float32)
+            boxes, scores = given
+            check_boxes_inside(boxes, image_bgr.shape, where)
         if bbox_thr is not None:
             keep = scores >= bbox_thr
             boxes, scores = boxes[keep], scores[keep]
-        return boxes, scores, self.predictor.predict(image_bgr, boxes)
+        return boxes, scores
 
     def __call__(self, inputs, return_datasamples: bool = False, batch_size: int = 1, out_dir: str = None,
                  bboxes=None, bbox_thr: float = None, show: bool = False, wait_time: float = 0,
                  draw_bbox: bool = True, radius: int = None, thickness: int = None, return_vis: bool = False,
-                 vis_out_dir: str = '', pred_out_dir: str = ''):
+                 vis_out_dir: str = '', pred_out_dir: str = '', bbox_format: str = 'xyxy', jsonl: str = None):
         """Results ``{'predictions': [per input: [per face: {'keypoints', 'keypoint_scores',
         'bbox', 'bbox_score'}]], 'visualization': [BGR images]}``, one per ``batch_size`` inputs.
 
@@ -144,16 +153,23 @@ class FaceLandmarkInferencer:
         out_dir/visualizations`` and ``pred_out_dir = out_dir/predictions``
         (one annotated image / mp4 and one JSON per input; inputs that share
         a stem keep their extension: ``a.jpg.json``, ``a.png.json``);
-        ``bboxes`` ((N, 4) xyxy pixels) replaces the detector (for a single
-        input); ``bbox_thr`` drops detections with a lower score;
-        ``return_vis`` returns the drawn images; ``return_datasamples``
-        returns :class:`PoseDataSample` lists instead of dicts; ``show``
-        opens a window. Coordinates are image pixels.
+        ``bbox_thr`` drops boxes with a lower score; ``return_vis`` returns
+        the drawn images; ``return_datasamples`` returns :class:`PoseDataSample`
+        lists instead of dicts; ``show`` opens a window. Coordinates are image pixels.
+
+        ``batch_size`` inputs (images or video frames) make one result, and
+        all their faces go through the network in one call. ``bboxes``
+        replaces the detector: one (N, 4) array for one input, or a list with
+        one per input (:mod:`~mmpose_face.apis.given_boxes`), in
+        ``bbox_format`` ``'xyxy'`` or ``'xywh'``. ``jsonl``: a JSON Lines file
+        with one line per face of every input
+        (:func:`~mmpose_face.apis.landmark_outputs.face_lines`), written when
+        the last input is done, all or nothing.
 
         Returns an iterator over the results. When the call writes files
-        (``out_dir``, ``vis_out_dir``, ``pred_out_dir``) or shows them, every
-        input is done before it returns (the iterator then holds the finished
-        results); otherwise each result is computed when it is taken.
+        (``out_dir``, ``vis_out_dir``, ``pred_out_dir``, ``jsonl``) or shows
+        them, every input is done before it returns (the iterator then holds
+        the finished results); otherwise each result is computed when it is taken.
         """
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
@@ -161,20 +177,45 @@ class FaceLandmarkInferencer:
             vis_out_dir = vis_out_dir or osp.join(out_dir, 'visualizations')
             pred_out_dir = pred_out_dir or osp.join(out_dir, 'predictions')
         sources = list_inputs(inputs)
-        writes = bool(vis_out_dir or pred_out_dir)
+        given = boxes_per_input(bboxes, [printable_path(str(source)) for source in sources], bbox_format)
+        writes = bool(vis_out_dir or pred_out_dir or jsonl)
         plan = plan_outputs(sources, vis_out_dir or None, pred_out_dir or None)
+        if jsonl:
+            refuse_overwriting_inputs([jsonl], [source.path for source in sources if source.path])
         for folder in (vis_out_dir, pred_out_dir):
             if folder:
                 os.makedirs(folder, exist_ok=True)
         self.warn_if_synthetic()
-        results = self._results(sources, plan, return_datasamples, batch_size, bboxes, bbox_thr, show,
-                                wait_time, draw_bbox, radius, thickness, return_vis, bool(vis_out_dir))
+        given = None if given is None else dict(zip(sources, given))
+        results = self._results(sources, plan, return_datasamples, batch_size, given, bbox_thr, show,
+                                wait_time, draw_bbox, radius, thickness, return_vis, bool(vis_out_dir),
+                                JsonLinesOutput(jsonl) if jsonl else None)
         if writes or show:
             return iter(list(results))
         return results
 
-    def _results(self, sources, plan, return_datasamples, batch_size, bboxes, bbox_thr, show, wait_time,
-                 draw_bbox, radius, thickness, return_vis, write_pictures):
+    def _batches(self, frames, batch_size, given, bbox_thr):
+        """Groups of ``batch_size`` frames with their boxes and landmarks: all faces of a
+        group in one backend call. Yields ``[(frame, boxes, scores, FaceLandmarks), ...]``."""
+        group = []
+        for frame in frames:
+            where = f'bboxes ({printable_path(str(frame.source))})'
+            boxes, scores = self._boxes(frame.image, None if given is None else given[frame.source], bbox_thr,
+                                        where)
+            group.append((frame, boxes, scores))
+            if len(group) == batch_size:
+                yield self._predict_group(group)
+                group = []
+        if group:
+            yield self._predict_group(group)
+
+    def _predict_group(self, group):
+        landmarks = self.predictor.predict_images([frame.image for frame, _, _ in group],
+                                                  [boxes for _, boxes, _ in group])
+        return [(frame, boxes, scores, faces) for (frame, boxes, scores), faces in zip(group, landmarks)]
+
+    def _results(self, sources, plan, return_datasamples, batch_size, given, bbox_thr, show, wait_time,
+                 draw_bbox, radius, thickness, return_vis, write_pictures, jsonl_output=None):
         visualizer = face_visualizer(self.predictor.dataset_meta, draw_bbox=draw_bbox, radius=radius,
                                      line_width=thickness)
         frames = (frame for source in sources for frame in read_frames(source))
@@ -184,28 +225,28 @@ class FaceLandmarkInferencer:
         writer = ResultWriter(plan, lambda frame, faces: faces,
                               lambda first, frame_faces: [dict(frame_id=index, instances=faces)
                                                           for index, faces in frame_faces])
-        batch = dict(predictions=[], visualization=[])
         try:
-            for frame in frames:
-                boxes, scores, landmarks = self._predict(frame.image, bboxes, bbox_thr)
-                instances = instances_to_json(boxes, scores, landmarks.keypoints, landmarks.keypoint_scores)
-                drawn = None
-                if write_pictures or return_vis or show:
-                    drawn = draw_faces(visualizer, frame.image, boxes, landmarks.keypoints,
-                                       landmarks.keypoint_scores)
-                if show:
-                    cv2.imshow('face landmarks', drawn)
-                    cv2.waitKey(max(1, int(wait_time * 1000)))
-                writer.add(frame, drawn, instances)
-                batch['predictions'].append(landmarks.data_samples if return_datasamples else instances)
-                if return_vis:
-                    batch['visualization'].append(drawn)
-                if len(batch['predictions']) == batch_size:
-                    yield batch
-                    batch = dict(predictions=[], visualization=[])
-            writer.finish()
-            if batch['predictions']:
+            for group in self._batches(frames, batch_size, given, bbox_thr):
+                batch = dict(predictions=[], visualization=[])
+                for frame, boxes, scores, landmarks in group:
+                    instances = instances_to_json(boxes, scores, landmarks.keypoints, landmarks.keypoint_scores)
+                    drawn = None
+                    if write_pictures or return_vis or show:
+                        drawn = draw_faces(visualizer, frame.image, boxes, landmarks.keypoints,
+                                           landmarks.keypoint_scores)
+                    if show:
+                        cv2.imshow('face landmarks', drawn)
+                        cv2.waitKey(max(1, int(wait_time * 1000)))
+                    writer.add(frame, drawn, instances)
+                    if jsonl_output is not None:
+                        jsonl_output.add(frame.source.path or frame.source.name, frame.index, instances)
+                    batch['predictions'].append(landmarks.data_samples if return_datasamples else instances)
+                    if return_vis:
+                        batch['visualization'].append(drawn)
                 yield batch
+            writer.finish()
+            if jsonl_output is not None:
+                jsonl_output.close()
         except BaseException:
             writer.discard()
             raise
