@@ -6,6 +6,7 @@ plumbing (names resolved, file fetched once and hash-checked, faces found,
 coordinates in image pixels, files written), not the accuracy.
 """
 import functools
+import os
 import hashlib
 import http.server
 import json
@@ -351,3 +352,32 @@ def test_an_interrupted_run_leaves_no_half_json_lines_file(local_inferencer, tmp
     assert [p.name for p in tmp_path.iterdir()] == ['faces.jsonl']  # no temporary file left
     with pytest.raises(ValueError, match='would overwrite the input'):
         local_inferencer(FOOTBALL, jsonl=FOOTBALL)
+
+
+def test_the_readme_snippets_for_own_boxes_batches_and_json_lines_run_as_written(tmp_path, monkeypatch):
+    """README "Your own boxes, batches and one JSON Lines file", every block run verbatim in turn."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(osp.join(REPO_ROOT, FOOTBALL), 'photo.jpg')
+    shutil.copy(osp.join(REPO_ROOT, CROWD), 'group.jpg')
+    os.mkdir('photos')
+    shutil.copy(osp.join(REPO_ROOT, FOOTBALL), 'photos/a.jpg')
+    cv2.imwrite('photos/b.jpg', np.full((64, 64, 3), 128, np.uint8))  # no face
+    demo = find_model('demo')
+    torch.manual_seed(0)
+    weights = tmp_path / demo.weights
+    weights.parent.mkdir(parents=True)
+    torch.save({'state_dict': init_model(demo.config_path()).state_dict()}, weights)
+    monkeypatch.setattr(inferencer_module, 'find_model', lambda name: demo)  # no download
+    text = open(osp.join(REPO_ROOT, 'README.md'), encoding='utf-8').read()
+    section = text[text.index('## Your own boxes, batches and one JSON Lines file\n'):]
+    section = section[:section.index('\n## ', 1)]
+    blocks = re.findall(r'```python\n(.*?)```', section, re.S)
+    assert len(blocks) == 3
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, 'README.md', 'exec'), namespace)
+    assert namespace['faces'] and np.asarray(namespace['faces'][0]['keypoints']).shape == (98, 2)
+    np.testing.assert_allclose(namespace['faces'][0]['bbox'], [432, 114, 533, 215])  # xywh -> xyxy
+    lines = [json.loads(line) for line in open('faces.jsonl')]
+    assert [(line['file'], line['face'], line['num_faces']) for line in lines] == [
+        ('photos/a.jpg', 0, 2), ('photos/a.jpg', 1, 2), ('photos/b.jpg', None, 0)]
