@@ -16,8 +16,8 @@ the network in one call. ``bboxes`` gives your own boxes (one array for one
 input, or a list with one per input; ``bbox_format`` ``'xyxy'`` or
 ``'xywh'``), ``jsonl`` writes one JSON Lines file of every face. A call that
 writes files (``out_dir``, ``vis_out_dir``, ``pred_out_dir``, ``jsonl``) or
-shows them does all its work before it returns; without those the results are computed as they are taken, as in
-mmpose. Inputs come from :mod:`~mmpose_face.apis.input_sources`,
+shows them does all its work before it returns; without those the results
+are computed as they are taken, as in mmpose. Inputs come from :mod:`~mmpose_face.apis.input_sources`,
 predictions from the prediction core (:mod:`~mmpose_face.apis.predictor`),
 drawing from :mod:`~mmpose_face.visualization.face_drawing` (as the demo
 draws), files from :mod:`~mmpose_face.apis.landmark_outputs`.
