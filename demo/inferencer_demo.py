@@ -7,7 +7,9 @@ ResNet-50, downloaded once into the torch hub cache; ``deeppose-wing-wflw``,
 ``deeppose-wflw``, mmpose's model-zoo names; ``demo`` = the synthetic
 quick-start model from ``make demo``) or a config file with ``--weights``.
 Writes ``OUT_DIR/visualizations/`` (annotated images, mp4 for videos) and
-``OUT_DIR/predictions/`` (one JSON per input). The network runs on ONNX
+``OUT_DIR/predictions/`` (one JSON per input); ``--jsonl FILE`` also writes
+one JSON Lines file with one line per image and face, and ``--batch-size N``
+runs the faces of N images or frames through the network in one call. The network runs on ONNX
 Runtime (the checkpoint exported once, cached by its SHA-256);
 ``--backend torch`` is the published PyTorch path, ``--no-flip-test`` the
 single pass. On videos the faces are tracked (``track_id``) and their
@@ -47,6 +49,9 @@ def parse_args():
     parser.add_argument('--no-flip-test', action='store_true',
                         help='one pass per face instead of two (plain + mirrored crop): about half the time')
     parser.add_argument('--bbox-thr', type=float, help='drop detections below this score (as mmpose)')
+    parser.add_argument('--batch-size', type=int, default=1,
+                        help='images/frames whose faces go through the network in one call (default: %(default)s)')
+    parser.add_argument('--jsonl', help='also write one JSON Lines file: one line per image and face')
     parser.add_argument('--no-draw-bbox', action='store_true', help='draw landmarks only')
     parser.add_argument('--show', action='store_true', help='also show each result in a window')
     add_video_arguments(parser)
@@ -65,7 +70,8 @@ def main(args):
     started = time.perf_counter()
     with warnings_as_lines():  # the synthetic-model warning: one line, no source line
         results = inferencer(args.inputs, out_dir=args.out_dir, bbox_thr=args.bbox_thr,
-                             draw_bbox=not args.no_draw_bbox, show=args.show, **video_options(args))
+                             draw_bbox=not args.no_draw_bbox, show=args.show, batch_size=args.batch_size,
+                             jsonl=args.jsonl, **video_options(args))
     for result in results:
         num_inputs += len(result['predictions'])
         num_faces += sum(len(faces) for faces in result['predictions'])
@@ -73,7 +79,8 @@ def main(args):
     print(f'{num_faces} faces in {num_inputs} images/frames in {seconds:.1f} s '
           f'({num_inputs / max(seconds, 1e-9):.1f} frames per second; model {args.model}: {inferencer.weights})\n'
           f'  pictures:    {os.path.join(args.out_dir, "visualizations")}/\n'
-          f'  predictions: {os.path.join(args.out_dir, "predictions")}/ (JSON, image pixels)')
+          f'  predictions: {os.path.join(args.out_dir, "predictions")}/ (JSON, image pixels)'
+          + (f'\n  JSON Lines:  {args.jsonl}' if args.jsonl else ''))
 
 
 if __name__ == '__main__':

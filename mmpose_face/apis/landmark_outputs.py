@@ -34,6 +34,8 @@ def instances_to_json(boxes, scores, keypoints, keypoint_scores=None) -> list:
     """The inferencer's faces, as mmpose's inferencer writes them: one dict per face,
     ``keypoints`` K x [x, y] pixels, ``keypoint_scores`` K (1.0 without scores),
     ``bbox`` [x1, y1, x2, y2], ``bbox_score``."""
+    if len(boxes) == 0:
+        return []
     keypoints = np.asarray(keypoints, np.float64).reshape(len(boxes), -1, 2)
     if keypoint_scores is None:
         keypoint_scores = np.ones(keypoints.shape[:2])
@@ -45,6 +47,34 @@ def instances_to_json(boxes, scores, keypoints, keypoint_scores=None) -> list:
 def write_json(path: str, content) -> None:
     """``content`` as JSON at ``path``, completely or not at all."""
     write_atomically(json.dumps(content).encode('utf-8'), path)
+
+
+def face_lines(file: str, frame_index: int, instances: list) -> list:
+    """The JSON Lines records of one image or video frame: one per face,
+    ``{"file", "frame", "face" (index in the image), "num_faces", **instance}``
+    (the instance's ``bbox``, ``bbox_score``, ``keypoints``, ``keypoint_scores``,
+    as :func:`instances_to_json`); an image without faces is one record with
+    ``"face": null`` and ``"num_faces": 0``, so that every input is listed."""
+    if not instances:
+        return [dict(file=file, frame=frame_index, face=None, num_faces=0)]
+    return [dict(file=file, frame=frame_index, face=index, num_faces=len(instances), **instance)
+            for index, instance in enumerate(instances)]
+
+
+class JsonLinesOutput:
+    """One JSON Lines file for a whole run (:func:`face_lines` records), written by
+    :meth:`close` in one all-or-nothing write (:func:`~mmpose_face.fileio.write_atomically`):
+    an interrupted run leaves the previous file, or none, never half of one."""
+
+    def __init__(self, path: str):
+        self.path, self.records = path, []
+
+    def add(self, file: str, frame_index: int, instances: list) -> None:
+        self.records += face_lines(file, frame_index, instances)
+
+    def close(self) -> None:
+        text = ''.join(json.dumps(record) + '\n' for record in self.records)
+        write_atomically(text.encode('utf-8'), self.path)
 
 
 @dataclass

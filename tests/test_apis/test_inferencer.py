@@ -6,6 +6,7 @@ plumbing (names resolved, file fetched once and hash-checked, faces found,
 coordinates in image pixels, files written), not the accuracy.
 """
 import functools
+import os
 import hashlib
 import http.server
 import json
@@ -163,7 +164,7 @@ def test_given_boxes_arrays_and_batches(served, tmp_path):
     inferencer = FaceLandmarkInferencer(CONFIG, url, device='cpu', det_model='hog', cache_dir=str(tmp_path))
     image = __import__('cv2').imread(FOOTBALL)
     box = [430., 110., 540., 215.]
-    [result] = list(inferencer([image, image], bboxes=[box], batch_size=2, return_datasamples=True))
+    [result] = list(inferencer([image, image], bboxes=[[box], [box]], batch_size=2, return_datasamples=True))
     assert len(result['predictions']) == 2 and result['visualization'] == []
     samples = result['predictions'][0]
     assert len(samples) == 1
@@ -295,3 +296,131 @@ def test_the_readme_video_snippet_runs_as_written(tmp_path, monkeypatch, capsys)
     printed = capsys.readouterr().out.splitlines()
     assert printed and all(line.split()[0].isdigit() and "'yaw'" in line for line in printed)
     assert osp.isfile('out/visualizations/my_clip.mp4') and osp.isfile('out/predictions/my_clip.json')
+
+
+@pytest.fixture(scope='module')
+def local_inferencer(tmp_path_factory):
+    """The default backend (ONNX Runtime) on the tiny model; a fixed 'detector' (two boxes)."""
+    folder = tmp_path_factory.mktemp('local')
+    checkpoint = save_released_form(folder)
+    detector = lambda image: (np.array([[434, 106, 524, 196], [229, 22, 303, 96]], np.float32),  # noqa: E731
+                              np.array([0.9, 0.8], np.float32))
+    return FaceLandmarkInferencer(CONFIG, checkpoint, det_model=detector, num_threads=1)
+
+
+def count_backend_calls(inferencer, monkeypatch) -> list:
+    calls = []
+    run = inferencer.predictor.normalised
+    monkeypatch.setattr(inferencer.predictor, 'normalised', lambda crops: calls.append(len(crops)) or run(crops))
+    return calls
+
+
+def test_own_boxes_per_image_in_either_format_and_batches_across_images(local_inferencer, monkeypatch):
+    crowd_boxes = np.array([[100, 100, 220, 220], [500, 300, 640, 440], [10, 880, 120, 990]], np.float32)
+    football_boxes = np.array([[434, 106, 524, 196]], np.float32)
+    calls = count_backend_calls(local_inferencer, monkeypatch)
+    xywh = [np.concatenate([b[:, :2], b[:, 2:] - b[:, :2]], axis=1) for b in (crowd_boxes, football_boxes)]
+    [result] = list(local_inferencer([CROWD, FOOTBALL], bboxes=xywh, bbox_format='xywh', batch_size=2))
+    assert calls == [4], 'the faces of both images in one backend call'
+    for faces, boxes, photo in zip(result['predictions'], (crowd_boxes, football_boxes), (CROWD, FOOTBALL)):
+        expected = inference_topdown(local_inferencer.model, photo, boxes)
+        assert len(faces) == len(boxes)
+        for face, box, sample in zip(faces, boxes, expected):
+            np.testing.assert_allclose(face['bbox'], box)  # xyxy in the results
+            np.testing.assert_allclose(face['keypoints'], sample.pred_instances.keypoints[0], atol=0.01)
+    calls.clear()
+    results = list(local_inferencer([CROWD, FOOTBALL, CROWD], bboxes=[crowd_boxes, [], crowd_boxes[:1]],
+                                    batch_size=2))
+    assert calls == [3, 1] and [len(r['predictions']) for r in results] == [2, 1]
+    assert results[0]['predictions'][1] == []  # [] for an image: no faces
+    # one array for one image; a box across the border is padded, as in inference_topdown
+    edge = np.array([[-30, 600, 60, 690]], np.float32)
+    [result] = list(local_inferencer(FOOTBALL, bboxes=edge))
+    expected = inference_topdown(local_inferencer.model, FOOTBALL, edge)[0].pred_instances.keypoints[0]
+    np.testing.assert_allclose(result['predictions'][0][0]['keypoints'], expected, atol=0.01)
+
+
+def test_bad_boxes_name_the_image_and_the_box(local_inferencer):
+    with pytest.raises(ValueError, match=r'bboxes: 1 box lists for 2 inputs|one set of 1 boxes was given for 2'):
+        next(local_inferencer([CROWD, FOOTBALL], bboxes=[[0, 0, 10, 10]]))
+    with pytest.raises(ValueError, match=rf'bboxes\[1\] \({FOOTBALL}\): box 0 .* zero or negative width'):
+        next(local_inferencer([CROWD, FOOTBALL], bboxes=[[[0, 0, 10, 10]], [[50, 50, -10, 20]]],
+                              bbox_format='xywh'))
+    with pytest.raises(ValueError, match=rf'bboxes \({FOOTBALL}\): box 0 \[2000.0, 0.0, 2100.0, 90.0\] \(xyxy\) '
+                                         r'lies outside the image \(1024x661 pixels\)'):
+        next(local_inferencer(FOOTBALL, bboxes=[[2000, 0, 2100, 90]]))
+    with pytest.raises(ValueError, match=r'bboxes \(array 00000000.jpg\): box 0 .* not a finite number'):
+        next(local_inferencer(cv2.imread(FOOTBALL), bboxes=np.array([[0, 0, np.nan, 9]])))
+
+
+def test_a_folder_in_one_json_lines_file_out(local_inferencer, tmp_path):
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    for photo in (CROWD, FOOTBALL):
+        shutil.copy(photo, folder)
+    cv2.imwrite(str(folder / 'empty.png'), np.zeros((40, 60, 3), np.uint8))
+    out = tmp_path / 'faces.jsonl'
+    boxes = {'36_Football_americanfootball_ball_36_415.jpg': [[434, 106, 524, 196], [229, 22, 303, 96]],
+             '7_Cheering_Cheering_7_16.jpg': [[100, 100, 220, 220]], 'empty.png': []}
+    names = sorted(boxes)
+    results = list(local_inferencer(str(folder), bboxes=[boxes[name] for name in names], jsonl=str(out),
+                                    batch_size=8))
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(osp.basename(line['file']), line['face'], line['num_faces']) for line in lines] == [
+        (names[0], 0, 2), (names[0], 1, 2), (names[1], 0, 1), ('empty.png', None, 0)]
+    first = lines[0]
+    assert first['frame'] == 0 and first['file'] == str(folder / names[0])
+    assert set(first) == {'file', 'frame', 'face', 'num_faces', 'bbox', 'bbox_score', 'keypoints', 'keypoint_scores'}
+    assert first['keypoints'] == results[0]['predictions'][0][0]['keypoints']  # the same numbers as returned
+    assert np.asarray(first['keypoints']).shape == (98, 2) and first['bbox'] == [434, 106, 524, 196]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['faces.jsonl', 'photos']  # no temporary file left
+
+
+def test_an_interrupted_run_leaves_no_half_json_lines_file(local_inferencer, tmp_path, monkeypatch):
+    out = tmp_path / 'faces.jsonl'
+    out.write_text('{"previous": "run"}\n')
+    run = local_inferencer.predictor.predict_images
+    calls = []
+
+    def fail_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return run(*args, **kwargs)
+    monkeypatch.setattr(local_inferencer.predictor, 'predict_images', fail_on_the_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        local_inferencer([FOOTBALL, CROWD], jsonl=str(out))
+    assert out.read_text() == '{"previous": "run"}\n'  # the old file intact, nothing half-written
+    assert [p.name for p in tmp_path.iterdir()] == ['faces.jsonl']  # no temporary file left
+    with pytest.raises(ValueError, match='would overwrite the input'):
+        local_inferencer(FOOTBALL, jsonl=FOOTBALL)
+
+
+def test_the_readme_snippets_for_own_boxes_batches_and_json_lines_run_as_written(tmp_path, monkeypatch):
+    """README "Your own boxes, batches and one JSON Lines file", every block run verbatim in turn."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(osp.join(REPO_ROOT, FOOTBALL), 'photo.jpg')
+    shutil.copy(osp.join(REPO_ROOT, CROWD), 'group.jpg')
+    os.mkdir('photos')
+    shutil.copy(osp.join(REPO_ROOT, FOOTBALL), 'photos/a.jpg')
+    cv2.imwrite('photos/b.jpg', np.full((64, 64, 3), 128, np.uint8))  # no face
+    demo = find_model('demo')
+    torch.manual_seed(0)
+    weights = tmp_path / demo.weights
+    weights.parent.mkdir(parents=True)
+    torch.save({'state_dict': init_model(demo.config_path()).state_dict()}, weights)
+    monkeypatch.setattr(inferencer_module, 'find_model', lambda name: demo)  # no download
+    text = open(osp.join(REPO_ROOT, 'README.md'), encoding='utf-8').read()
+    section = text[text.index('## Your own boxes, batches and one JSON Lines file\n'):]
+    section = section[:section.index('\n## ', 1)]
+    blocks = re.findall(r'```python\n(.*?)```', section, re.S)
+    assert len(blocks) == 3
+    namespace = {}
+    with pytest.warns(SyntheticModelWarning):  # the offline stand-in is the synthetic demo model
+        for block in blocks:
+            exec(compile(block, 'README.md', 'exec'), namespace)
+    assert namespace['faces'] and np.asarray(namespace['faces'][0]['keypoints']).shape == (98, 2)
+    np.testing.assert_allclose(namespace['faces'][0]['bbox'], [432, 114, 533, 215])  # xywh -> xyxy
+    lines = [json.loads(line) for line in open('faces.jsonl')]
+    assert [(line['file'], line['face'], line['num_faces']) for line in lines] == [
+        ('photos/a.jpg', 0, 2), ('photos/a.jpg', 1, 2), ('photos/b.jpg', None, 0)]

@@ -107,3 +107,15 @@ def test_a_read_only_checkpoint_folder_exports_into_the_cache_dir(tmp_path, monk
 def test_unknown_backend_is_refused(tmp_path):
     with pytest.raises(ValueError, match="backend must be one of \\('onnxruntime', 'torch'\\)"):
         build_predictor(init_model(CONFIG), None, 'tensorrt')
+
+
+def test_an_export_that_fails_its_check_against_pytorch_is_not_cached(tmp_path, monkeypatch):
+    from mmpose_face.apis import onnx_export
+    checkpoint = save_checkpoint(tmp_path / 'tiny.pth')
+    model = init_model(CONFIG, checkpoint)
+    monkeypatch.setattr(onnx_export, 'MAX_ALLOWED_DIFFERENCE', 0.0)  # no export can pass: the check runs
+    with pytest.raises(onnx_export.OnnxCheckError, match='onnxruntime differs from PyTorch'):
+        cached_onnx_export(model, checkpoint, True)
+    assert sorted(os.listdir(tmp_path)) == ['tiny.pth'], 'neither the export nor a partial file is left'
+    monkeypatch.undo()
+    assert osp.isfile(cached_onnx_export(model, checkpoint, True))  # made, and checked, on the next use

@@ -1,4 +1,6 @@
 """The prediction core: every backend gives the published path's landmarks, and the shells are it."""
+import copy
+
 import cv2
 import numpy as np
 import pytest
@@ -76,7 +78,7 @@ def test_bad_arguments_are_refused(model, tmp_path):
         LandmarkPredictor(backend='torch')
     onnx_file = str(tmp_path / 'tiny.onnx')
     export_onnx(model, onnx_file)
-    config = model.cfg.copy()
+    config = copy.deepcopy(model.cfg)  # Config.copy is shallow: the shared model's config would change
     config.model.head.decoder.input_size = (32, 32)
     with pytest.raises(ValueError, match=r'tiny.onnx: takes \(64, 64\) crops but the config crops \(32, 32\)'):
         LandmarkPredictor(backend='onnxruntime', onnx_file=onnx_file, config=config)
@@ -90,3 +92,28 @@ def test_face_landmarks_give_head_poses_for_layouts_with_a_3d_face():
     [pose] = landmarks.head_poses((640, 480))
     np.testing.assert_allclose([pose['yaw'], pose['pitch'], pose['roll']], [20, -10, 5], atol=0.1)
     assert FaceLandmarks(np.zeros((1, 106, 2), np.float32), None, []).head_poses((640, 480)) == [None]
+
+
+def test_faces_of_several_images_go_through_the_backend_together(model, tmp_path):
+    image = cv2.imread(FOOTBALL)
+    onnx_file = str(tmp_path / 'tiny.onnx')
+    export_onnx(model, onnx_file, flip_test=True)
+    predictor = LandmarkPredictor(model, 'onnxruntime', onnx_file=onnx_file, num_threads=1)
+    calls = []
+    run = predictor.normalised
+    predictor.normalised = lambda crops: calls.append(len(crops)) or run(crops)
+    flipped = np.ascontiguousarray(image[:, ::-1])
+    per_image = predictor.predict_images([image, flipped, image], [BOXES[:2], np.zeros((0, 4)), BOXES])
+    assert calls == [5]  # 2 + 0 + 3 faces in one call
+    assert [len(landmarks.keypoints) for landmarks in per_image] == [2, 0, 3]
+    for landmarks, boxes in zip(per_image, [BOXES[:2], None, BOXES]):
+        if boxes is not None:
+            alone = LandmarkPredictor(model).predict(image, boxes)  # the published path, one image
+            np.testing.assert_allclose(landmarks.keypoints, alone.keypoints, atol=0.01)
+            np.testing.assert_allclose(landmarks.keypoint_scores, alone.keypoint_scores, atol=1e-4)
+    predictor.batch_size = 2
+    calls.clear()
+    predictor.predict_images([image, image], [BOXES, BOXES])
+    assert calls == [2, 2, 2]  # batch_size faces per call, across the images
+    with pytest.raises(ValueError, match='2 images but 1 box lists'):
+        predictor.predict_images([image, image], [BOXES])
