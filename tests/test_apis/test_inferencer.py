@@ -370,7 +370,8 @@ def test_a_folder_in_one_json_lines_file_out(local_inferencer, tmp_path):
         (names[0], 0, 2), (names[0], 1, 2), (names[1], 0, 1), ('empty.png', None, 0)]
     first = lines[0]
     assert first['frame'] == 0 and first['file'] == str(folder / names[0])
-    assert set(first) == {'file', 'frame', 'face', 'num_faces', 'bbox', 'bbox_score', 'keypoints', 'keypoint_scores'}
+    assert set(first) == {'file', 'frame', 'face', 'num_faces', 'bbox', 'bbox_score', 'keypoints', 'keypoint_scores',
+                          'head_pose'}  # 98 points: a 3D face to fit the pose to
     assert first['keypoints'] == results[0]['predictions'][0][0]['keypoints']  # the same numbers as returned
     assert np.asarray(first['keypoints']).shape == (98, 2) and first['bbox'] == [434, 106, 524, 196]
     assert sorted(p.name for p in tmp_path.iterdir()) == ['faces.jsonl', 'photos']  # no temporary file left
