@@ -107,6 +107,8 @@ class TrackedFaces:
         track_ids: (N,) int, the same number for the same face across frames.
         raw_keypoints: (N, K, 2) pixels, the model's landmarks before smoothing.
         detected: whether the detector ran on this frame.
+        data_samples: the per-face items ``predict`` returned third (e.g. the
+            predictor's ``PoseDataSample`` list), ``None`` when it returns two.
     """
     boxes: np.ndarray
     scores: np.ndarray
@@ -115,6 +117,7 @@ class TrackedFaces:
     track_ids: np.ndarray
     raw_keypoints: np.ndarray
     detected: bool = False
+    data_samples: list = None
 
 
 @dataclass
@@ -123,7 +126,8 @@ class FaceTracker:
 
     Args:
         detect: ``image_bgr -> (boxes (N, 4) xyxy pixels, scores (N,))``.
-        predict: ``(image_bgr, boxes (N, 4) xyxy) -> (keypoints (N, K, 2) pixels, keypoint_scores (N, K) or None)``.
+        predict: ``(image_bgr, boxes (N, 4) xyxy) -> (keypoints (N, K, 2) pixels, keypoint_scores (N, K)
+            or None)``, optionally with a third item, N per-face objects passed on as ``data_samples``.
         detect_every: run the detector every this many frames (1: every frame).
         iou_threshold: least IoU of a detection with a track's box to continue it.
         min_keypoint_score: a face whose mean keypoint score is lower is lost.
@@ -183,18 +187,19 @@ class FaceTracker:
             self.tracks, self.frames_since_detection = self._match_detections(image_bgr), 0
         else:
             self.frames_since_detection += 1
-        keypoints, keypoint_scores = self._predict(image_bgr)
+        keypoints, keypoint_scores, data_samples = self._predict(image_bgr)
         lost = [self._is_lost(keypoints[i], None if keypoint_scores is None else keypoint_scores[i])
                 for i in range(len(self.tracks))]
         if any(lost) and not detected:  # a lost track: look for the faces again on this frame
             detected = True
             self.tracks, self.frames_since_detection = self._match_detections(image_bgr), 0
-            keypoints, keypoint_scores = self._predict(image_bgr)
+            keypoints, keypoint_scores, data_samples = self._predict(image_bgr)
             lost = [False] * len(self.tracks)  # fresh detections are kept for this frame
         boxes = np.stack([track.box for track in self.tracks]) if self.tracks else np.zeros((0, 4))
         output = TrackedFaces(boxes.astype(np.float32), np.array([t.score for t in self.tracks], np.float32),
                               keypoints.copy(), keypoint_scores,
-                              np.array([t.track_id for t in self.tracks], np.int64), keypoints, detected)
+                              np.array([t.track_id for t in self.tracks], np.int64), keypoints, detected,
+                              data_samples)
         for index, track in enumerate(self.tracks):
             if track.smoother is not None:
                 output.keypoints[index] = track.smoother(keypoints[index], dt)
@@ -209,9 +214,11 @@ class FaceTracker:
         return output
 
     def _predict(self, image_bgr):
+        """``(keypoints, keypoint_scores, data samples or None)`` of the tracks' boxes."""
         if not self.tracks:
-            return np.zeros((0, 0, 2), np.float32), None
+            return np.zeros((0, 0, 2), np.float32), None, None
         boxes = np.stack([track.box for track in self.tracks]).astype(np.float32)
-        keypoints, keypoint_scores = self.predict(image_bgr, boxes)
-        return np.asarray(keypoints, np.float32), (None if keypoint_scores is None
-                                                   else np.asarray(keypoint_scores, np.float32))
+        keypoints, keypoint_scores, *data_samples = self.predict(image_bgr, boxes)
+        return (np.asarray(keypoints, np.float32),
+                None if keypoint_scores is None else np.asarray(keypoint_scores, np.float32),
+                data_samples[0] if data_samples else None)

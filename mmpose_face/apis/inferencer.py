@@ -223,13 +223,13 @@ class FaceLandmarkInferencer:
                 group = []
                 if frame.source is not tracked_source:
                     tracker, tracked_source = self._tracker(bbox_thr, video), frame.source  # one per video
-                tracker.samples = []
                 tracked = tracker.update(frame.image, frame_interval(frame.fps))
-                for sample, points, track_id in zip(tracker.samples, tracked.keypoints, tracked.track_ids):
+                samples = tracked.data_samples or []
+                for sample, points, track_id in zip(samples, tracked.keypoints, tracked.track_ids):
                     sample.pred_instances.keypoints = points[None]  # smoothed
                     sample.set_metainfo(dict(track_id=int(track_id)))
                 yield (frame, tracked.boxes, tracked.scores, tracked.keypoints, tracked.keypoint_scores,
-                       tracker.samples, tracked.track_ids)
+                       samples, tracked.track_ids)
                 continue
             where = f'bboxes ({printable_path(str(frame.source))})'
             boxes, scores = self._boxes(frame.image, None if given is None else given[frame.source], bbox_thr,
@@ -305,8 +305,6 @@ class FaceLandmarkInferencer:
 
         def predict(image_bgr, boxes):
             landmarks = self.predictor.predict(image_bgr, boxes)
-            tracker.samples = landmarks.data_samples  # the frame's last prediction (a lost track predicts twice)
-            return landmarks.keypoints, landmarks.keypoint_scores
-        tracker = video_tracker(detect, predict, video['smooth'], video['min_cutoff'], video['beta'],
-                                video['detect_every'])
-        return tracker
+            return landmarks.keypoints, landmarks.keypoint_scores, landmarks.data_samples
+        return video_tracker(detect, predict, video['smooth'], video['min_cutoff'], video['beta'],
+                             video['detect_every'])

@@ -105,3 +105,21 @@ def test_bad_settings_are_refused():
         FaceTracker(None, None, detect_every=0)
     with pytest.raises(ValueError, match='min_cutoff'):
         FaceTracker(None, None, min_cutoff=-1)
+
+
+def test_per_face_items_of_the_last_prediction_are_returned_with_the_frame():
+    """A predict that returns a third item (the inferencer's data samples) gets it back in
+    ``TrackedFaces.data_samples``, from the frame's last call when a lost track predicts again."""
+    scene = Scene([np.array([[200.0, 240.0]])] * 3, low_score={1: [0]})
+    calls = []
+
+    def predict(image, boxes):
+        keypoints, scores = scene.predict(image, boxes)
+        calls.append([f'frame {scene.frame} call {len(calls)} face {i}' for i in range(len(boxes))])
+        return keypoints, scores, calls[-1]
+    results = scene.run(FaceTracker(scene.detect, predict, detect_every=100, smooth=False), 3)
+    assert [r.data_samples for r in results] == [calls[0], calls[2], calls[3]]  # frame 1 predicted twice
+    assert len(calls) == 4 and results[1].detected
+    two_items = FaceTracker(scene.detect, scene.predict, smooth=False)
+    scene.frame = 0
+    assert two_items.update(IMAGE, 1 / 30).data_samples is None
