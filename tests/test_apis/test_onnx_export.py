@@ -162,8 +162,23 @@ def test_check_fails_on_wrong_scores(model, tmp_path, monkeypatch):
             keypoints, scores = super().forward(crops)
             return keypoints, scores * 0.99
     monkeypatch.setattr(onnx_export, 'LandmarkExportWrapper', ScoresOff)
-    with pytest.raises(OnnxCheckError, match=r'scores.onnx: onnxruntime differs from PyTorch by 0.01 in scores'):
+    with pytest.raises(OnnxCheckError,
+                       match=r'scores.onnx: onnxruntime differs from PyTorch by 0.01 in scores \(relative'):
         export_onnx(model, str(tmp_path / 'scores.onnx'))
+
+
+def test_score_check_is_relative_to_the_score_for_logits_above_one():
+    """SimCC scores are logits (19-45 for random RTMPose-m weights): float32 sums in another
+    order differ there by about 2.5e-4, 6e-6 of the score; below 1 the check stays absolute."""
+    keypoints = np.zeros((2, 3, 2), np.float32)
+    logits = np.array([[19.0, 30.0, 44.6]] * 2)
+    near = onnx_export.export_differences(keypoints, keypoints, logits, logits + 2.5e-4)
+    assert near['keypoints'] == 0 and near['scores'] == pytest.approx(2.5e-4 / 19.0, rel=1e-3)
+    assert near['scores'] < onnx_export.MAX_ALLOWED_DIFFERENCE
+    probabilities = np.array([[0.5, 0.9, 0.2]] * 2)
+    off = onnx_export.export_differences(keypoints, keypoints + 2e-4, probabilities, probabilities + 2e-4)
+    assert off['keypoints'] == pytest.approx(2e-4) and off['scores'] == pytest.approx(2e-4)
+    assert off['scores'] > onnx_export.MAX_ALLOWED_DIFFERENCE
 
 
 def test_a_head_without_predict_normalised_is_refused(model):
