@@ -34,7 +34,6 @@ import os.path as osp
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PHOTO = osp.join(ROOT, 'tests', 'data', '7_Cheering_Cheering_7_16.jpg')
@@ -47,12 +46,9 @@ CONFIGS = {  # relative to configs/ here and to mmpose's .mim/configs
     'face6-t': 'face_2d_keypoint/rtmpose/face6/rtmpose-t_8xb256-120e_face6-256x256.py',
 }
 OPTIONS = dict(default_scope='mmpose_face', model=dict(backbone=dict(init_cfg=None)))
-
-
-def median(values):
-    values = sorted(values)
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from timing import cpu_model, interleaved_with_mmpose, pin_threads, speed_rows, usable_cores  # noqa: E402
 
 
 def mmpose_config_file(relative: str) -> str:
@@ -93,56 +89,22 @@ def measure_model(name: str, args, image, boxes, work: str) -> dict:
     with open(job, 'w') as f:
         json.dump(dict(config=relative, checkpoint=checkpoint, img=PHOTO, boxes=boxes.tolist(),
                        threads=args.threads), f)
-    seconds = {side: dict(batch1=[], batch8=[]) for side in ['mmpose', *backends]}
     out = osp.join(work, f'mmpose_{name}.json')
     load_before = os.getloadavg()
-    mmpose_side = subprocess.Popen([MMPOSE_PYTHON, MMPOSE_SIDE, job, out], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, text=True)
-    try:
-        for line in mmpose_side.stdout:  # mmengine prints its loading messages to stdout first
-            if line.strip() == 'ready':
-                break
-        else:
-            raise RuntimeError('the mmpose side did not start (see its messages above)')
-        with open(out) as f:
-            mmpose_pred = np.array(json.load(f)['pred_batch1'])
-        for run in backends.values():  # warm-up
-            run(boxes[:8])
-        for _ in range(args.repeats):
-            for count in (1, 8):
-                time.sleep(args.pause)
-                mmpose_side.stdin.write(f'{count}\n')
-                mmpose_side.stdin.flush()
-                seconds['mmpose'][f'batch{count}'].append(float(mmpose_side.stdout.readline()))
-                for side, run in backends.items():
-                    time.sleep(args.pause)
-                    start = time.perf_counter()
-                    run(boxes[:count])
-                    seconds[side][f'batch{count}'].append(time.perf_counter() - start)
-    finally:
-        mmpose_side.stdin.close()
-        mmpose_side.wait(timeout=60)
-    rows, base = {}, seconds['mmpose']
-    for side, measured in seconds.items():
-        rows[side] = dict(latency_ms=median(measured['batch1']) * 1000,
-                          faces_per_s_batch8=8 / median(measured['batch8']),
-                          latency_speedup=median(base['batch1']) / median(measured['batch1']),
-                          throughput_speedup=median(base['batch8']) / median(measured['batch8']))
-        if side in backends:
-            rows[side]['max_px_difference_from_mmpose'] = float(np.abs(backends[side](boxes[:1]) - mmpose_pred).max())
+    seconds = interleaved_with_mmpose([MMPOSE_PYTHON, MMPOSE_SIDE, job, out],
+                                      {side: (lambda count, run=run: run(boxes[:count]))
+                                       for side, run in backends.items()}, (1, 8), args.repeats, args.pause)
+    with open(out) as f:
+        mmpose_pred = np.array(json.load(f)['pred_batch1'])
+    rows = speed_rows(seconds)
+    for side, run in backends.items():
+        rows[side]['max_px_difference_from_mmpose'] = float(np.abs(run(boxes[:1]) - mmpose_pred).max())
     return dict(config=relative, load_average_1min=dict(before=load_before[0], after=os.getloadavg()[0]),
                 rows=rows, seconds=seconds)
 
 
 def main(args):
-    for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-        os.environ[name] = str(args.threads)
-    sys.path.insert(0, ROOT)
-    import cv2
-    import torch
-    torch.set_num_threads(args.threads)
-    cv2.setNumThreads(args.threads)
-    from timing import cpu_model, usable_cores
+    pin_threads(args.threads)
     image, boxes = face_boxes(args.threads)
     with tempfile.TemporaryDirectory(prefix='rtmpose_cpu_inference_speed_') as work:
         models = {name: measure_model(name, args, image, boxes, work) for name in args.model}

@@ -3,6 +3,7 @@ that the mmpose side, run by another Python, can import it too)."""
 import os
 import platform
 import statistics
+import subprocess
 import time
 
 
@@ -57,3 +58,59 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+def pin_threads(threads: int) -> None:
+    """Run the math libraries of this process (OpenMP/MKL, torch, cv2) on ``threads`` threads."""
+    for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        os.environ[name] = str(threads)
+    import cv2
+    import torch
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+
+
+def interleaved_with_mmpose(side_command: list, backends: dict, counts, repeats: int, pause: float) -> dict:
+    """Seconds per call, ``{side: {'batch<count>': [...]}}``, of mmpose's side and of ours, call by call.
+
+    ``side_command`` starts mmpose's timing process (``mmpose_reference/time_inference_topdown.py``:
+    it prints ``ready`` once loaded, then answers each line ``<count>`` with the seconds of one call
+    on that many boxes); ``backends`` maps our side's names to ``run(count)``. Each call comes after
+    ``pause`` seconds of sleep, so that the other side's worker threads are asleep; one warm-up
+    call of each of ours at the largest count first.
+    """
+    seconds = {side: {f'batch{count}': [] for count in counts} for side in ['mmpose', *backends]}
+    mmpose_side = subprocess.Popen(side_command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        for line in mmpose_side.stdout:  # mmengine prints its loading messages to stdout first
+            if line.strip() == 'ready':
+                break
+        else:
+            raise RuntimeError('the mmpose side did not start (see its messages above)')
+        for run in backends.values():
+            run(max(counts))
+        for _ in range(repeats):
+            for count in counts:
+                time.sleep(pause)
+                mmpose_side.stdin.write(f'{count}\n')
+                mmpose_side.stdin.flush()
+                seconds['mmpose'][f'batch{count}'].append(float(mmpose_side.stdout.readline()))
+                for side, run in backends.items():
+                    time.sleep(pause)
+                    start = time.perf_counter()
+                    run(count)
+                    seconds[side][f'batch{count}'].append(time.perf_counter() - start)
+    finally:
+        mmpose_side.stdin.close()
+        mmpose_side.wait(timeout=60)
+    return seconds
+
+
+def speed_rows(seconds: dict) -> dict:
+    """Per side: batch-1 latency (ms), batch-8 faces/s and both as ratios to mmpose's medians."""
+    base, median = seconds['mmpose'], statistics.median
+    return {side: dict(latency_ms=median(measured['batch1']) * 1000,
+                       faces_per_s_batch8=8 / median(measured['batch8']),
+                       latency_speedup=median(base['batch1']) / median(measured['batch1']),
+                       throughput_speedup=median(base['batch8']) / median(measured['batch8']))
+            for side, measured in seconds.items()}
