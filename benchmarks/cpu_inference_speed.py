@@ -27,23 +27,14 @@ backend's keypoints from mmpose's, in pixels.
 """
 import argparse
 import json
-import os
 import os.path as osp
-import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'face_2d_keypoint/topdown_regression/wflw/td-reg_res50_8xb64-210e_wflw-256x256.py'
 PHOTO = osp.join(ROOT, 'tests', 'data', '7_Cheering_Cheering_7_16.jpg')
 MMPOSE_PYTHON = osp.join(ROOT, '.venv-mmpose', 'bin', 'python')
-
-
-def median(values):
-    values = sorted(values)
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
 def main(args):
@@ -52,15 +43,13 @@ def main(args):
 
 
 def measure(args, work: str):
-    for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-        os.environ[name] = str(args.threads)
     sys.path.insert(0, ROOT)
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from timing import cpu_model, interleaved_with_mmpose, pin_threads, speed_rows, usable_cores
+    pin_threads(args.threads)
     import cv2
     import numpy as np
     import torch
-    torch.set_num_threads(args.threads)
-    cv2.setNumThreads(args.threads)
-    from timing import cpu_model, usable_cores
     from mmpose_face.apis import inference_topdown, init_model
     from mmpose_face.apis.face_detector import CenterFaceDetector
     from mmpose_face.apis.fast_inference import FastFaceLandmarks
@@ -85,45 +74,15 @@ def measure(args, work: str):
     with open(job, 'w') as f:
         json.dump(dict(config=CONFIG, checkpoint=checkpoint, img=PHOTO, boxes=boxes.tolist(),
                        threads=args.threads), f)
-    seconds = {name: dict(batch1=[], batch8=[]) for name in ['mmpose', *backends]}
     out = osp.join(work, 'mmpose.json')
-    mmpose_side = subprocess.Popen(
-        [MMPOSE_PYTHON, osp.join(ROOT, 'benchmarks', 'mmpose_reference', 'time_inference_topdown.py'), job, out],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        for line in mmpose_side.stdout:  # mmengine prints its loading messages to stdout first
-            if line.strip() == 'ready':
-                break
-        else:
-            raise RuntimeError('the mmpose side did not start (see its messages above)')
-        with open(out) as f:
-            mmpose_pred = np.array(json.load(f)['pred_batch1'])
-        for run in backends.values():  # warm-up
-            run(boxes[:8])
-        for _ in range(args.repeats):
-            for count in (1, 8):
-                time.sleep(args.pause)
-                mmpose_side.stdin.write(f'{count}\n')
-                mmpose_side.stdin.flush()
-                seconds['mmpose'][f'batch{count}'].append(float(mmpose_side.stdout.readline()))
-                for name, run in backends.items():
-                    time.sleep(args.pause)
-                    start = time.perf_counter()
-                    run(boxes[:count])
-                    seconds[name][f'batch{count}'].append(time.perf_counter() - start)
-    finally:
-        mmpose_side.stdin.close()
-        mmpose_side.wait(timeout=60)
-    rows = {}
-    base = seconds['mmpose']
-    for name, measured in seconds.items():
-        latency = median(measured['batch1']) * 1000
-        throughput = 8 / median(measured['batch8'])
-        rows[name] = dict(latency_ms=latency, faces_per_s_batch8=throughput,
-                          latency_speedup=median(base['batch1']) / median(measured['batch1']),
-                          throughput_speedup=median(base['batch8']) / median(measured['batch8']))
-        if name in backends:
-            rows[name]['max_px_difference_from_mmpose'] = float(np.abs(backends[name](boxes[:1]) - mmpose_pred).max())
+    side = [MMPOSE_PYTHON, osp.join(ROOT, 'benchmarks', 'mmpose_reference', 'time_inference_topdown.py'), job, out]
+    seconds = interleaved_with_mmpose(side, {name: (lambda count, run=run: run(boxes[:count]))
+                                             for name, run in backends.items()}, (1, 8), args.repeats, args.pause)
+    with open(out) as f:
+        mmpose_pred = np.array(json.load(f)['pred_batch1'])
+    rows = speed_rows(seconds)
+    for name, run in backends.items():
+        rows[name]['max_px_difference_from_mmpose'] = float(np.abs(run(boxes[:1]) - mmpose_pred).max())
     print(f'CPU: {cpu_model()}, {usable_cores()} usable cores, {args.threads} thread(s); '
           f'{args.repeats} alternating calls per side and batch')
     print(f"{'':<12} {'batch 1 ms/face':>16} {'x mmpose':>9} {'batch 8 faces/s':>16} {'x mmpose':>9} {'max px diff':>12}")
