@@ -12,11 +12,11 @@ import torch
 from mmcv.cnn import ConvModule, DepthwiseSeparableConvModule
 from mmengine.model import BaseModule
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmpose_face.errors import UserInputKeyError
 from mmpose_face.registry import MMDET_MODELS
 from mmpose_face.models.utils.csp_layer import CSPLayer
+from mmpose_face.models.utils.norm_eval import freeze_batch_norm_statistics
 from .spp_bottleneck import SPPBottleneck
 
 
@@ -126,9 +126,7 @@ class CSPNeXt(BaseModule):
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
+            freeze_batch_norm_statistics(self)
         return self
 
     def forward(self, x: torch.Tensor) -> tuple:

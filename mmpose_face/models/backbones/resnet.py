@@ -5,10 +5,10 @@ import torch
 from mmcv.cnn import ConvModule, build_conv_layer, build_norm_layer
 from mmengine.model import BaseModule, constant_init
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmpose_face.errors import UserInputKeyError
 from mmpose_face.registry import MODELS
+from mmpose_face.models.utils.norm_eval import freeze_batch_norm_statistics
 from .resnet_blocks import BasicBlock, Bottleneck, ResLayer, block_expansion
 
 
@@ -159,9 +159,7 @@ class ResNet(BaseModule):
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
+            freeze_batch_norm_statistics(self)
         return self
 
 
