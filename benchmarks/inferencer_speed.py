@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from statistics import median
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'face_2d_keypoint/topdown_regression/wflw/td-reg_res50_8xb64-210e_wflw-256x256.py'
@@ -53,12 +54,6 @@ PHOTOS = [osp.join(ROOT, 'tests', 'data', name)
           for name in ('7_Cheering_Cheering_7_16.jpg', '36_Football_americanfootball_ball_36_415.jpg')]
 MMPOSE_PYTHON = osp.join(ROOT, '.venv-mmpose', 'bin', 'python')
 MIN_FACE_SIZE = 24.
-
-
-def median(values):
-    values = sorted(values)
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
 class MmposeSide:
@@ -89,15 +84,12 @@ def main(args):
 
 
 def measure(args, work: str):
-    for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-        os.environ[name] = str(args.threads)
     sys.path.insert(0, ROOT)
+    from timing import cpu_model, pin_threads, usable_cores
+    pin_threads(args.threads)
     import cv2
     import numpy as np
     import torch
-    torch.set_num_threads(args.threads)
-    cv2.setNumThreads(args.threads)
-    from timing import cpu_model, usable_cores
     from mmpose_face.apis import init_model
     from mmpose_face.apis.face_detector import CenterFaceDetector
     from mmpose_face.apis.inferencer import FaceLandmarkInferencer
