@@ -19,8 +19,9 @@ process-wide, documented way to make the fixes permanent.
 
 mmengine 0.10.7 is the newest release and breaks in three known ways on
 torch >= 2.6 / setuptools >= 81 / CPU-only machines (1-3), warns wrongly
-in a fourth (4), and knows a fifth, package-config lookup only for
-OpenMMLab's own packages (5):
+in a fourth (4), knows a fifth, package-config lookup only for
+OpenMMLab's own packages (5), and formats the same config again and again
+(6):
 
 1. ``torch.load`` defaults to ``weights_only=True`` since torch 2.6, and
    mmengine's own checkpoints hold ``HistoryBuffer`` objects and numpy
@@ -66,6 +67,14 @@ OpenMMLab's own packages (5):
    (a scope in it without ``locations`` is imported as ``<scope>.utils``,
    with a warning that the package is not installed).
    :func:`config_fromfile` reads a config inside the fixes.
+6. ``Config.pretty_text`` runs yapf over the whole config text every time it
+   is read: when the runner logs its config, in ``RuntimeInfoHook`` and at
+   every checkpoint save. For mmpose's Face6 RTMPose configs (long keypoint
+   mapping lists) one formatting takes 9-17 s on this project's CPU, so a
+   run spent close to a minute before its first step and again at each
+   saved checkpoint. Inside the fixes mmengine's ``FormatCode`` is
+   memoised on its arguments: the same text in gives the same formatted text
+   out, computed once.
 """
 import contextlib
 import functools
@@ -82,6 +91,7 @@ _depth = 0
 _saved = {}  # what mmengine had before the outermost mmengine_fixes
 _loader_options = []  # (trusted, skip_hash_check) of each open mmengine_fixes, innermost last
 _permanent = False
+_FORMATTED_CONFIGS = 4  # fix 6: formatted texts kept (a run formats one config, a test a few)
 
 
 def _history_buffer_state(buffer) -> dict:
@@ -182,6 +192,18 @@ def _scheme_loader(prefixes):
     return load
 
 
+def _memoised_format_code(format_code):
+    """``format_code`` (yapf's ``FormatCode``) remembering its last few results (fix 6)."""
+    @functools.lru_cache(maxsize=_FORMATTED_CONFIGS)
+    def formatted(text, style_items, verify):
+        return format_code(text, style_config=dict(style_items), **({} if verify is None else dict(verify=verify)))
+
+    @functools.wraps(format_code)
+    def format_once(text, style_config=None, verify=None):
+        return formatted(text, tuple(sorted((style_config or {}).items())), verify)
+    return format_once
+
+
 def _install():
     from mmengine.config import config as config_module
     from mmengine.dist import utils as dist_utils
@@ -196,7 +218,8 @@ def _install():
         schemes=CheckpointLoader._schemes.copy(), switch_scope_and_registry=Registry.switch_scope_and_registry,
         package_and_cfg_path=config_module._get_package_and_cfg_path,
         external_cfg_path=config_module._get_external_cfg_path,
-        external_cfg_base_path=config_module._get_external_cfg_base_path)
+        external_cfg_base_path=config_module._get_external_cfg_base_path, format_code=config_module.FormatCode)
+    config_module.FormatCode = _memoised_format_code(config_module.FormatCode)  # fix 6
     Registry.switch_scope_and_registry = _switch_scope_and_registry_in_tree  # fix 4
     HistoryBuffer.__getstate__ = _history_buffer_state  # fix 1
     dist_utils._init_dist_pytorch = _init_dist_pytorch_anywhere  # fix 2
@@ -227,12 +250,13 @@ def _restore():
     config_module._get_package_and_cfg_path = _saved['package_and_cfg_path']
     config_module._get_external_cfg_path = _saved['external_cfg_path']
     config_module._get_external_cfg_base_path = _saved['external_cfg_base_path']
+    config_module.FormatCode = _saved['format_code']
     _saved.clear()
 
 
 @contextlib.contextmanager
 def mmengine_fixes(trusted: bool = None, skip_hash_check: bool = None):
-    """Apply fixes 1-4 for the duration of the ``with`` block.
+    """Apply the fixes for the duration of the ``with`` block.
 
     Args:
         trusted: what checkpoints loaded through mmengine inside the block may

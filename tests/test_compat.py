@@ -35,6 +35,7 @@ _STATE_OF_MMENGINE = textwrap.dedent('''
             'Config pkg:: lookup': (config_module._get_external_cfg_path.__module__,
                                     config_module._get_external_cfg_base_path.__module__),
             'Config pkg:: split': config_module._get_package_and_cfg_path.__module__,
+            'Config FormatCode': config_module.FormatCode.__module__,
             'Config packages': sorted(config_module._get_package_and_cfg_path.__globals__['MODULE2PACKAGE']),
             'file backends': sorted(registry_utils.backends),
             'torch safe globals': sorted(map(str, torch.serialization.get_safe_globals())),
@@ -77,7 +78,7 @@ def test_the_fixes_apply_inside_the_context_and_are_undone_after_it():
     before = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
               dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path,
               Registry.switch_scope_and_registry, config_module._get_external_cfg_base_path,
-              config_module._get_package_and_cfg_path, dict(config_utils.MODULE2PACKAGE))
+              config_module._get_package_and_cfg_path, dict(config_utils.MODULE2PACKAGE), config_module.FormatCode)
     with compat.mmengine_fixes():
         with compat.mmengine_fixes(trusted=True):  # nested: one application, the inner trust
             assert compat._current_loader_options() == (True, None)
@@ -91,7 +92,7 @@ def test_the_fixes_apply_inside_the_context_and_are_undone_after_it():
     after = (dict(CheckpointLoader._schemes), HistoryBuffer.__dict__.get('__getstate__'),
              dist_utils._init_dist_pytorch, config_module.is_installed, config_module.get_installed_path,
              Registry.switch_scope_and_registry, config_module._get_external_cfg_base_path,
-             config_module._get_package_and_cfg_path, dict(config_utils.MODULE2PACKAGE))
+             config_module._get_package_and_cfg_path, dict(config_utils.MODULE2PACKAGE), config_module.FormatCode)
     assert after == before
 
 
@@ -203,3 +204,28 @@ def test_a_runner_from_build_runner_runs_inside_the_fixes(tmp_path):
     saved = str(tmp_path / 'epoch_1.pth')
     assert 'builtins.getattr' not in torch.serialization.get_unsafe_globals_in_checkpoint(saved)
     assert safe_torch_load(saved)['meta']['epoch'] == 1
+
+
+def test_a_config_is_formatted_once_inside_the_fixes_and_to_the_same_text(monkeypatch):
+    """Fix 6: mmengine reformats ``pretty_text`` with yapf at every read (log, runtime info,
+    each checkpoint); inside the fixes the same text is formatted once, to mmengine's result."""
+    from mmengine.config import Config
+    from mmengine.config import config as config_module
+    yapf_format = config_module.FormatCode
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return yapf_format(*args, **kwargs)
+    monkeypatch.setattr(config_module, 'FormatCode', counting)
+    config = Config(dict(model=dict(type='TopdownPoseEstimator', backbone=dict(type='ResNet', depth=18)),
+                         mapping=[(i, i) for i in range(40)]))
+    expected = config.pretty_text
+    assert len(calls) == 1
+    with compat.mmengine_fixes():
+        texts = [config.pretty_text for _ in range(3)]
+        config.merge_from_dict({'model.backbone.depth': 50})
+        changed = config.pretty_text
+    assert texts == [expected] * 3 and 'depth=50' in changed and 'depth=50' not in expected
+    assert len(calls) == 3  # once for the first text, once for the changed one
+    assert config_module.FormatCode is counting  # undone on leaving
