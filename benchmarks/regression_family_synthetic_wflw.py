@@ -20,7 +20,8 @@ second one mostly waits). Heads:
               0.167 / widen 0.375 from scratch, RTMCCHead on its 384 channels at 2x2
               (in_featuremap_size = 48 / 32, rounded up), SimCCLabel sigma 5.66 scaled to
               the crop (1.06 px), split ratio 2; its own train pipeline (YOLOX HSV,
-              blur, coarse dropout), EMAHook and PipelineSwitchHook (at epochs - 2);
+              blur, coarse dropout), EMAHook and PipelineSwitchHook (the config's share:
+              the last sixth of the epochs, at least 2, on its stage-2 pipeline);
               the benchmark's optimizer (Adam 2e-3, warm-up), not AdamW 4e-3 at batch 512
     rle       td-reg_res50_rle-8xb64-210e_wflw-256x256
     ipr       ipr_res50_8xb64-210e_wflw-256x256
@@ -89,12 +90,18 @@ def small_variant(config_path: str, data_root: str, work_dir: str, epochs: int, 
                 step['input_size'] = INPUT_SIZE
             if step['type'] == 'GenerateTarget':
                 step['encoder'] = codec
+    return benchmark_schedule(cfg, data_root, work_dir, epochs)
+
+
+def benchmark_schedule(cfg, data_root: str, work_dir: str, epochs: int, optimizer: dict = None):
+    """The benchmark's data, loaders (batch 16, no workers), optimizer (default Adam 2e-3),
+    warm-up and step schedule, NME evaluator with the mean-shape baseline, seed 0."""
     for loader in ('train_dataloader', 'val_dataloader'):
         cfg[loader].update(num_workers=0, persistent_workers=False)
         cfg[loader].dataset.data_root = data_root
     cfg.train_dataloader.batch_size = 16
     cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
-    cfg.optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
+    cfg.optim_wrapper = optimizer or dict(optimizer=dict(type='Adam', lr=2e-3))
     cfg.auto_scale_lr = dict(enable=False, base_batch_size=16)
     cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs)
     cfg.param_scheduler = [
@@ -125,26 +132,10 @@ def rtmpose_t_variant(cfg, data_root: str, work_dir: str, epochs: int, name: str
                 step['input_size'] = INPUT_SIZE
             if step['type'] == 'GenerateTarget':
                 step['encoder'] = codec
-    cfg.custom_hooks[1].switch_epoch = 0 if name == 'rtmpose_stage2' else max(epochs - 2, 1)
-    for loader in ('train_dataloader', 'val_dataloader'):
-        cfg[loader].update(num_workers=0, persistent_workers=False)
-        cfg[loader].dataset.data_root = data_root
-    cfg.train_dataloader.batch_size = 16
-    cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
-    if name != 'rtmpose_adamw':
-        cfg.optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
-    cfg.auto_scale_lr = dict(enable=False, base_batch_size=16)
-    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs)
-    cfg.param_scheduler = [
-        dict(type='LinearLR', begin=0, end=30, start_factor=0.05, by_epoch=False),
-        dict(type='MultiStepLR', begin=0, end=epochs, milestones=[epochs - 2], gamma=0.1, by_epoch=True)]
-    baseline = osp.join(data_root, 'annotations', 'face_landmarks_wflw_train.json')
-    cfg.val_evaluator = cfg.test_evaluator = dict(type='NME', baseline_ann_file=baseline, failure_rate_and_auc=True)
-    cfg.default_hooks.logger.interval = 50
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs)
-    cfg.work_dir = work_dir
-    cfg.randomness = dict(seed=0)
-    return cfg
+    stage2_epochs = max(2, round(epochs * cfg.stage2_num_epochs / cfg.max_epochs))  # 10 of 60 in the config
+    cfg.custom_hooks[1].switch_epoch = 0 if name == 'rtmpose_stage2' else max(epochs - stage2_epochs, 1)
+    return benchmark_schedule(cfg, data_root, work_dir, epochs,
+                              optimizer=cfg.optim_wrapper if name == 'rtmpose_adamw' else None)
 
 
 def score_separation(runner) -> dict:
