@@ -22,7 +22,11 @@ second one mostly waits). Heads:
               the crop (1.06 px), split ratio 2; its own train pipeline (YOLOX HSV,
               blur, coarse dropout), EMAHook and PipelineSwitchHook (the config's share:
               the last sixth of the epochs, at least 2, on its stage-2 pipeline);
-              the benchmark's optimizer (Adam 2e-3, warm-up), not AdamW 4e-3 at batch 512
+              the benchmark's optimizer (Adam 2e-3, warm-up), not AdamW 4e-3 at batch 512;
+              run it with --epochs 60, the config's own count (below 0.5x the mean shape
+              there; not in 24: docs/regression_family.md)
+    rtmpose_stage2 / rtmpose_adamw  the same with the stage-2 pipeline from epoch 0 / with
+              the config's AdamW
     rle       td-reg_res50_rle-8xb64-210e_wflw-256x256
     ipr       ipr_res50_8xb64-210e_wflw-256x256
     dsnt      ipr_res50_dsnt-8xb64-210e_wflw-256x256
