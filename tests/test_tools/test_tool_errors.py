@@ -7,6 +7,7 @@ the 32x32 test config; each case fails before the first training step.
 import argparse
 import os
 import os.path as osp
+import re
 import sys
 import uuid
 
@@ -30,7 +31,10 @@ def train(argv, monkeypatch, tmp_path):
 def one_error_line(capsys) -> str:
     err = capsys.readouterr().err
     assert 'Traceback' not in err and '--- Logging error ---' not in err, err[-3000:]
-    lines = [line for line in err.splitlines() if line.startswith('error: ')]
+    # a progress bar that closes as the error comes may leave its cursor-up and carriage
+    # return on the error's line: what a terminal shows is the text after them
+    shown = [re.sub(r'\x1b\[[0-9;]*[A-Za-z]', '', line).split('\r')[-1] for line in err.splitlines()]
+    lines = [line for line in shown if line.startswith('error: ')]
     assert len(lines) == 1, err[-3000:]
     return lines[0]
 
