@@ -112,4 +112,15 @@ def run_tool(main, *args) -> int:
             raise
         print(f'error: {user_message(error)}\n(set {DEBUG_ENV}=1 for the traceback)', file=sys.stderr)
         return 1
+    finally:
+        close_process_group()
     return 0
+
+
+def close_process_group() -> None:
+    """End the launcher's process group (``dist_train.sh`` / ``dist_test.sh``) when the tool ends:
+    a rank that exits with gloo's threads still running can abort ("terminate called without
+    an active exception", exit code -6) after its work is done."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

@@ -61,3 +61,13 @@ def test_train_stops_before_training_with_one_line(option, tmp_path, monkeypatch
     assert error.startswith(f"error: {SMALL_CONFIG}: --cfg-options {key}='abc': {key} must be a number"), error
     assert 'Traceback' not in error
     assert not work.exists() or not any(name.endswith('.pth') for name in os.listdir(work))
+
+
+def test_the_tool_ends_the_process_group_it_ran_in(tmp_path):
+    """A rank's tool closes its (gloo) process group when it ends, error or not."""
+    import torch.distributed as dist
+
+    from mmpose_face.apis.cli import run_tool
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path / "store"}', rank=0, world_size=1)
+    assert run_tool(lambda: None) == 0
+    assert not dist.is_initialized()
