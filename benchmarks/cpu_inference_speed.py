@@ -45,7 +45,7 @@ def main(args):
 def measure(args, work: str):
     sys.path.insert(0, ROOT)
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from timing import cpu_model, interleaved_with_mmpose, pin_threads, speed_rows, usable_cores
+    from timing import against_inference_topdown, cpu_model, pin_threads, usable_cores
     pin_threads(args.threads)
     import cv2
     import numpy as np
@@ -70,19 +70,10 @@ def measure(args, work: str):
     onnx = FastFaceLandmarks(model, 'onnxruntime', num_threads=args.threads)
     backends['onnxruntime'] = lambda b: onnx(image, b)
 
-    job = osp.join(work, 'job.json')
-    with open(job, 'w') as f:
-        json.dump(dict(config=CONFIG, checkpoint=checkpoint, img=PHOTO, boxes=boxes.tolist(),
-                       threads=args.threads), f)
-    out = osp.join(work, 'mmpose.json')
-    side = [MMPOSE_PYTHON, osp.join(ROOT, 'benchmarks', 'mmpose_reference', 'time_inference_topdown.py'), job, out]
-    seconds = interleaved_with_mmpose(side, {name: (lambda count, run=run: run(boxes[:count]))
-                                             for name, run in backends.items()}, (1, 8), args.repeats, args.pause)
-    with open(out) as f:
-        mmpose_pred = np.array(json.load(f)['pred_batch1'])
-    rows = speed_rows(seconds)
-    for name, run in backends.items():
-        rows[name]['max_px_difference_from_mmpose'] = float(np.abs(run(boxes[:1]) - mmpose_pred).max())
+    side = [MMPOSE_PYTHON, osp.join(ROOT, 'benchmarks', 'mmpose_reference', 'time_inference_topdown.py'),
+            osp.join(work, 'job.json'), osp.join(work, 'mmpose.json')]
+    job = dict(config=CONFIG, checkpoint=checkpoint, img=PHOTO, boxes=boxes.tolist(), threads=args.threads)
+    rows, seconds = against_inference_topdown(side, job, boxes, backends, args.repeats, args.pause)
     print(f'CPU: {cpu_model()}, {usable_cores()} usable cores, {args.threads} thread(s); '
           f'{args.repeats} alternating calls per side and batch')
     print(f"{'':<12} {'batch 1 ms/face':>16} {'x mmpose':>9} {'batch 8 faces/s':>16} {'x mmpose':>9} {'max px diff':>12}")

@@ -48,7 +48,7 @@ CONFIGS = {  # relative to configs/ here and to mmpose's .mim/configs
 OPTIONS = dict(default_scope='mmpose_face', model=dict(backbone=dict(init_cfg=None)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from timing import cpu_model, interleaved_with_mmpose, pin_threads, speed_rows, usable_cores  # noqa: E402
+from timing import against_inference_topdown, cpu_model, pin_threads, usable_cores  # noqa: E402
 
 
 def mmpose_config_file(relative: str) -> str:
@@ -85,20 +85,10 @@ def measure_model(name: str, args, image, boxes, work: str) -> dict:
     backends = dict(
         published=lambda b: np.concatenate([r.pred_instances.keypoints for r in inference_topdown(model, image, b)]),
         onnxruntime=lambda b: onnx.predict(image, b).keypoints)
-    job = osp.join(work, f'job_{name}.json')
-    with open(job, 'w') as f:
-        json.dump(dict(config=relative, checkpoint=checkpoint, img=PHOTO, boxes=boxes.tolist(),
-                       threads=args.threads), f)
-    out = osp.join(work, f'mmpose_{name}.json')
+    side = [MMPOSE_PYTHON, MMPOSE_SIDE, osp.join(work, f'job_{name}.json'), osp.join(work, f'mmpose_{name}.json')]
+    job = dict(config=relative, checkpoint=checkpoint, img=PHOTO, boxes=boxes.tolist(), threads=args.threads)
     load_before = os.getloadavg()
-    seconds = interleaved_with_mmpose([MMPOSE_PYTHON, MMPOSE_SIDE, job, out],
-                                      {side: (lambda count, run=run: run(boxes[:count]))
-                                       for side, run in backends.items()}, (1, 8), args.repeats, args.pause)
-    with open(out) as f:
-        mmpose_pred = np.array(json.load(f)['pred_batch1'])
-    rows = speed_rows(seconds)
-    for side, run in backends.items():
-        rows[side]['max_px_difference_from_mmpose'] = float(np.abs(run(boxes[:1]) - mmpose_pred).max())
+    rows, seconds = against_inference_topdown(side, job, boxes, backends, args.repeats, args.pause)
     return dict(config=relative, load_average_1min=dict(before=load_before[0], after=os.getloadavg()[0]),
                 rows=rows, seconds=seconds)
 

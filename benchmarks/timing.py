@@ -1,5 +1,6 @@
 """Timing helpers shared by the benchmark scripts (standard library only, so
 that the mmpose side, run by another Python, can import it too)."""
+import json
 import os
 import platform
 import statistics
@@ -114,3 +115,22 @@ def speed_rows(seconds: dict) -> dict:
                        latency_speedup=median(base['batch1']) / median(measured['batch1']),
                        throughput_speedup=median(base['batch8']) / median(measured['batch8']))
             for side, measured in seconds.items()}
+
+
+def against_inference_topdown(side_command: list, job: dict, boxes, backends: dict, repeats: int,
+                              pause: float) -> tuple:
+    """``(rows, seconds)`` of our ``backends`` (name -> ``run(boxes)`` -> keypoints) against mmpose's
+    ``inference_topdown`` in its own process (``side_command`` ends with ``JOB.json OUT.json``: it
+    reads the job, written here from ``job``, and writes its batch-1 keypoints to OUT), batch 1 and 8 on ``boxes``;
+    each row with the largest batch-1 keypoint difference from mmpose's (pixels)."""
+    import numpy as np
+    with open(side_command[-2], 'w') as f:
+        json.dump(job, f)
+    seconds = interleaved_with_mmpose(side_command, {name: (lambda count, run=run: run(boxes[:count]))
+                                                     for name, run in backends.items()}, (1, 8), repeats, pause)
+    with open(side_command[-1]) as f:
+        mmpose_pred = np.array(json.load(f)['pred_batch1'])
+    rows = speed_rows(seconds)
+    for name, run in backends.items():
+        rows[name]['max_px_difference_from_mmpose'] = float(np.abs(run(boxes[:1]) - mmpose_pred).max())
+    return rows, seconds
