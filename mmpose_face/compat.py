@@ -313,7 +313,7 @@ def apply():
     """Apply every fix for the rest of the process (idempotent): the one process-wide
     call, for code that uses mmengine's ``Runner`` directly. Trust then comes from
     ``MMPOSE_FACE_TRUST_CHECKPOINTS`` alone."""
-    global _permanent, _depth
+    global _permanent
     with _lock:
         if _permanent:
             return

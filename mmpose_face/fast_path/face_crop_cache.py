@@ -43,7 +43,6 @@ the current one rebuilds the cache.
 """
 import hashlib
 import json
-import math
 import os
 import os.path as osp
 import sys

@@ -8,7 +8,6 @@ Gaussian landmark noise. The camera is a pinhole of focal
 width and height, the camera :func:`~mmpose_face.apis.head_pose.camera_matrix`
 assumes for that image.
 """
-import numpy as np
 
 from .face_description import FacePose
 from .face_sampling import sample_attribute_flags, sample_face_shape
