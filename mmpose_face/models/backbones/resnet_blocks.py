@@ -15,7 +15,19 @@ from mmengine.model import BaseModule
 from torch import nn
 
 
-class BasicBlock(BaseModule):
+class ResidualBlock(BaseModule):
+    """``relu(residual(x))``; with ``with_cp`` the residual branch is recomputed in
+    the backward pass (torch checkpointing) to save memory, gradients unchanged."""
+
+    def forward(self, x):
+        if self.with_cp and x.requires_grad:
+            out = checkpoint.checkpoint(self.residual, x, use_reentrant=False)
+        else:
+            out = self.residual(x)
+        return self.relu(out)
+
+
+class BasicBlock(ResidualBlock):
     """Two 3x3 convolutions (ResNet-18/34): (B, C_in, H, W) -> (B, C_out, H/s, W/s).
 
     Args:
@@ -64,15 +76,8 @@ class BasicBlock(BaseModule):
         out = self.norm2(self.conv2(out))
         return out + (x if self.downsample is None else self.downsample(x))
 
-    def forward(self, x):
-        if self.with_cp and x.requires_grad:
-            out = checkpoint.checkpoint(self.residual, x, use_reentrant=False)
-        else:
-            out = self.residual(x)
-        return self.relu(out)
 
-
-class Bottleneck(BaseModule):
+class Bottleneck(ResidualBlock):
     """1x1 -> 3x3 -> 1x1 convolutions (ResNet-50/101/152).
 
     Args as :class:`BasicBlock`; ``expansion`` (default 4) = out_channels /
@@ -123,13 +128,6 @@ class Bottleneck(BaseModule):
         out = self.relu(self.norm2(self.conv2(out)))
         out = self.norm3(self.conv3(out))
         return out + (x if self.downsample is None else self.downsample(x))
-
-    def forward(self, x):
-        if self.with_cp and x.requires_grad:
-            out = checkpoint.checkpoint(self.residual, x, use_reentrant=False)
-        else:
-            out = self.residual(x)
-        return self.relu(out)
 
 
 def block_expansion(block, expansion=None) -> int:
