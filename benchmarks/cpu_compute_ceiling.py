@@ -1,35 +1,45 @@
-"""How fast an exact fp32 backend can be on this CPU: the network's work against the CPU's matrix-multiply peak.
+"""How fast an exact fp32 backend can be on this CPU: the network's work against the CPU's peak, beside mmpose.
 
-    python benchmarks/cpu_compute_ceiling.py [--threads 2] [--repeats 9]
-        [--speed-results inferencer_speed.json rtmpose_cpu_inference_speed.json] [--out FILE.json]
+    python benchmarks/cpu_compute_ceiling.py [--model ...] [--threads 2] [--repeats 5] [--pause 0.5]
+        [--out FILE.json]
 
-A speed ratio against mmpose has a ceiling that no exact backend passes: a
-face costs the same floating-point operations on both sides (the same
-network, twice with the flip test), so ours can be at most ``peak / mmpose's
-GFLOP/s`` times faster, where ``peak`` is the best rate of one large float32
-matrix product (n x n, n = 1024, 2048, 3072; ONNX Runtime's MLAS and
-PyTorch's MKL; the fastest of all) on ``--threads`` threads. Only fewer operations
-(Winograd, FFT) or fewer bits (fp16, int8) go past it.
+(needs `.venv-mmpose`.) A speed ratio against mmpose has a ceiling that no
+exact backend passes: a face costs the same floating-point operations on
+both sides (the same network, twice with the flip test), so ours can be at
+most ``peak / mmpose's GFLOP/s`` times faster. Two peaks, on ``--threads``
+threads:
 
-Measured here, in one process, for each model (the configs shipped in
-configs/, random weights: speed does not depend on the values):
+- ``fma``, the hardware's: ``benchmarks/fma_peak.c`` (compiled with ``cc``),
+  independent AVX2 FMA chains in registers, the FMA units' own throughput;
+- ``matmul``, the best kernel's: a float32 2048 x 2048 matrix product, the
+  faster of ONNX Runtime's MLAS and PyTorch's MKL, the most efficient dense
+  kernel there is.
 
-- GFLOP per face: 2 x the multiply-adds of the convolutions and matrix
-  products of backbone, neck and head (``torch.utils.flop_counter``; the
-  element-wise operations are not counted), times 2 with the flip test;
-- the bare network on ONNX Runtime (the flip-test export the inferencer
-  runs, ``InferenceSession.run`` alone on random crops) at batch 1 and 8:
-  faces/s and GFLOP/s as a share of the peak.
+A backend passes the second only with convolutions more efficient than the
+best matrix product, and never the first; only fewer operations (Winograd,
+FFT) or fewer bits (fp16, int8, other predictions) go past them.
 
-With ``--speed-results`` (the JSON files of ``inferencer_speed.py`` and
-``rtmpose_cpu_inference_speed.py``, measured on the same machine), each
-flip-test case's mmpose faces/s becomes mmpose's GFLOP/s and the ceiling
-ratio, printed beside the ratio that run measured and the issue's goal.
+For each model (mmpose's config, shipped in configs/ too; random weights in
+one checkpoint both sides load; flip test on as configured), in rounds, one
+call after another with ``--pause`` seconds of sleep before each (so that
+this shared machine's changing clock falls on all of them alike): mmpose
+1.3.2's ``inference_topdown`` in its own process
+(``mmpose_reference/time_inference_topdown.py``) on 1 and 8 faces of the crowd
+photo, our bare network (the flip-test ONNX export the inferencer runs,
+``InferenceSession.run`` alone, on the same faces' crops) and both peaks.
+Work per face: 2 x the multiply-adds of the convolutions and matrix products
+(``torch.utils.flop_counter``; element-wise work is not counted, so every
+GFLOP/s here errs low alike). Per batch size: the medians of mmpose's and
+our GFLOP/s and of the peaks, the ceiling ratios (peak / mmpose), our ratio,
+and the share of each peak that the issue's goal ratio needs.
 """
 import argparse
 import json
+import os
 import os.path as osp
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,60 +47,62 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from timing import cpu_model, pin_threads, usable_cores  # noqa: E402
+from rtmpose_cpu_inference_speed import MMPOSE_PYTHON, MMPOSE_SIDE, PHOTO, face_boxes, mmpose_config_file  # noqa
+from timing import cpu_model, interleaved_with_mmpose, pin_threads, usable_cores  # noqa: E402
 
-MODELS = {  # name: (config under configs/, the goal's ratio at batch 1, at batch 8)
+MODELS = {  # name: (config relative to configs/ here and mmpose's .mim/configs, goal ratio at batch 1, at batch 8)
     'deeppose-res50-wflw': ('face_2d_keypoint/topdown_regression/wflw/td-reg_res50_8xb64-210e_wflw-256x256.py',
                             2.0, 2.5),
     'rtmpose-m-wflw': ('face_2d_keypoint/rtmpose/wflw/rtmpose-m_8xb64-60e_wflw-256x256.py', 2.0, 2.0),
     'rtmpose-t-face6': ('face_2d_keypoint/rtmpose/face6/rtmpose-t_8xb256-120e_face6-256x256.py', 2.0, 2.0),
 }
-# where the side-by-side scripts keep mmpose's flip-test faces/s of each model, per batch size
-SPEED_RESULT_KEYS = {
-    'deeppose-res50-wflw': ('inferencer', {1: 'boxes_batch1_flipOn', 8: 'boxes_batch8_flipOn'}),
-    'rtmpose-m-wflw': ('rtmpose', 'wflw'),
-    'rtmpose-t-face6': ('rtmpose', 'face6-t'),
-}
 OPTIONS = dict(default_scope='mmpose_face', model=dict(backbone=dict(init_cfg=None)))
-MATRIX_SIZES = (1024, 2048, 3072)
+MATRIX_SIZE = 2048
+FMA_REPEATS = 3
 
 
-def call_seconds(run, repeats: int) -> list:
-    """Seconds of ``repeats`` calls of ``run()`` after two untimed ones."""
-    run()
-    run()
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        seconds.append(time.perf_counter() - start)
-    return seconds
+class Peaks:
+    """``measure()`` appends one reading of each peak (GFLOP/s) to ``readings``."""
 
-
-def matmul_peak(threads: int, repeats: int) -> dict:
-    """GFLOP/s of the best of ``repeats`` float32 (n x n) @ (n x n) products for each n of
-    :data:`MATRIX_SIZES`, with ONNX Runtime and with PyTorch; ``gflops``: the best of all."""
-    import numpy as np
-    import onnx
-    import onnxruntime
-    import torch
-    from onnx import TensorProto, helper
-    tensors = [helper.make_tensor_value_info(name, TensorProto.FLOAT, ['n', 'n']) for name in 'abc']
-    graph = helper.make_graph([helper.make_node('MatMul', ['a', 'b'], ['c'])], 'matmul', tensors[:2], tensors[2:])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=['CPUExecutionProvider'])
-    rates = {}
-    for n in MATRIX_SIZES:
+    def __init__(self, threads: int, work: str):
+        import numpy as np
+        import onnxruntime
+        import torch
+        from onnx import TensorProto, helper
+        compiler = shutil.which('cc') or shutil.which('gcc')
+        if compiler is None:
+            raise RuntimeError('benchmarks/fma_peak.c needs a C compiler (cc or gcc) on PATH')
+        self.fma_program = osp.join(work, 'fma_peak')
+        subprocess.run([compiler, '-O3', '-mavx2', '-mfma', '-pthread',
+                        osp.join(ROOT, 'benchmarks', 'fma_peak.c'), '-o', self.fma_program], check=True)
+        n, self.threads = MATRIX_SIZE, threads
+        tensors = [helper.make_tensor_value_info(name, TensorProto.FLOAT, [n, n]) for name in 'abc']
+        graph = helper.make_graph([helper.make_node('MatMul', ['a', 'b'], ['c'])], 'matmul', tensors[:2],
+                                  tensors[2:])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
+        model.ir_version = 8
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        session = onnxruntime.InferenceSession(model.SerializeToString(), options,
+                                               providers=['CPUExecutionProvider'])
         a, b = (np.random.default_rng(seed).random((n, n), dtype=np.float32) for seed in (0, 1))
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-        flop = 2 * n ** 3 / 1e9
-        rates[f'onnxruntime_{n}'] = flop / min(call_seconds(lambda: session.run(None, {'a': a, 'b': b}), repeats))
-        rates[f'torch_{n}'] = flop / min(call_seconds(lambda: ta @ tb, repeats))
-    return dict(rates, gflops=max(rates.values()))
+        self.products = dict(onnxruntime=lambda: session.run(None, {'a': a, 'b': b}), torch=lambda: ta @ tb)
+        self.readings = dict(fma=[], matmul=[])
+
+    def measure(self) -> None:
+        flop = 2 * MATRIX_SIZE ** 3 / 1e9
+        best = 0.
+        for product in self.products.values():
+            product()
+            for _ in range(3):
+                start = time.perf_counter()
+                product()
+                best = max(best, flop / (time.perf_counter() - start))
+        self.readings['matmul'].append(best)
+        answer = subprocess.run([self.fma_program, str(self.threads), str(FMA_REPEATS)], capture_output=True,
+                                text=True, check=True)
+        self.readings['fma'].append(float(answer.stdout))
 
 
 def gflop_per_image(model, input_size) -> float:
@@ -103,90 +115,91 @@ def gflop_per_image(model, input_size) -> float:
     return counter.get_total_flops() / 1e9
 
 
-def measure_model(name: str, threads: int, repeats: int, work: str) -> dict:
+def measure_model(name: str, args, image, boxes, peaks: Peaks, work: str) -> dict:
     import numpy as np
     import torch
 
     from mmpose_face.apis import init_model
     from mmpose_face.apis.onnx_export import OnnxLandmarkModel, export_onnx
-    config = osp.join(ROOT, 'configs', MODELS[name][0])
+    from mmpose_face.apis.predictor import prepare_face_crops
+    relative, *goals = MODELS[name]
     torch.manual_seed(0)
-    model = init_model(config, cfg_options=OPTIONS).eval()
-    input_size = tuple(model.cfg.model.head.decoder.input_size)
-    flip = bool(model.test_cfg.get('flip_test', False))
-    per_face = gflop_per_image(model, input_size) * (2 if flip else 1)
+    model = init_model(osp.join(ROOT, 'configs', relative), cfg_options=OPTIONS).eval()
+    checkpoint = osp.join(work, f'{name}_random.pth')
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    assert model.test_cfg.get('flip_test'), 'the published config tests with flip'
+    per_face = 2 * gflop_per_image(model, tuple(model.cfg.model.head.decoder.input_size))
     onnx_file = osp.join(work, f'{name}.onnx')
-    export_onnx(model, onnx_file, flip_test=flip)
-    network = OnnxLandmarkModel(onnx_file, num_threads=threads)
+    export_onnx(model, onnx_file, flip_test=True)
+    network = OnnxLandmarkModel(onnx_file, num_threads=args.threads)
+    crops = np.stack([item['inputs'].numpy() for item in prepare_face_crops(model.cfg, model.dataset_meta, image,
+                                                                           boxes)])
+    job_file, out_file = osp.join(work, f'job_{name}.json'), osp.join(work, f'mmpose_{name}.json')
+    with open(job_file, 'w') as f:
+        json.dump(dict(config=relative, checkpoint=checkpoint, img=PHOTO, boxes=boxes.tolist(),
+                       threads=args.threads), f)
+    mmpose_config_file(relative)  # fails early, naming .venv-mmpose, when mmpose is not there
+    peaks.readings = dict(fma=[], matmul=[])
+    load_before = os.getloadavg()[0]
+    seconds = interleaved_with_mmpose([MMPOSE_PYTHON, MMPOSE_SIDE, job_file, out_file],
+                                      dict(bare_onnxruntime=lambda count: network.run(crops[:count]),
+                                           peaks=lambda count: peaks.measure()),
+                                      (1, 8), args.repeats, args.pause)
+    readings = {kind: values[1:] for kind, values in peaks.readings.items()}  # the warm-up call left out
+    peak = {kind: statistics.median(values) for kind, values in readings.items()}
     rows = {}
-    for batch in (1, 8):
-        crops = np.random.default_rng(batch).integers(0, 256, (batch, 3, input_size[1], input_size[0]),
-                                                      dtype=np.uint8)
-        seconds = statistics.median(call_seconds(lambda: network.run(crops), repeats))
-        rows[f'batch{batch}'] = dict(faces_per_s=batch / seconds, gflops=batch * per_face / seconds)
-    return dict(config=MODELS[name][0], flip_test=flip, gflop_per_face=per_face, bare_onnxruntime=rows)
+    for batch, goal in zip((1, 8), goals):
+        key, median = f'batch{batch}', statistics.median
+        ours, mmpose = (batch * per_face / median(seconds[side][key]) for side in ('bare_onnxruntime', 'mmpose'))
+        rows[key] = dict(
+            mmpose_gflops=mmpose, bare_onnxruntime_gflops=ours, peak_gflops=peak,
+            mmpose_faces_per_s=mmpose / per_face, bare_onnxruntime_faces_per_s=ours / per_face,
+            bare_onnxruntime_ratio=ours / mmpose, goal_ratio=goal,
+            ours_share_of_peak={kind: ours / value for kind, value in peak.items()},
+            mmpose_share_of_peak={kind: mmpose / value for kind, value in peak.items()},
+            ceiling_ratio={kind: value / mmpose for kind, value in peak.items()},
+            goal_share_of_peak={kind: goal * mmpose / value for kind, value in peak.items()})
+    return dict(config=relative, gflop_per_face=per_face, load_average_1min=dict(
+        before=load_before, after=os.getloadavg()[0]), rows=rows, seconds=seconds, peak_readings=readings)
 
 
-def mmpose_rates(name: str, speed_results: list) -> dict:
-    """mmpose's flip-test faces/s of ``name`` per batch size, from the side-by-side JSON files."""
-    kind, keys = SPEED_RESULT_KEYS[name]
-    for path in speed_results:
-        with open(path) as f:
-            result = json.load(f)
-        if kind == 'inferencer' and 'rows' in result and keys[1] in result['rows']:
-            return {batch: result['rows'][key]['mmpose_faces_per_s'] for batch, key in keys.items()} | dict(
-                file=path, measured={batch: result['rows'][key]['ratio'] for batch, key in keys.items()})
-        if kind == 'rtmpose' and keys in result.get('models', {}):
-            rows = result['models'][keys]['rows']
-            return {1: 1000. / rows['mmpose']['latency_ms'], 8: rows['mmpose']['faces_per_s_batch8'],
-                    'file': path, 'measured': {1: rows['onnxruntime']['latency_speedup'],
-                                               8: rows['onnxruntime']['throughput_speedup']}}
-    return {}
+def shares(share_of_peak: dict) -> str:
+    return ', '.join(f'{100 * value:.0f} % of {kind}' for kind, value in share_of_peak.items())
 
 
 def main(args):
     pin_threads(args.threads)
-    peak_before = matmul_peak(args.threads, args.repeats)
+    image, boxes = face_boxes(args.threads)
     with tempfile.TemporaryDirectory(prefix='cpu_compute_ceiling_') as work:
-        models = {name: measure_model(name, args.threads, args.repeats, work) for name in args.model}
-    peak_after = matmul_peak(args.threads, args.repeats)
-    peak = max(peak_before['gflops'], peak_after['gflops'])  # the higher peak: the ceiling errs on the high side
-    print(f'CPU: {cpu_model()}, {usable_cores()} usable cores, {args.threads} thread(s)')
-    for when, rates in (('before', peak_before), ('after', peak_after)):
-        print(f'float32 n x n matrix products {when}, GFLOP/s: ' + ', '.join(
-            f'{key} {value:.0f}' for key, value in rates.items() if key != 'gflops'))
-    print(f'peak: {peak:.0f} GFLOP/s')
+        peaks = Peaks(args.threads, work)
+        models = {name: measure_model(name, args, image, boxes, peaks, work) for name in args.model}
+    print(f'CPU: {cpu_model()}, {usable_cores()} usable cores, {args.threads} thread(s); '
+          f'{args.repeats} rounds of interleaved calls')
     for name, result in models.items():
-        mmpose = mmpose_rates(name, args.speed_results)
-        print(f"{name}: {result['gflop_per_face']:.2f} GFLOP per face (flip test {result['flip_test']})")
-        for batch, goal in zip((1, 8), MODELS[name][1:]):
-            row = result['bare_onnxruntime'][f'batch{batch}']
-            row['share_of_peak'] = row['gflops'] / peak
-            line = (f"  batch {batch}: bare ONNX Runtime {row['faces_per_s']:.2f} faces/s = "
-                    f"{row['gflops']:.0f} GFLOP/s ({100 * row['share_of_peak']:.0f} % of peak)")
-            if mmpose:
-                mmpose_gflops = mmpose[batch] * result['gflop_per_face']
-                row.update(mmpose_faces_per_s=mmpose[batch], mmpose_gflops=mmpose_gflops,
-                           ceiling_ratio=peak / mmpose_gflops, measured_ratio=mmpose['measured'][batch],
-                           goal_ratio=goal, goal_share_of_peak=goal * mmpose_gflops / peak,
-                           speed_results=osp.relpath(mmpose['file'], ROOT))
-                line += (f"; mmpose {mmpose[batch]:.2f} faces/s = {mmpose_gflops:.0f} GFLOP/s -> ceiling "
-                         f"{row['ceiling_ratio']:.2f}x, measured {row['measured_ratio']:.2f}x; goal {goal:g}x "
-                         f"needs {100 * row['goal_share_of_peak']:.0f} % of peak")
-            print(line)
+        load = result['load_average_1min']
+        print(f"{name}: {result['gflop_per_face']:.2f} GFLOP per face (flip test); load average "
+              f"{load['before']:.1f} -> {load['after']:.1f}")
+        for key, row in result['rows'].items():
+            peak = ', '.join(f'{kind} {value:.0f}' for kind, value in row['peak_gflops'].items())
+            ceiling = ', '.join(f'{value:.2f}x ({kind})' for kind, value in row['ceiling_ratio'].items())
+            print(f"  {key}: peaks {peak} GFLOP/s; mmpose {row['mmpose_faces_per_s']:.2f} faces/s = "
+                  f"{row['mmpose_gflops']:.0f} GFLOP/s ({shares(row['mmpose_share_of_peak'])}); bare ONNX Runtime "
+                  f"{row['bare_onnxruntime_faces_per_s']:.2f} faces/s ({shares(row['ours_share_of_peak'])}) = "
+                  f"{row['bare_onnxruntime_ratio']:.2f}x mmpose\n    ceiling {ceiling}; goal "
+                  f"{row['goal_ratio']:g}x needs {shares(row['goal_share_of_peak'])}")
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(dict(cpu=cpu_model(), cores=usable_cores(), threads=args.threads, repeats=args.repeats,
-                           matmul_peak=dict(before=peak_before, after=peak_after, gflops=peak), models=models),
-                      f, indent=1)
+                           pause_s=args.pause, matrix_size=MATRIX_SIZE, photo=osp.relpath(PHOTO, ROOT),
+                           models=models), f, indent=1)
 
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--model', nargs='+', default=list(MODELS), choices=list(MODELS))
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--repeats', type=int, default=9)
-    parser.add_argument('--speed-results', nargs='*', default=[],
-                        help='JSON files of inferencer_speed.py / rtmpose_cpu_inference_speed.py (same machine)')
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--pause', type=float, default=0.5,
+                        help='seconds of sleep before each timed call (default 0.5)')
     parser.add_argument('--out')
     main(parser.parse_args())
