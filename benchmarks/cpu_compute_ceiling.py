@@ -48,7 +48,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from rtmpose_cpu_inference_speed import MMPOSE_PYTHON, MMPOSE_SIDE, PHOTO, face_boxes, mmpose_config_file  # noqa
-from timing import cpu_model, interleaved_with_mmpose, pin_threads, usable_cores  # noqa: E402
+from timing import add_side_by_side_arguments, cpu_model, interleaved_with_mmpose, pin_threads, usable_cores  # noqa: E402
 
 MODELS = {  # name: (config relative to configs/ here and mmpose's .mim/configs, goal ratio at batch 1, at batch 8)
     'deeppose-res50-wflw': ('face_2d_keypoint/topdown_regression/wflw/td-reg_res50_8xb64-210e_wflw-256x256.py',
@@ -197,9 +197,5 @@ def main(args):
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--model', nargs='+', default=list(MODELS), choices=list(MODELS))
-    parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--pause', type=float, default=0.5,
-                        help='seconds of sleep before each timed call (default 0.5)')
-    parser.add_argument('--out')
+    add_side_by_side_arguments(parser)
     main(parser.parse_args())

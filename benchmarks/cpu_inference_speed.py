@@ -31,6 +31,8 @@ import os.path as osp
 import sys
 import tempfile
 
+from timing import add_side_by_side_arguments  # benchmarks/, the script's own folder
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'face_2d_keypoint/topdown_regression/wflw/td-reg_res50_8xb64-210e_wflw-256x256.py'
 PHOTO = osp.join(ROOT, 'tests', 'data', '7_Cheering_Cheering_7_16.jpg')
@@ -89,9 +91,5 @@ def measure(args, work: str):
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--threads', type=int, default=1)
-    parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--pause', type=float, default=0.5,
-                        help='seconds of sleep before each timed call (default 0.5)')
-    parser.add_argument('--out')
+    add_side_by_side_arguments(parser, threads=1)
     main(parser.parse_args())

@@ -48,6 +48,8 @@ import tempfile
 import time
 from statistics import median
 
+from timing import add_side_by_side_arguments  # benchmarks/, the script's own folder
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'face_2d_keypoint/topdown_regression/wflw/td-reg_res50_8xb64-210e_wflw-256x256.py'
 PHOTOS = [osp.join(ROOT, 'tests', 'data', name)
@@ -228,9 +230,5 @@ def measure(args, work: str):
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--pause', type=float, default=0.5,
-                        help='seconds of sleep before each timed call (default 0.5)')
-    parser.add_argument('--out')
+    add_side_by_side_arguments(parser)
     main(parser.parse_args())

@@ -48,7 +48,7 @@ CONFIGS = {  # relative to configs/ here and to mmpose's .mim/configs
 OPTIONS = dict(default_scope='mmpose_face', model=dict(backbone=dict(init_cfg=None)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from timing import against_inference_topdown, cpu_model, pin_threads, usable_cores  # noqa: E402
+from timing import add_side_by_side_arguments, against_inference_topdown, cpu_model, pin_threads, usable_cores  # noqa: E402
 
 
 def mmpose_config_file(relative: str) -> str:
@@ -118,9 +118,5 @@ def main(args):
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--model', nargs='+', default=['wflw', 'face6-t'], choices=sorted(CONFIGS))
-    parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--repeats', type=int, default=7)
-    parser.add_argument('--pause', type=float, default=0.5,
-                        help='seconds of sleep before each timed call (default 0.5)')
-    parser.add_argument('--out')
+    add_side_by_side_arguments(parser, repeats=7)
     main(parser.parse_args())

@@ -134,3 +134,12 @@ def against_inference_topdown(side_command: list, job: dict, boxes, backends: di
     for name, run in backends.items():
         rows[name]['max_px_difference_from_mmpose'] = float(np.abs(run(boxes[:1]) - mmpose_pred).max())
     return rows, seconds
+
+
+def add_side_by_side_arguments(parser, threads: int = 2, repeats: int = 5) -> None:
+    """``--threads``, ``--repeats``, ``--pause`` and ``--out`` of the scripts that alternate calls with mmpose's."""
+    parser.add_argument('--threads', type=int, default=threads)
+    parser.add_argument('--repeats', type=int, default=repeats)
+    parser.add_argument('--pause', type=float, default=0.5,
+                        help='seconds of sleep before each timed call (default 0.5)')
+    parser.add_argument('--out')
