@@ -62,7 +62,7 @@ FMA_REPEATS = 3
 
 
 class Peaks:
-    """``measure()`` appends one reading of each peak (GFLOP/s) to ``readings``."""
+    """``measure()`` -> one reading of each peak, ``{'fma': GFLOP/s, 'matmul': GFLOP/s}``."""
 
     def __init__(self, threads: int, work: str):
         import numpy as np
@@ -88,9 +88,8 @@ class Peaks:
         a, b = (np.random.default_rng(seed).random((n, n), dtype=np.float32) for seed in (0, 1))
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
         self.products = dict(onnxruntime=lambda: session.run(None, {'a': a, 'b': b}), torch=lambda: ta @ tb)
-        self.readings = dict(fma=[], matmul=[])
 
-    def measure(self) -> None:
+    def measure(self) -> dict:
         flop = 2 * MATRIX_SIZE ** 3 / 1e9
         best = 0.
         for product in self.products.values():
@@ -99,10 +98,9 @@ class Peaks:
                 start = time.perf_counter()
                 product()
                 best = max(best, flop / (time.perf_counter() - start))
-        self.readings['matmul'].append(best)
         answer = subprocess.run([self.fma_program, str(self.threads), str(FMA_REPEATS)], capture_output=True,
                                 text=True, check=True)
-        self.readings['fma'].append(float(answer.stdout))
+        return dict(fma=float(answer.stdout), matmul=best)
 
 
 def gflop_per_image(model, input_size) -> float:
@@ -139,13 +137,14 @@ def measure_model(name: str, args, image, boxes, peaks: Peaks, work: str) -> dic
         json.dump(dict(config=relative, checkpoint=checkpoint, img=PHOTO, boxes=boxes.tolist(),
                        threads=args.threads), f)
     mmpose_config_file(relative)  # fails early, naming .venv-mmpose, when mmpose is not there
-    peaks.readings = dict(fma=[], matmul=[])
+    measured_peaks = []
     load_before = os.getloadavg()[0]
     seconds = interleaved_with_mmpose([MMPOSE_PYTHON, MMPOSE_SIDE, job_file, out_file],
                                       dict(bare_onnxruntime=lambda count: network.run(crops[:count]),
-                                           peaks=lambda count: peaks.measure()),
+                                           peaks=lambda count: measured_peaks.append(peaks.measure())),
                                       (1, 8), args.repeats, args.pause)
-    readings = {kind: values[1:] for kind, values in peaks.readings.items()}  # the warm-up call left out
+    readings = {kind: [reading[kind] for reading in measured_peaks[1:]]  # the warm-up call left out
+                for kind in ('fma', 'matmul')}
     peak = {kind: statistics.median(values) for kind, values in readings.items()}
     rows = {}
     for batch, goal in zip((1, 8), goals):

@@ -103,7 +103,8 @@ def compare(data_root: str, scratch: str, input_size: int, epochs: int, batch_si
     fast = to_fast_path_config(reference, cache_dir=osp.join(scratch, 'cache'), warp='host', num_workers=workers,
                                crop_size=crop_size)
     fast.work_dir = osp.join(scratch, 'fast')
-    out = {path: train_and_test(dict(reference=reference, fast_path=fast)[path]) for path in paths}
+    configs = dict(reference=reference, fast_path=fast)
+    out = {path: train_and_test(configs[path]) for path in paths}
     if len(out) == 2:
         out['nme_ratio_fast_over_reference'] = out['fast_path']['NME'] / out['reference']['NME']
     return out
