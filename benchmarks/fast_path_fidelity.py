@@ -14,7 +14,7 @@ from the lossless 716 px down to 256 px, on the photographs as they are
 (padded face boxes of 106-150 px: every S >= ~300 keeps them at source
 pixels, whose host warp is the reference's bit for bit; this measures the
 device warp, ``grid_sample``) and enlarged 3x and
-6x with bicubic interpolation (boxes of 320-900 px: the cache and, at low
+6x with bicubic interpolation (boxes of 281-420 and 562-840 px: the cache and, at low
 zoom, the reference itself downsample; at 6x the cache area-averages
 first). For scale, the same input with the rotation off by one degree.
 Also the high-frequency ratio: mean |Laplacian| of the fast path's input
