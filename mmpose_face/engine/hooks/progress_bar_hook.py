@@ -53,10 +53,17 @@ class ProgressBarHook(Hook):
 
     def clear(self) -> None:
         """Remove the open bars from the console (a run that stops with an error:
-        its message then starts on a clean line)."""
+        its message then starts on a clean line). A bar drawn below another one
+        (tqdm position > 0) leaves the cursor on that other bar's line when it is
+        removed, so the cursor goes back down to the start of the emptied line."""
         for mode in list(self._bars):
-            self._bars[mode].leave = False
+            bar = self._bars[mode]
+            rows_below = abs(getattr(bar, 'pos', 0))
+            bar.leave = False
             self._close(mode)
+            if rows_below:
+                bar.fp.write('\r' + '\n' * rows_below)
+                bar.fp.flush()
 
     def before_train(self, runner) -> None:
         self._open('train', runner.max_iters, initial=runner.iter)

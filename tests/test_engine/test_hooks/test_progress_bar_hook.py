@@ -48,3 +48,45 @@ def test_clear_removes_the_open_bars():
     hook.before_val_epoch(runner)
     hook.clear()
     assert hook._bars == {}
+
+
+def terminal_lines(text: str) -> list:
+    """What a terminal shows for ``text``: carriage return, newline, cursor up (``ESC[nA``)
+    and printable characters that overwrite; other escape sequences are ignored."""
+    rows, row, column, index = [[]], 0, 0, 0
+    while index < len(text):
+        char = text[index]
+        if char == '\x1b':
+            end = index + 2
+            while end < len(text) and not text[end].isalpha():
+                end += 1
+            if text[end] == 'A':
+                row = max(0, row - int(text[index + 2:end] or 1))
+            index = end + 1
+            continue
+        if char == '\r':
+            column = 0
+        elif char == '\n':
+            row, column = row + 1, 0
+            rows += [[] for _ in range(row + 1 - len(rows))]
+        else:
+            line = rows[row]
+            line += [' '] * (column + 1 - len(line))
+            line[column] = char
+            column += 1
+        index += 1
+    return [''.join(line).rstrip() for line in rows]
+
+
+def test_after_clear_the_next_message_starts_a_line_even_below_another_bar():
+    """A bar opened below another (position 1, e.g. while a cache bar is still open) moves the
+    cursor up when cleared; the error message printed next must still start at column 0."""
+    from tqdm import tqdm
+    stream = io.StringIO()
+    with tqdm(total=3, desc='other', file=stream):
+        hook = ProgressBarHook(mininterval=0, stream=stream)
+        hook.before_train(runner_at(0))
+        hook.after_train_iter(runner_at(0), 0)
+        hook.clear()
+        stream.write('error: the run stopped\n')
+    assert 'error: the run stopped' in terminal_lines(stream.getvalue()), repr(stream.getvalue())
